@@ -1,0 +1,51 @@
+# The two commands: `make run` (set up, build, serve) and `make test` (set up, run everything).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test site lint typecheck pytest test-deps audit bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+site: $(VENV)/.installed
+	$(BIN)/mkdocs build --strict --quiet
+
+run: site
+	$(BIN)/python -m scripts.serve
+
+# Debian packages and npm modules the browser tests need (chromium, fonts, axe-core).
+test-deps: $(VENV)/.installed
+	./scripts/install-test-deps.sh
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed
+	$(BIN)/pytest
+
+SEED_CHECK := ../shared/tools/copied_from_seeds.py
+
+test: test-deps lint typecheck site pytest
+	@if [ -f $(SEED_CHECK) ]; then $(PYTHON) $(SEED_CHECK) .; else echo "$(SEED_CHECK) is not on this machine: not run"; fi
+
+audit: site test-deps
+	./scripts/audit.sh
+
+bench: site
+	$(BIN)/python -m scripts.bench
+
+clean:
+	rm -rf site .venv node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,31 @@
+"""The mail-out port and its local adapter (one `.eml` file per message under the outbox)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> str:
+        """Send one complete MIME message; return an id for the record (Message-ID or provider id)."""
+        ...
+
+
+class OutboxMailer:
+    """Writes each message as an `.eml` file, so a newcomer can open what the service sent."""
+
+    def __init__(self, outbox_dir: Path) -> None:
+        self.outbox_dir = outbox_dir
+
+    def send(self, message: EmailMessage) -> str:
+        self.outbox_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{uuid.uuid4().hex}.eml"
+        tmp = self.outbox_dir / f".{name}.tmp"
+        tmp.write_bytes(bytes(message))
+        # Rename is atomic: a reader never sees half a message.
+        os.replace(tmp, self.outbox_dir / name)
+        return str(message.get("Message-ID", name))

@@ -1,0 +1,1 @@
+// kit: behaviour of this feature (progressive enhancement: the page works without it).

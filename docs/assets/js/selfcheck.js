@@ -1,0 +1,1 @@
+// selfcheck: behaviour of this feature (progressive enhancement: the page works without it).

@@ -1,0 +1,1 @@
+"""Drill runs: schedule, render, send, track (open / click / report), reports and follow-ups."""

@@ -1,0 +1,87 @@
+"""The local server: the built site, the forms app and (later) the drill app, from one process.
+
+`make run` calls this after building the site. Waitress, not Flask's development server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, send_from_directory
+from waitress.server import create_server
+from werkzeug.security import safe_join
+
+from campaign_core.clock import clock_from_env
+from campaign_core.settings import Settings, load_settings
+from form_lambda import create_app as create_form_app
+
+
+def site_blueprint(site_dir: Path) -> Blueprint:
+    """Serves the built MkDocs site as CloudFront serves it from S3 (directory URLs end in /)."""
+    bp = Blueprint("site", __name__)
+
+    @bp.get("/", defaults={"path": ""})
+    @bp.get("/<path:path>")
+    def page(path: str) -> Response:
+        if path.startswith(("api/", "t/")):
+            abort(404)
+        target = safe_join(str(site_dir), path)
+        if target is None:
+            abort(404)
+        candidate = Path(target)
+        if candidate.is_dir():
+            if path and not path.endswith("/"):
+                return Response(status=301, headers={"Location": f"/{path}/"})
+            path = f"{path}index.html" if path else "index.html"
+        elif not candidate.is_file():
+            abort(404)
+        response = send_from_directory(site_dir, path, max_age=0 if path.endswith(".html") else 3600)
+        return response
+
+    @bp.app_errorhandler(404)
+    def not_found(_error: Exception) -> tuple[Response, int] | tuple[str, int]:
+        page_404 = site_dir / "404.html"
+        if page_404.is_file():
+            return send_from_directory(site_dir, "404.html"), 404
+        return "ページが見つかりません。", 404
+
+    return bp
+
+
+def create_local_app(settings: Settings) -> Flask:
+    app = create_form_app(settings, clock=clock_from_env(os.environ))
+    app.register_blueprint(site_blueprint(settings.site_dir))
+    return app
+
+
+def main() -> int:
+    settings = load_settings()
+    if not (settings.site_dir / "index.html").is_file():
+        print(f"The site is not built yet ({settings.site_dir}); run `make run` or `mkdocs build`.")
+        return 1
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_local_app(settings)
+    server = create_server(app, host=settings.host, port=settings.port, threads=8)
+
+    def stop(_signum: int, _frame: object) -> None:
+        server.close()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    url = f"http://{settings.host}:{settings.port}/"
+    print(f"サイトとフォームを {url} で公開しています (Ctrl-C で停止) / serving on {url}", flush=True)
+    print(f"データ: {settings.data_dir}  送信メール: {settings.outbox_dir}", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        print("\n停止しました / stopped", flush=True)
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

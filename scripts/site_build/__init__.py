@@ -1,0 +1,116 @@
+"""Build logic of the guide site, called from the MkDocs hook in `theme/hooks/site.py`.
+
+Pages hold markers such as `<!-- md:seminars kind=live -->`; each marker is expanded by a renderer
+registered with `@shortcode("seminars")` in one module of this package (modules are found
+automatically, one per feature). Renderers draw on `content/*.yml` and the Jinja snippets under
+`theme/snippets/`, so the site never drifts from the data HQ edits. Unknown markers raise.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from mkdocs.utils import get_relative_url
+
+from campaign_core.clock import clock_from_env
+from campaign_core.content import load_yaml
+from campaign_core.settings import PROJECT_ROOT
+
+CONTENT_DIR = Path(os.environ.get("CAMPAIGN_CONTENT_DIR", str(PROJECT_ROOT / "content")))
+SNIPPETS_DIR = PROJECT_ROOT / "theme" / "snippets"
+
+_MARKER = re.compile(r"<!--\s*md:([a-z0-9_-]+)((?:\s+[^>]*?)?)\s*-->")
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a renderer knows of the page it renders into."""
+
+    page_url: str  # e.g. "drill/faq/"
+    site_url: str
+    built_at: datetime
+
+    def url(self, target: str) -> str:
+        """A link from this page to a site path such as "apply/drill/" or "assets/x.png"."""
+        return get_relative_url(target, self.page_url or ".")
+
+    def content(self, name: str) -> Any:
+        return load_yaml(CONTENT_DIR, name)
+
+    def render(self, template: str, **values: Any) -> str:
+        return _jinja().get_template(template).render(page=self, **values)
+
+
+Renderer = Callable[[PageContext, dict[str, str]], str]
+PostBuild = Callable[[Any], None]
+_RENDERERS: dict[str, Renderer] = {}
+_POST_BUILD: list[PostBuild] = []
+
+
+def shortcode(name: str) -> Callable[[Renderer], Renderer]:
+    def register(func: Renderer) -> Renderer:
+        if name in _RENDERERS:
+            raise RuntimeError(f"shortcode {name!r} registered twice")
+        _RENDERERS[name] = func
+        return func
+
+    return register
+
+
+def post_build(func: PostBuild) -> PostBuild:
+    _POST_BUILD.append(func)
+    return func
+
+
+@cache
+def _jinja() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(SNIPPETS_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@cache
+def _load_modules() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+def build_time() -> datetime:
+    """The build's "now" (`CAMPAIGN_NOW` pins it), used e.g. to mark past seminar sessions."""
+    return clock_from_env(os.environ).now()
+
+
+def expand_shortcodes(markdown: str, *, page: Any, config: Any) -> str:
+    _load_modules()
+    ctx = PageContext(page_url=page.url, site_url=str(config.get("site_url") or ""), built_at=build_time())
+
+    def replace(match: re.Match[str]) -> str:
+        name, raw_args = match.group(1), match.group(2).strip()
+        renderer = _RENDERERS.get(name)
+        if renderer is None:
+            raise ValueError(f"{page.file.src_uri}: unknown shortcode md:{name}")
+        args = dict(part.split("=", 1) for part in shlex.split(raw_args)) if raw_args else {}
+        return renderer(ctx, args)
+
+    return _MARKER.sub(replace, markdown)
+
+
+def run_post_build(config: Any) -> None:
+    _load_modules()
+    for func in _POST_BUILD:
+        func(config)

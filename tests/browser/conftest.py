@@ -1,0 +1,111 @@
+"""A real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright, against the local
+server on a free loopback port. When `CI` is set a missing browser fails the run instead of skipping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, Request, sync_playwright
+from waitress.server import create_server
+
+from campaign_core.settings import PROJECT_ROOT, Settings
+from tests.conftest import TEST_SECRET
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same app `make run` serves, on a free port, for the whole session."""
+    from scripts.serve import create_local_app
+
+    port = _free_port()
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("live-var"),
+        site_dir=built_site,
+        content_dir=PROJECT_ROOT / "content",
+        secret_key=TEST_SECRET,
+        base_url=f"http://127.0.0.1:{port}",
+        port=port,
+    )
+    server = create_server(create_local_app(settings), host="127.0.0.1", port=port, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        message = f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    instance = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield instance
+    instance.close()
+
+
+@dataclass
+class RequestLog:
+    """Every request a page makes, to prove no third-party host is contacted."""
+
+    own_origin: str
+    urls: list[str] = field(default_factory=list)
+
+    def record(self, request: Request) -> None:
+        self.urls.append(request.url)
+
+    def foreign(self) -> list[str]:
+        own = urlsplit(self.own_origin).netloc
+        return [
+            url
+            for url in self.urls
+            if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).netloc != own
+        ]
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    context = browser.new_context(locale="ja-JP", base_url=live_server)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def request_log(page: Page, live_server: str) -> RequestLog:
+    log = RequestLog(own_origin=live_server)
+    page.on("request", log.record)
+    return log
