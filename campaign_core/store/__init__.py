@@ -1,0 +1,130 @@
+"""The store port: records keyed by (kind, key), written atomically where asked.
+
+Two adapters implement it: `SQLiteStore` (the local default, one file under `var/`) and
+`DynamoDBStore` (production, one table). Shared logic (expiry, capacity, idempotency) lives in
+services above the port; adapters only store. Items are JSON-able dicts; datetimes are stored as
+ISO 8601 UTC strings by the caller. `expires_at` is kept by the adapter (on DynamoDB it also feeds the
+table's TTL). Expired records stay readable until they are replaced or deleted: `get` and `query`
+return them with their `expires_at`, and the caller decides (on DynamoDB the TTL sweep may delete
+them at any time after expiry, so never rely on reading an expired record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from campaign_core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: str  # e.g. "application", "office_claim", "seminar_signup", "seat_counter"
+    key: str  # unique within kind
+    data: dict[str, Any]
+    version: int  # bumped on every write (optimistic concurrency)
+    expires_at: datetime | None
+
+
+class ConditionFailed(Exception):
+    """Raised by `transact` when any condition fails; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Put:
+    """Create; fails unless absent, or present but expired at or before `replace_expired_before`."""
+
+    kind: str
+    key: str
+    data: Mapping[str, Any]
+    expires_at: datetime | None = None
+    replace_expired_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    """Merge `changes` into data; fails unless present and (expect_version is None or equal)."""
+
+    kind: str
+    key: str
+    changes: Mapping[str, Any]
+    expect_version: int | None = None
+    expires_at: datetime | Literal["keep"] | None = "keep"
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove; with `expect_version`, fails unless present with that version."""
+
+    kind: str
+    key: str
+    expect_version: int | None = None
+
+
+Op = Put | Update | Delete
+
+
+class Store(Protocol):
+    def get(self, kind: str, key: str) -> Record | None: ...
+
+    def transact(self, ops: Sequence[Put | Update | Delete]) -> None:
+        """All or nothing; raises `ConditionFailed` when any op's condition fails."""
+        ...
+
+    def put_new(
+        self,
+        kind: str,
+        key: str,
+        data: Mapping[str, Any],
+        *,
+        expires_at: datetime | None = None,
+        replace_expired_before: datetime | None = None,
+    ) -> bool:
+        """True if written (see `Put`)."""
+        ...
+
+    def update(
+        self, kind: str, key: str, changes: Mapping[str, Any], *, expect_version: int | None = None
+    ) -> bool:
+        """True if written (see `Update`); `expires_at` is kept."""
+        ...
+
+    def increment(self, kind: str, key: str, field: str, *, limit: int) -> int | None:
+        """Atomically +1 if the current value < limit (missing counts as 0, the record is created);
+        returns the new value, or None when full."""
+        ...
+
+    def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
+        """All records of a kind whose data[field] == value for every `where` item; ordered by key."""
+        ...
+
+    def delete(self, kind: str, key: str) -> None: ...
+
+
+def create_store(settings: Settings) -> Store:
+    """The adapter named by `settings.store_backend` ("sqlite" | "dynamodb")."""
+    backend = settings.store_backend
+    if backend == "sqlite":
+        from campaign_core.store.sqlite import SQLiteStore
+
+        return SQLiteStore(settings.sqlite_path)
+    if backend == "dynamodb":
+        from campaign_core.store.dynamodb import DynamoDBStore
+
+        return DynamoDBStore.from_settings(settings)
+    raise ValueError(f"unknown store backend {backend!r} (expected 'sqlite' or 'dynamodb')")
+
+
+__all__ = [
+    "ConditionFailed",
+    "Delete",
+    "Op",
+    "Put",
+    "Record",
+    "Store",
+    "Update",
+    "create_store",
+]
