@@ -58,3 +58,84 @@ def normalize_company(text: str) -> str:
         for variant in variants:
             name = name.replace(variant, canonical)
     return _SPACES_RE.sub("", name)
+
+
+# --- Numbers in addresses -------------------------------------------------------------------------
+
+_KANJI_DIGITS = "〇一二三四五六七八九十百千"
+# Kanji numerals are converted only where they count blocks (一丁目, 二番地, 三号, 四の五):
+# place names such as 千代田, 四日市 or 八王子 must stay as they are.
+_KANJI_BLOCK_RE = re.compile(f"([{_KANJI_DIGITS}]+)(?=丁目|番地|番|号|の[{_KANJI_DIGITS}0-9])")
+_DIGIT_DASH_RE = re.compile(rf"(?<=\d)\s*[{re.escape(_DASHES)}]\s*(?=\d)")
+_BLOCK_MARK_RE = re.compile(r"(\d+)\s*(?:丁目|番地|番|の)\s*(?=\d)")
+_BLOCK_END_RE = re.compile(r"(\d+)\s*(?:丁目|番地|番|号)")
+# The street number: "1-2-3", and in Hokkaido's grid addresses "北1条西2丁目3" -> "1-2-3".
+_STREET_NUMBER_RE = re.compile(r"(?:\d+条[東西南北]?)*\d+(?:-\d+)*")
+
+
+def kanji_number(text: str) -> int:
+    """一 -> 1, 二十三 -> 23, 〇 -> 0 (block numbers in addresses)."""
+    import kanjize  # imported here: only address handling needs it
+
+    if text and set(text) <= set("〇一二三四五六七八九"):
+        # Digit-by-digit spelling such as 一〇 (10), as on some forms.
+        return int("".join(str("〇一二三四五六七八九".index(ch)) for ch in text))
+    return int(kanjize.kanji2number(text))
+
+
+def normalize_address(text: str) -> str:
+    """A comparable address: NFKC, no spaces, block numbers as digits joined by "-".
+
+    `東京都千代田区千代田１丁目２番３号` and `東京都千代田区千代田1ー2ー3` both become
+    `東京都千代田区千代田1-2-3`.
+    """
+    value = nfkc(text)
+    value = _KANJI_BLOCK_RE.sub(lambda m: str(kanji_number(m.group(1))), value)
+    value = _DIGIT_DASH_RE.sub("-", value)
+    value = _BLOCK_MARK_RE.sub(r"\1-", value)
+    value = _BLOCK_END_RE.sub(r"\1", value)
+    return _SPACES_RE.sub("", value)
+
+
+def street_number(address: str) -> str:
+    """The first street number of an address as digits and hyphens, or "" when it has none."""
+    match = _STREET_NUMBER_RE.search(normalize_address(address))
+    if match is None:
+        return ""
+    return "-".join(re.findall(r"\d+", match.group(0)))
+
+
+# --- Names -----------------------------------------------------------------------------------------
+
+# Bank-transfer abbreviations of legal forms, after NFKC: (カ) 株式会社, (ユ) 有限会社, (ド) 合同会社.
+_KANA_LEGAL_FORMS = {"(カ)": "株式会社", "(ユ)": "有限会社", "(ド)": "合同会社"}
+_NAME_PUNCTUATION_RE = re.compile(r"[\s・･.,、。'\"‘’“”「」『』\u3000]+")
+
+
+def company_key(text: str) -> str:
+    """The company part of an office key: legal form removed, case folded, no spaces or dots.
+
+    `株式会社テスト`, `(株)テスト`, `㈱ テスト`, `ｶﾌﾞｼｷｶﾞｲｼｬﾃｽﾄ` and `テスト株式会社` all give `テスト`:
+    the postal code and street number next to it keep different companies apart.
+    """
+    name = _SPACES_RE.sub("", nfkc(text))
+    for variant, canonical in _KANA_LEGAL_FORMS.items():
+        name = name.replace(variant, canonical)
+    name = normalize_company(name)
+    for canonical in LEGAL_FORMS:
+        name = name.replace(canonical, "")
+    return _NAME_PUNCTUATION_RE.sub("", name).casefold()
+
+
+def office_name_key(text: str) -> str:
+    """The office-name part of an office key (e.g. 大阪支店): NFKC, case folded, no spaces."""
+    return _NAME_PUNCTUATION_RE.sub("", nfkc(text)).casefold()
+
+
+def phone_digits(text: str) -> str:
+    """A Japanese phone number as digits; an international +81 prefix becomes the leading 0."""
+    value = nfkc(text).strip()
+    digits = digits_only(value)
+    if value.startswith("+81") and digits.startswith("81"):
+        digits = "0" + digits[2:].lstrip("0")
+    return digits
