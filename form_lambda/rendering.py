@@ -1,0 +1,228 @@
+"""One source of truth for the forms' markup: the same Jinja templates render the empty form into
+the built site (through the MkDocs shortcode in `scripts/site_build/forms.py`) and the filled form,
+with messages, when the forms app answers an error.
+
+The app has no layout of its own: it takes the *built* page of the form (`site/apply/drill/index.html`)
+and puts the filled form in place of the empty one, between the marker comments, so an error page
+has the site's header, navigation and styles. Result pages replace the page's article the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import jinja2
+from markupsafe import Markup, escape
+
+from campaign_core.clock import JST, parse_instant
+from campaign_core.content import load_yaml
+from form_lambda.choices import EMPLOYEES, INDUSTRIES, MEMBER, PREFECTURE_CHOICES
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+FORMS = ("seminar", "drill", "oneshot")
+FORM_START = "<!-- cf-form:start -->"
+FORM_END = "<!-- cf-form:end -->"
+_WEEKDAYS = "月火水木金土日"
+_KIND_LABELS = {"recorded": "録画", "live": "ライブ", "mini": "ミニセミナー"}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass(frozen=True)
+class Consent:
+    version: str
+    text: str
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [part.strip() for part in re.split(r"\n\s*\n", self.text.strip()) if part.strip()]
+
+
+def load_consent(content_dir: Path) -> Consent:
+    """The consent text shown next to the checkbox and its version, stored with each application."""
+    data = load_yaml(content_dir, "consent")
+    return Consent(version=str(data["version"]), text=str(data["text"]))
+
+
+def jst_label(instant: datetime) -> str:
+    local = instant.astimezone(JST)
+    return f"{local.year}年{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]}){local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    kind: str
+    title: str
+    status: str
+    duration_min: int
+    starts_at: datetime | None
+    capacity: int
+    zoom_url: str
+    youtube_live_url: str
+    youtube_id: str
+    notes: tuple[str, ...]
+
+    @classmethod
+    def from_content(cls, raw: Mapping[str, Any]) -> Session:
+        starts = raw.get("starts_at")
+        return cls(
+            id=str(raw["id"]),
+            kind=str(raw.get("kind", "recorded")),
+            title=str(raw.get("title", "")),
+            status=str(raw.get("status", "closed")),
+            duration_min=int(raw.get("duration_min", 0) or 0),
+            starts_at=parse_instant(str(starts)) if starts else None,
+            capacity=int(raw.get("capacity", 0) or 0),
+            zoom_url=str(raw.get("zoom_url", "") or ""),
+            youtube_live_url=str(raw.get("youtube_live_url", "") or ""),
+            youtube_id=str(raw.get("youtube_id", "") or ""),
+            notes=tuple(str(note) for note in raw.get("notes", []) or []),
+        )
+
+    @property
+    def is_live(self) -> bool:
+        return self.kind == "live"
+
+    @property
+    def watch_url(self) -> str:
+        return f"https://www.youtube.com/watch?v={self.youtube_id}" if self.youtube_id else ""
+
+    def is_open(self, now: datetime) -> bool:
+        if self.status != "open":
+            return False
+        return not (self.is_live and (self.starts_at is None or self.starts_at <= now))
+
+    @property
+    def label(self) -> str:
+        kind = _KIND_LABELS.get(self.kind, self.kind)
+        if self.is_live and self.starts_at is not None:
+            return f"【{kind}】{jst_label(self.starts_at)}〜 {self.title}(約{self.duration_min}分)"
+        return f"【{kind}】{self.title}(約{self.duration_min}分・いつでも視聴できます)"
+
+
+def load_sessions(content_dir: Path) -> list[Session]:
+    data = load_yaml(content_dir, "seminars") or {}
+    return [Session.from_content(raw) for raw in data.get("sessions", [])]
+
+
+def load_chambers(content_dir: Path) -> list[dict[str, str]]:
+    data = load_yaml(content_dir, "chambers") or []
+    return [
+        {"code": str(c["code"]), "name": str(c["name"]), "prefecture": str(c.get("prefecture", ""))}
+        for c in data
+    ]
+
+
+@dataclass(frozen=True)
+class FormContent:
+    """What the form templates list: choices, chambers, open sessions, the consent text."""
+
+    chambers: Sequence[Mapping[str, str]]
+    sessions: Sequence[tuple[str, str]]
+    consent: Consent
+    prefectures: Sequence[tuple[str, str]] = PREFECTURE_CHOICES
+    industries: Sequence[tuple[str, str]] = INDUSTRIES
+    employees: Sequence[tuple[str, str]] = EMPLOYEES
+    member: Sequence[tuple[str, str]] = MEMBER
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def consent_paragraphs(self) -> list[str]:
+        return self.consent.paragraphs
+
+
+def load_form_content(content_dir: Path, now: datetime) -> FormContent:
+    sessions = [(s.id, s.label) for s in load_sessions(content_dir) if s.is_open(now)]
+    return FormContent(
+        chambers=load_chambers(content_dir), sessions=sessions, consent=load_consent(content_dir)
+    )
+
+
+def render_form(
+    name: str,
+    content: FormContent,
+    *,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    maintenance: str | None = None,
+) -> str:
+    if name not in FORMS:
+        raise ValueError(f"unknown form {name!r}")
+    template = environment().get_template(f"forms/{name}.html")
+    return template.render(
+        content=content, values=dict(values or {}), errors=dict(errors or {}), maintenance=maintenance
+    )
+
+
+def render_snippet(template: str, **values: Any) -> str:
+    return environment().get_template(template).render(**values)
+
+
+# --- Putting app output into built pages ------------------------------------------------------------
+
+_URL_ATTR_RE = re.compile(r'\b(href|src|action)="([^"]*)"')
+_CONFIG_BASE_RE = re.compile(r'("base":\s*")([^"]*)(")')
+_ARTICLE_RE = re.compile(r'(<article class="md-content__inner md-typeset">)(.*?)(</article>)', re.DOTALL)
+_TITLE_RE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+
+
+def _absolute(url: str, page_path: str) -> str:
+    if not url or url.startswith(("#", "/", "data:", "mailto:", "tel:", "javascript:")) or "://" in url:
+        return url
+    return urljoin(page_path, url)
+
+
+def rebase(page_html: str, page_path: str) -> str:
+    """Relative links of a built page made root-absolute, so the page works at any URL (the app
+    answers at /api/drill, the page was built for /apply/drill/)."""
+    html = _URL_ATTR_RE.sub(lambda m: f'{m.group(1)}="{_absolute(m.group(2), page_path)}"', page_html)
+    return _CONFIG_BASE_RE.sub(lambda m: m.group(1) + urljoin(page_path, m.group(2) + "/") + m.group(3), html)
+
+
+def built_page(site_dir: Path, page_path: str) -> str | None:
+    """The built page at `page_path` (e.g. "/apply/drill/"), rebased; None when the site isn't built."""
+    target = site_dir / page_path.strip("/") / "index.html"
+    if not target.is_file():
+        return None
+    return rebase(target.read_text(encoding="utf-8"), page_path)
+
+
+def replace_form(page_html: str, form_html: str) -> str:
+    start, end = page_html.find(FORM_START), page_html.find(FORM_END)
+    if start < 0 or end < start:
+        raise ValueError("the built page holds no form markers")
+    return page_html[:start] + form_html + page_html[end + len(FORM_END) :]
+
+
+def replace_article(page_html: str, title: str, body_html: str) -> str:
+    if not _ARTICLE_RE.search(page_html):
+        raise ValueError("the built page holds no article")
+    page_html = _ARTICLE_RE.sub(
+        lambda m: m.group(1) + f"<h1>{escape(title)}</h1>\n{body_html}" + m.group(3), page_html, count=1
+    )
+    return _TITLE_RE.sub(
+        lambda m: f"<title>{escape(title)} - {m.group(1).split(' - ')[-1]}</title>", page_html, count=1
+    )
+
+
+def standalone_page(title: str, body_html: str) -> str:
+    """The page when the site is not built next to the app (the API answers without the layout)."""
+    # body_html comes from our own autoescaped templates, never from raw user text.
+    return render_snippet("pages/standalone.html", title=title, body=Markup(body_html))  # noqa: S704
