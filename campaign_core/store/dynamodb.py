@@ -1,0 +1,410 @@
+"""The DynamoDB adapter of the store port: one table, conditional writes, TransactWriteItems.
+
+Layout (kind-partitioned, no index needed):
+
+| attribute | type | holds |
+|---|---|---|
+| `pk` (partition key) | S | the kind |
+| `sk` (sort key) | S | the key |
+| `v` | N | the version |
+| `exp` | N | `expires_at`, exact (epoch seconds with microseconds) |
+| `ttl` | N | `expires_at` rounded up to whole epoch seconds: the table's TTL attribute |
+| `d_<field>` | any | one attribute per top-level data field |
+
+Keeping the kind as the partition key makes `query` a strongly consistent Query on the table itself,
+ordered by key, where a GSI on kind would only be eventually consistent. One attribute per data field
+lets `update` merge, `increment` add and `query` filter on the server. Floats become `Decimal` on the
+way in; numbers come back as `int` when integral, else `float`.
+
+TTL deletion is lazy (up to days after expiry), so an expired item may or may not still be there;
+`Put(replace_expired_before=...)` treats "expired" by `exp`, never by whether the sweep has run.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Update
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+
+    from campaign_core.settings import Settings
+
+DATA_PREFIX = "d_"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+_MAX_ATTEMPTS = 8
+
+
+def _to_dynamo(value: Any) -> Any:
+    """JSON-able value → what TypeSerializer accepts (floats as Decimal, no NaN/inf)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("the store takes finite numbers only")
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {str(k): _to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo(v) for v in value]
+    raise TypeError(f"not a JSON-able value: {type(value).__name__}")
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+def _av(value: Any) -> AttributeValueTypeDef:
+    """One attribute value in the wire format of the low-level client."""
+    serialized: AttributeValueTypeDef = _SERIALIZER.serialize(_to_dynamo(value))
+    return serialized
+
+
+def _exp_value(moment: datetime) -> Decimal:
+    if moment.tzinfo is None:
+        raise ValueError("the store takes timezone-aware datetimes only")
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return Decimal(micros).scaleb(-6)
+
+
+def _exp_datetime(value: Decimal) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(value.scaleb(6)))
+
+
+def _num(value: int | Decimal) -> AttributeValueTypeDef:
+    return {"N": str(value)}
+
+
+class _Names:
+    """Collects ExpressionAttributeNames/Values, so any field name is safe in an expression."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.values: dict[str, AttributeValueTypeDef] = {}
+
+    def name(self, attribute: str) -> str:
+        for placeholder, existing in self.names.items():
+            if existing == attribute:
+                return placeholder
+        placeholder = f"#n{len(self.names)}"
+        self.names[placeholder] = attribute
+        return placeholder
+
+    def value(self, av: AttributeValueTypeDef) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = av
+        return placeholder
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.names:
+            out["ExpressionAttributeNames"] = self.names
+        if self.values:
+            out["ExpressionAttributeValues"] = self.values
+        return out
+
+
+class _Stale(Exception):
+    """A pre-read used to build a condition changed before the write; read again and retry."""
+
+
+def create_table(client: DynamoDBClient, table_name: str) -> None:
+    """Create the table (on-demand, pk/sk, TTL on `ttl`) and wait until it is active."""
+    client.create_table(
+        TableName=table_name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+    client.update_time_to_live(
+        TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
+    )
+
+
+class DynamoDBStore:
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+        client: DynamoDBClient | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.endpoint_url = endpoint_url
+        self.region_name = region_name
+        self._client = client
+        self._client_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DynamoDBStore:
+        extra = settings.extra
+        return cls(
+            extra.get("CAMPAIGN_DYNAMODB_TABLE", "campaign"),
+            endpoint_url=extra.get("CAMPAIGN_AWS_ENDPOINT_URL") or None,
+            region_name=extra.get("CAMPAIGN_AWS_REGION") or extra.get("AWS_DEFAULT_REGION") or None,
+        )
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """Created on first use (a Lambda cold start that never touches the store pays nothing)."""
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = boto3.session.Session().client(
+                        "dynamodb",
+                        endpoint_url=self.endpoint_url,
+                        region_name=self.region_name,
+                        config=Config(max_pool_connections=64, retries={"mode": "standard"}),
+                    )
+        return self._client
+
+    def create_table(self) -> None:
+        create_table(self.client, self.table_name)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _key(self, kind: str, key: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": {"S": kind}, "sk": {"S": key}}
+
+    @staticmethod
+    def _record(item: Mapping[str, Any]) -> Record:
+        plain = {name: _DESERIALIZER.deserialize(av) for name, av in item.items()}
+        exp = plain.get("exp")
+        return Record(
+            kind=plain["pk"],
+            key=plain["sk"],
+            data={
+                name[len(DATA_PREFIX) :]: _from_dynamo(value)
+                for name, value in plain.items()
+                if name.startswith(DATA_PREFIX)
+            },
+            version=int(plain["v"]),
+            expires_at=None if exp is None else _exp_datetime(exp),
+        )
+
+    def _get_item(self, kind: str, key: str) -> Mapping[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=self._key(kind, key), ConsistentRead=True
+        )
+        return response.get("Item")
+
+    def get(self, kind: str, key: str) -> Record | None:
+        item = self._get_item(kind, key)
+        return None if item is None else self._record(item)
+
+    def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
+        names = _Names()
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "ConsistentRead": True,
+            "KeyConditionExpression": f"{names.name('pk')} = {names.value({'S': kind})}",
+        }
+        if where:
+            params["FilterExpression"] = " AND ".join(
+                f"{names.name(DATA_PREFIX + field)} = {names.value(_av(value))}"
+                for field, value in where.items()
+            )
+        params.update(names.params())
+        records: list[Record] = []
+        for page in self.client.get_paginator("query").paginate(**params):
+            records.extend(self._record(item) for item in page.get("Items", []))
+        return records
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def _put_request(self, op: Put) -> dict[str, Any]:
+        """The PutItem parameters for `op`; reads the current item first when it may be replaced."""
+        names = _Names()
+        version = 1
+        condition = ""
+        if op.replace_expired_before is not None:
+            current = self._get_item(op.kind, op.key)
+            if current is not None:
+                old = self._record(current)
+                if old.expires_at is None or old.expires_at > op.replace_expired_before:
+                    raise ConditionFailed(f"{op.kind}/{op.key} exists and has not expired")
+                # Replace only the very item we saw expired: same version, still expired.
+                version = old.version + 1
+                condition = (
+                    f"{names.name('v')} = {names.value(_num(old.version))} AND "
+                    f"{names.name('exp')} <= {names.value(_num(_exp_value(op.replace_expired_before)))}"
+                )
+        condition = condition or f"attribute_not_exists({names.name('pk')})"
+        item: dict[str, AttributeValueTypeDef] = {**self._key(op.kind, op.key), "v": _num(version)}
+        if op.expires_at is not None:
+            item["exp"] = _num(_exp_value(op.expires_at))
+            item["ttl"] = _num(math.ceil(op.expires_at.timestamp()))
+        for field, value in op.data.items():
+            item[DATA_PREFIX + field] = _av(value)
+        return {
+            "TableName": self.table_name,
+            "Item": item,
+            "ConditionExpression": condition,
+            **names.params(),
+        }
+
+    def _update_request(self, op: Update) -> dict[str, Any]:
+        names = _Names()
+        sets = [f"{names.name('v')} = {names.name('v')} + {names.value(_num(1))}"]
+        removes: list[str] = []
+        for field, value in op.changes.items():
+            sets.append(f"{names.name(DATA_PREFIX + field)} = {names.value(_av(value))}")
+        if op.expires_at is None:
+            removes += [names.name("exp"), names.name("ttl")]
+        elif op.expires_at != "keep":
+            sets.append(f"{names.name('exp')} = {names.value(_num(_exp_value(op.expires_at)))}")
+            sets.append(f"{names.name('ttl')} = {names.value(_num(math.ceil(op.expires_at.timestamp())))}")
+        expression = "SET " + ", ".join(sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        condition = f"attribute_exists({names.name('pk')})"
+        if op.expect_version is not None:
+            condition += f" AND {names.name('v')} = {names.value(_num(op.expect_version))}"
+        return {
+            "TableName": self.table_name,
+            "Key": self._key(op.kind, op.key),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            **names.params(),
+        }
+
+    def _delete_request(self, op: Delete) -> dict[str, Any]:
+        params: dict[str, Any] = {"TableName": self.table_name, "Key": self._key(op.kind, op.key)}
+        if op.expect_version is not None:
+            names = _Names()
+            params["ConditionExpression"] = f"{names.name('v')} = {names.value(_num(op.expect_version))}"
+            params.update(names.params())
+        return params
+
+    def _request(self, op: Put | Update | Delete) -> TransactWriteItemTypeDef:
+        if isinstance(op, Put):
+            return {"Put": self._put_request(op)}  # type: ignore[typeddict-item]
+        if isinstance(op, Update):
+            return {"Update": self._update_request(op)}  # type: ignore[typeddict-item]
+        return {"Delete": self._delete_request(op)}  # type: ignore[typeddict-item]
+
+    def _single(self, op: Put | Update | Delete) -> bool:
+        """One op as one conditional request; False when its condition fails."""
+        for _ in range(_MAX_ATTEMPTS):
+            try:
+                if isinstance(op, Put):
+                    self.client.put_item(**self._put_request(op))
+                elif isinstance(op, Update):
+                    self.client.update_item(**self._update_request(op))
+                else:
+                    self.client.delete_item(**self._delete_request(op))
+            except ConditionFailed:
+                return False
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+                if isinstance(op, Put) and op.replace_expired_before is not None:
+                    continue  # the item changed since we read it: decide again on a fresh read
+                return False
+            return True
+        return False
+
+    def transact(self, ops: Sequence[Put | Update | Delete]) -> None:
+        if not ops:
+            return
+        targets = [(op.kind, op.key) for op in ops]
+        if len(set(targets)) != len(targets):
+            raise ValueError("a transaction may touch each (kind, key) only once")
+        for attempt in range(_MAX_ATTEMPTS):
+            items = [self._request(op) for op in ops]  # raises ConditionFailed on a definite "no"
+            try:
+                self.client.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                reasons = error.response.get("CancellationReasons", [])
+                codes = [str(reason.get("Code", "None")) for reason in reasons]
+                # A failed Put that may replace an expired item was built from a read that is now
+                # stale: read again. Any other failed condition is a definite "no".
+                stale_only = len(codes) == len(ops) and all(
+                    code != "ConditionalCheckFailed"
+                    or (isinstance(op, Put) and op.replace_expired_before is not None)
+                    for code, op in zip(codes, ops, strict=True)
+                )
+                if "TransactionConflict" in codes or ("ConditionalCheckFailed" in codes and stale_only):
+                    # Another transaction held an item, or an item we read changed: try again.
+                    time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter, not secrets)
+                    continue
+                raise ConditionFailed("a condition in the transaction failed; nothing was written") from None
+            return
+        raise ConditionFailed("the transaction kept conflicting with others; nothing was written")
+
+    def put_new(
+        self,
+        kind: str,
+        key: str,
+        data: Mapping[str, Any],
+        *,
+        expires_at: datetime | None = None,
+        replace_expired_before: datetime | None = None,
+    ) -> bool:
+        return self._single(Put(kind, key, data, expires_at, replace_expired_before))
+
+    def update(
+        self, kind: str, key: str, changes: Mapping[str, Any], *, expect_version: int | None = None
+    ) -> bool:
+        return self._single(Update(kind, key, changes, expect_version))
+
+    def increment(self, kind: str, key: str, field: str, *, limit: int) -> int | None:
+        if limit <= 0:
+            return None
+        names = _Names()
+        counter, version = names.name(DATA_PREFIX + field), names.name("v")
+        zero, one = names.value(_num(0)), names.value(_num(1))
+        try:
+            response = self.client.update_item(
+                TableName=self.table_name,
+                Key=self._key(kind, key),
+                UpdateExpression=(
+                    f"SET {counter} = if_not_exists({counter}, {zero}) + {one}, "
+                    f"{version} = if_not_exists({version}, {zero}) + {one}"
+                ),
+                ConditionExpression=(
+                    f"attribute_not_exists({counter}) OR {counter} < {names.value(_num(limit))}"
+                ),
+                ReturnValues="UPDATED_NEW",
+                **names.params(),
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        return int(response["Attributes"][DATA_PREFIX + field]["N"])
+
+    def delete(self, kind: str, key: str) -> None:
+        self._single(Delete(kind, key))

@@ -1,0 +1,245 @@
+"""The SQLite adapter of the store port: one file, one table, WAL, `BEGIN IMMEDIATE` transactions.
+
+Every write runs inside `BEGIN IMMEDIATE`, which takes the database's write lock before reading, so a
+check ("absent?", "version still 3?", "count below the limit?") and the write that depends on it can
+never interleave with another writer, in this process or another. Each thread gets its own
+connection (sqlite3 connections must not be shared across threads mid-transaction); `busy_timeout`
+makes a writer wait for the lock instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Update
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    expires_at INTEGER,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID
+"""
+
+_UPSERT = "INSERT OR REPLACE INTO records (kind, key, data, version, expires_at) VALUES (?, ?, ?, ?, ?)"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+BUSY_TIMEOUT_MS = 30_000
+
+
+def to_micros(moment: datetime) -> int:
+    """An aware datetime as whole microseconds since the epoch (exact, comparable as an integer)."""
+    if moment.tzinfo is None:
+        raise ValueError("the store takes timezone-aware datetimes only")
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def _dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class _Failed(Exception):
+    """One op's condition failed inside a transaction (turned into False or ConditionFailed)."""
+
+
+class SQLiteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        with self._write() as conn:
+            conn.execute(_SCHEMA)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            # isolation_level=None: no implicit transactions; we issue BEGIN IMMEDIATE ourselves.
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened (from any thread)."""
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _record(kind: str, key: str, data: str, version: int, expires_at: int | None) -> Record:
+        return Record(
+            kind=kind,
+            key=key,
+            data=json.loads(data),
+            version=version,
+            expires_at=None if expires_at is None else from_micros(expires_at),
+        )
+
+    def get(self, kind: str, key: str) -> Record | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT kind, key, data, version, expires_at FROM records WHERE kind = ? AND key = ?",
+                (kind, key),
+            )
+            .fetchone()
+        )
+        return None if row is None else self._record(*row)
+
+    def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT kind, key, data, version, expires_at FROM records WHERE kind = ? ORDER BY key",
+                (kind,),
+            )
+            .fetchall()
+        )
+        records = [self._record(*row) for row in rows]
+        if not where:
+            return records
+        return [r for r in records if all(k in r.data and r.data[k] == v for k, v in where.items())]
+
+    # -- writes ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _current(conn: sqlite3.Connection, kind: str, key: str) -> tuple[str, int, int | None] | None:
+        row: tuple[str, int, int | None] | None = conn.execute(
+            "SELECT data, version, expires_at FROM records WHERE kind = ? AND key = ?", (kind, key)
+        ).fetchone()
+        return row
+
+    def _apply(self, conn: sqlite3.Connection, op: Put | Update | Delete) -> None:
+        current = self._current(conn, op.kind, op.key)
+        if isinstance(op, Put):
+            version = 1
+            if current is not None:
+                _, old_version, old_expiry = current
+                cutoff = op.replace_expired_before
+                if cutoff is None or old_expiry is None or old_expiry > to_micros(cutoff):
+                    raise _Failed
+                version = old_version + 1  # keep versions monotonic across a replacement
+            conn.execute(
+                _UPSERT,
+                (
+                    op.kind,
+                    op.key,
+                    _dumps(op.data),
+                    version,
+                    None if op.expires_at is None else to_micros(op.expires_at),
+                ),
+            )
+        elif isinstance(op, Update):
+            if current is None:
+                raise _Failed
+            data_text, version, expiry = current
+            if op.expect_version is not None and op.expect_version != version:
+                raise _Failed
+            data = json.loads(data_text)
+            data.update(op.changes)
+            if op.expires_at != "keep":
+                expiry = None if op.expires_at is None else to_micros(op.expires_at)
+            conn.execute(
+                "UPDATE records SET data = ?, version = ?, expires_at = ? WHERE kind = ? AND key = ?",
+                (_dumps(data), version + 1, expiry, op.kind, op.key),
+            )
+        else:
+            if op.expect_version is not None and (current is None or current[1] != op.expect_version):
+                raise _Failed
+            conn.execute("DELETE FROM records WHERE kind = ? AND key = ?", (op.kind, op.key))
+
+    def transact(self, ops: Sequence[Put | Update | Delete]) -> None:
+        targets = [(op.kind, op.key) for op in ops]
+        if len(set(targets)) != len(targets):
+            # DynamoDB refuses two ops on one item in a transaction; refuse here too, so code
+            # that runs locally also runs in production.
+            raise ValueError("a transaction may touch each (kind, key) only once")
+        try:
+            with self._write() as conn:
+                for op in ops:
+                    self._apply(conn, op)
+        except _Failed:
+            raise ConditionFailed("a condition in the transaction failed; nothing was written") from None
+
+    def put_new(
+        self,
+        kind: str,
+        key: str,
+        data: Mapping[str, Any],
+        *,
+        expires_at: datetime | None = None,
+        replace_expired_before: datetime | None = None,
+    ) -> bool:
+        try:
+            self.transact([Put(kind, key, data, expires_at, replace_expired_before)])
+        except ConditionFailed:
+            return False
+        return True
+
+    def update(
+        self, kind: str, key: str, changes: Mapping[str, Any], *, expect_version: int | None = None
+    ) -> bool:
+        try:
+            self.transact([Update(kind, key, changes, expect_version)])
+        except ConditionFailed:
+            return False
+        return True
+
+    def increment(self, kind: str, key: str, field: str, *, limit: int) -> int | None:
+        with self._write() as conn:
+            current = self._current(conn, kind, key)
+            if current is None:
+                data: dict[str, Any] = {}
+                version = 0
+                expiry = None
+            else:
+                data_text, version, expiry = current
+                data = json.loads(data_text)
+            count = int(data.get(field, 0))
+            if count >= limit:
+                return None
+            data[field] = count + 1
+            conn.execute(
+                _UPSERT,
+                (kind, key, _dumps(data), version + 1, expiry),
+            )
+            return count + 1
+
+    def delete(self, kind: str, key: str) -> None:
+        self.transact([Delete(kind, key)])

@@ -1,0 +1,312 @@
+"""The store port's contract, run against both adapters: SQLite on a temporary file, and DynamoDB
+through a real moto server process (a fresh table per test)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.store import ConditionFailed, Delete, Put, Store, Update, create_store
+from campaign_core.store.dynamodb import DynamoDBStore
+from campaign_core.store.sqlite import SQLiteStore
+from tests.servers import MotoServer
+
+T = TypeVar("T")
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def _settings(tmp_path: Path, backend: str, extra: dict[str, str]) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        site_dir=tmp_path / "site",
+        content_dir=PROJECT_ROOT / "content",
+        secret_key="contract-test",
+        store_backend=backend,
+        extra=extra,
+    )
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        sqlite_store = create_store(_settings(tmp_path, "sqlite", {}))
+        assert isinstance(sqlite_store, SQLiteStore)
+        assert sqlite_store.path == tmp_path / "var" / "campaign.sqlite3"
+        yield sqlite_store
+        sqlite_store.close()
+        return
+    moto: MotoServer = request.getfixturevalue("moto_server")
+    table = f"campaign-{uuid.uuid4().hex[:12]}"
+    extra = {"CAMPAIGN_DYNAMODB_TABLE": table, "CAMPAIGN_AWS_ENDPOINT_URL": moto.endpoint}
+    dynamo_store = create_store(_settings(tmp_path, "dynamodb", extra))
+    assert isinstance(dynamo_store, DynamoDBStore)
+    dynamo_store.create_table()
+    yield dynamo_store
+    dynamo_store.client.delete_table(TableName=table)
+
+
+def in_parallel(count: int, work: Callable[[int], T]) -> list[T]:
+    """Run `work(i)` on `count` threads released at the same instant."""
+    barrier = threading.Barrier(count)
+
+    def run(i: int) -> T:
+        barrier.wait()
+        return work(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+DATA: dict[str, Any] = {
+    "company": "株式会社テスト商事",
+    "employees": 12,
+    "ratio": 0.25,
+    "member": True,
+    "office": None,
+    "participants": ["a@example.jp", "b@example.jp"],
+    "address": {"postal_code": "1000001", "prefecture": "東京都"},
+    "created_at": "2026-11-27T10:00:00+00:00",
+}
+
+
+def test_put_new_writes_once_and_get_round_trips(store: Store) -> None:
+    assert store.get("application", "A-1") is None
+    assert store.put_new("application", "A-1", DATA) is True
+    assert store.put_new("application", "A-1", {"company": "二番目"}) is False
+    record = store.get("application", "A-1")
+    assert record is not None
+    assert (record.kind, record.key, record.version, record.expires_at) == ("application", "A-1", 1, None)
+    assert record.data == DATA
+    assert isinstance(record.data["employees"], int)
+    assert isinstance(record.data["ratio"], float)
+    assert store.get("office_claim", "A-1") is None  # kinds are separate namespaces
+
+
+def test_expires_at_round_trips_exactly(store: Store) -> None:
+    expires = NOW + timedelta(hours=48, microseconds=123456)
+    assert store.put_new("office_claim", "k", {"n": 1}, expires_at=expires)
+    record = store.get("office_claim", "k")
+    assert record is not None
+    assert record.expires_at == expires
+
+
+def test_replace_expired_before_frees_an_expired_record(store: Store) -> None:
+    expires = NOW + timedelta(minutes=10)
+    assert store.put_new("office_claim", "office-1", {"owner": "first"}, expires_at=expires)
+    # Without the option an expired record still blocks; before its expiry it blocks too.
+    assert not store.put_new("office_claim", "office-1", {"owner": "x"})
+    assert not store.put_new(
+        "office_claim", "office-1", {"owner": "x"}, replace_expired_before=expires - timedelta(seconds=1)
+    )
+    assert store.put_new(
+        "office_claim", "office-1", {"other": "second"}, replace_expired_before=expires + timedelta(seconds=1)
+    )
+    record = store.get("office_claim", "office-1")
+    assert record is not None
+    assert record.data == {"other": "second"}  # a replacement, not a merge
+    assert record.expires_at is None
+    assert record.version == 2  # versions stay monotonic, so stale expect_version writes fail
+
+
+def test_replace_expired_before_never_replaces_a_record_without_expiry(store: Store) -> None:
+    assert store.put_new("office_claim", "office-2", {"owner": "confirmed"})
+    assert not store.put_new("office_claim", "office-2", {"owner": "x"}, replace_expired_before=NOW)
+
+
+def test_update_merges_bumps_version_and_checks_expect_version(store: Store) -> None:
+    expires = NOW + timedelta(days=2)
+    assert store.put_new("application", "A-2", {"status": "pending", "company": "甲"}, expires_at=expires)
+    assert store.update("application", "A-2", {"status": "confirmed", "note": "確認済み"}, expect_version=1)
+    record = store.get("application", "A-2")
+    assert record is not None
+    assert record.data == {"status": "confirmed", "company": "甲", "note": "確認済み"}
+    assert record.version == 2
+    assert record.expires_at == expires  # update keeps expiry
+    # A writer still holding version 1 loses.
+    assert not store.update("application", "A-2", {"status": "cancelled"}, expect_version=1)
+    assert store.update("application", "A-2", {"status": "sent"})  # no version check
+    record = store.get("application", "A-2")
+    assert record is not None
+    assert record.data["status"] == "sent"
+    assert record.version == 3
+    assert not store.update("application", "missing", {"status": "x"})
+    assert store.get("application", "missing") is None
+
+
+def test_update_op_sets_or_clears_expiry(store: Store) -> None:
+    assert store.put_new("application", "A-3", {"s": 1}, expires_at=NOW)
+    store.transact([Update("application", "A-3", {"s": 2}, expires_at=None)])
+    record = store.get("application", "A-3")
+    assert record is not None
+    assert (record.data, record.expires_at, record.version) == ({"s": 2}, None, 2)
+    later = NOW + timedelta(days=30)
+    store.transact([Update("application", "A-3", {}, expect_version=2, expires_at=later)])
+    record = store.get("application", "A-3")
+    assert record is not None
+    assert (record.expires_at, record.version) == (later, 3)
+
+
+def test_transact_is_all_or_nothing(store: Store) -> None:
+    assert store.put_new("application", "A-4", {"status": "pending"})
+    assert store.put_new("office_claim", "taken", {"by": "other"})
+    before = store.get("application", "A-4")
+
+    failing: list[list[Put | Update | Delete]] = [
+        # Second op's version is stale.
+        [Put("office_claim", "new", {"by": "A-4"}), Update("application", "A-4", {"s": 1}, expect_version=9)],
+        # First op's key is taken.
+        [Put("office_claim", "taken", {"by": "A-4"}), Update("application", "A-4", {"status": "confirmed"})],
+        # Deleting with a version that is not there.
+        [Put("office_claim", "new", {"by": "A-4"}), Delete("office_claim", "taken", expect_version=5)],
+        # Updating a record that does not exist.
+        [Put("office_claim", "new", {"by": "A-4"}), Update("application", "nobody", {"x": 1})],
+    ]
+    for ops in failing:
+        with pytest.raises(ConditionFailed):
+            store.transact(ops)
+        assert store.get("office_claim", "new") is None
+        assert store.get("application", "A-4") == before
+        assert store.get("office_claim", "taken") is not None
+
+    store.transact(
+        [
+            Put("office_claim", "new", {"by": "A-4"}),
+            Update("application", "A-4", {"status": "confirmed"}, expect_version=1),
+            Delete("office_claim", "taken", expect_version=1),
+        ]
+    )
+    claim = store.get("office_claim", "new")
+    application = store.get("application", "A-4")
+    assert claim is not None and claim.data == {"by": "A-4"}
+    assert application is not None and application.data == {"status": "confirmed"}
+    assert store.get("office_claim", "taken") is None
+
+
+def test_transact_replaces_an_expired_record_atomically(store: Store) -> None:
+    assert store.put_new("office_claim", "o", {"by": "old"}, expires_at=NOW)
+    assert store.put_new("application", "A-5", {"status": "new"})
+    store.transact(
+        [
+            Put("office_claim", "o", {"by": "A-5"}, replace_expired_before=NOW + timedelta(minutes=1)),
+            Update("application", "A-5", {"status": "pending"}),
+        ]
+    )
+    claim = store.get("office_claim", "o")
+    assert claim is not None and claim.data == {"by": "A-5"}
+    with pytest.raises(ConditionFailed):  # the new claim has no expiry: nothing can replace it
+        store.transact(
+            [Put("office_claim", "o", {"by": "B"}, replace_expired_before=NOW + timedelta(days=9))]
+        )
+
+
+def test_transact_refuses_two_ops_on_one_item(store: Store) -> None:
+    with pytest.raises(ValueError, match="only once"):
+        store.transact([Put("k", "1", {}), Update("k", "1", {"a": 1})])
+
+
+def test_increment_counts_up_to_the_limit(store: Store) -> None:
+    assert store.increment("seat_counter", "live-2026-12", "taken", limit=3) == 1
+    assert store.increment("seat_counter", "live-2026-12", "taken", limit=3) == 2
+    assert store.increment("seat_counter", "live-2026-12", "taken", limit=3) == 3
+    assert store.increment("seat_counter", "live-2026-12", "taken", limit=3) is None
+    record = store.get("seat_counter", "live-2026-12")
+    assert record is not None
+    assert record.data == {"taken": 3}
+    assert record.version == 3
+    assert store.increment("seat_counter", "empty", "taken", limit=0) is None
+    # Another field of an existing record starts from zero and keeps the other fields.
+    assert store.put_new("seat_counter", "live-2027-03", {"capacity": 100})
+    assert store.increment("seat_counter", "live-2027-03", "taken", limit=100) == 1
+    record = store.get("seat_counter", "live-2027-03")
+    assert record is not None and record.data == {"capacity": 100, "taken": 1}
+
+
+def test_query_filters_by_where_and_orders_by_key(store: Store) -> None:
+    rows = [
+        ("S-003", {"session_id": "live-1", "member": "member", "n": 3}),
+        ("S-001", {"session_id": "live-1", "member": "non_member", "n": 1}),
+        ("S-002", {"session_id": "video", "member": "member", "n": 2}),
+        ("S-004", {"session_id": "live-1", "member": "member", "n": 4}),
+    ]
+    for key, data in rows:
+        assert store.put_new("seminar_signup", key, data)
+    assert store.put_new("application", "S-000", {"session_id": "live-1"})  # another kind
+
+    assert [r.key for r in store.query("seminar_signup")] == ["S-001", "S-002", "S-003", "S-004"]
+    live = store.query("seminar_signup", where={"session_id": "live-1"})
+    assert [r.key for r in live] == ["S-001", "S-003", "S-004"]
+    both = store.query("seminar_signup", where={"session_id": "live-1", "member": "member"})
+    assert [(r.key, r.data["n"]) for r in both] == [("S-003", 3), ("S-004", 4)]
+    assert store.query("seminar_signup", where={"n": 2})[0].key == "S-002"
+    assert store.query("seminar_signup", where={"missing": "x"}) == []
+    assert store.query("nothing") == []
+
+
+def test_query_reads_past_one_page(store: Store) -> None:
+    # DynamoDB returns at most 1 MB per Query call: 300 records of ~4 KB need several pages.
+    filler = "訓" * 1300  # 3 bytes each in UTF-8
+    for i in range(300):
+        assert store.put_new("report", f"R-{i:04d}", {"i": i, "even": i % 2 == 0, "filler": filler})
+    records = store.query("report")
+    assert [r.data["i"] for r in records] == list(range(300))
+    assert len(store.query("report", where={"even": True})) == 150
+
+
+def test_delete(store: Store) -> None:
+    assert store.put_new("application", "A-6", {"x": 1})
+    store.delete("application", "A-6")
+    assert store.get("application", "A-6") is None
+    store.delete("application", "A-6")  # deleting what is not there is fine
+    assert store.put_new("application", "A-6", {"x": 2})  # the key is free again
+
+
+def test_fifty_threads_put_new_one_key_exactly_one_wins(store: Store) -> None:
+    results = in_parallel(50, lambda i: store.put_new("office_claim", "same-office", {"by": i}))
+    assert results.count(True) == 1
+    record = store.get("office_claim", "same-office")
+    assert record is not None
+    assert record.data["by"] == results.index(True)
+
+
+def test_fifty_threads_increment_with_limit_twenty(store: Store) -> None:
+    results = in_parallel(50, lambda _: store.increment("seat_counter", "zoom", "taken", limit=20))
+    won = [r for r in results if r is not None]
+    assert len(won) == 20
+    assert sorted(won) == list(range(1, 21))
+    record = store.get("seat_counter", "zoom")
+    assert record is not None and record.data["taken"] == 20
+
+
+def test_twenty_threads_replace_one_expired_record_exactly_one_wins(store: Store) -> None:
+    assert store.put_new("office_claim", "expired", {"by": "old"}, expires_at=NOW)
+    cutoff = NOW + timedelta(hours=1)
+    results = in_parallel(
+        20,
+        lambda i: store.put_new(
+            "office_claim",
+            "expired",
+            {"by": i},
+            expires_at=cutoff + timedelta(days=1),
+            replace_expired_before=cutoff,
+        ),
+    )
+    assert results.count(True) == 1
+    record = store.get("office_claim", "expired")
+    assert record is not None and record.data["by"] == results.index(True)
+
+
+def test_twenty_threads_optimistic_updates_exactly_one_wins(store: Store) -> None:
+    assert store.put_new("application", "A-7", {"status": "pending"})
+    results = in_parallel(20, lambda i: store.update("application", "A-7", {"by": i}, expect_version=1))
+    assert results.count(True) == 1
+    record = store.get("application", "A-7")
+    assert record is not None
+    assert record.version == 2 and record.data["by"] == results.index(True)

@@ -1,0 +1,252 @@
+"""Real servers for tests, reusable by every suite: a moto server process and an SMTP server.
+
+`MotoServer` runs `moto_server` (from the venv, next to `sys.executable`) on a free loopback port
+as a subprocess, waits until it answers, and stops it. `SMTPServer` runs aiosmtpd on a free
+loopback port in a thread and keeps every message it accepts; recipients named `tempfail@...` get a
+451 reply and `reject@...` a 550, so clients can be tested against both kinds of refusal.
+
+Use them through the session fixtures in `tests/contract/conftest.py`, or directly:
+
+    with MotoServer() as moto:
+        client = boto3.client("dynamodb", endpoint_url=moto.endpoint, **MOTO_CREDENTIALS)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+MOTO_REGION = "ap-northeast-1"
+MOTO_CREDENTIALS = {
+    "region_name": MOTO_REGION,
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",  # moto accepts any key
+}
+# The same, as environment variables, for code that builds its own clients (the adapters).
+MOTO_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": MOTO_REGION,
+}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# `moto_server`'s own entry point, with Werkzeug's threads turned off. moto checks a condition and
+# then writes without a lock, so on the threaded server two concurrent conditional writes can both
+# succeed (seen: 22 of 50 concurrent "+1 if below 20" increments won). Real DynamoDB serialises writes
+# per item; one request at a time gives the same guarantee, while our 50 client threads stay concurrent.
+_SERIAL_MOTO = """
+import sys
+import moto.server
+
+_run_simple = moto.server.run_simple
+
+
+def _serial(*args, **kwargs):
+    kwargs["threaded"] = False
+    _run_simple(*args, **kwargs)
+
+
+moto.server.run_simple = _serial
+moto.server.main(sys.argv[1:])
+"""
+
+
+class MotoServer:
+    """A moto server subprocess on 127.0.0.1; all AWS services on one endpoint.
+
+    `serial=True` (the default) runs `moto_server`'s main one request at a time (see above);
+    `serial=False` runs the `moto_server` script from the venv as it is.
+    """
+
+    def __init__(self, startup_timeout: float = 30.0, *, serial: bool = True) -> None:
+        self.serial = serial
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.startup_timeout = startup_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)  # noqa: SIM115
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self._log.name)
+
+    def start(self) -> None:
+        binary = Path(sys.executable).parent / "moto_server"
+        if not binary.exists():
+            raise RuntimeError(f"{binary} is missing: install the dev dependencies (moto[server])")
+        command = [sys.executable, "-c", _SERIAL_MOTO] if self.serial else [str(binary)]
+        self._process = subprocess.Popen(
+            [*command, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"moto_server exited early; see {self.log_path}")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=1),
+            ):
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"moto_server did not answer within {self.startup_timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+        self._process = None
+        self._log.close()
+
+    def reset(self) -> None:
+        """Forget every resource and every sent mail (`POST /moto-api/reset`)."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+    def data(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.endpoint}/moto-api/data.json", timeout=10) as response:
+            loaded: dict[str, Any] = json.loads(response.read())
+            return loaded
+
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """What SES "sent": moto keeps each message (raw ones as `raw_data`) in its backend."""
+        with urllib.request.urlopen(f"{self.endpoint}/moto-api/data.json", timeout=10) as response:
+            payload = json.loads(response.read())
+        ses = payload.get("ses", {})
+        sent: list[dict[str, Any]] = ses.get("RawMessage", []) + ses.get("Message", [])
+        return sent
+
+    def __enter__(self) -> MotoServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+@dataclass
+class ReceivedMail:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = message_from_bytes(self.raw, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class _CollectingHandler:
+    """Accepts mail for anyone but `tempfail@…` (451) and `reject@…` (550); keeps what it accepts."""
+
+    received: list[ReceivedMail] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        local = address.split("@", 1)[0].lower()
+        if local == "tempfail":
+            return "451 4.3.0 Mailbox temporarily unavailable, try again later"
+        if local == "reject":
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        with self.lock:
+            self.received.append(
+                ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(content))
+            )
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    """An aiosmtpd server on 127.0.0.1 (its own thread) that collects what it accepts."""
+
+    def __init__(self) -> None:
+        self.handler = _CollectingHandler()
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self._controller = Controller(self.handler, hostname=self.host, port=self.port)
+
+    @property
+    def received(self) -> list[ReceivedMail]:
+        with self.handler.lock:
+            return list(self.handler.received)
+
+    def clear(self) -> None:
+        with self.handler.lock:
+            self.handler.received.clear()
+
+    def start(self) -> None:
+        self._controller.start()  # returns once the server answers
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> SMTPServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    """Poll until `predicate()` is truthy (mail arrives asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+__all__ = [
+    "MOTO_CREDENTIALS",
+    "MOTO_ENV",
+    "MotoServer",
+    "ReceivedMail",
+    "SMTPServer",
+    "free_port",
+    "wait_for",
+]
