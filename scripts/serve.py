@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, send_from_directory
+from flask_compress import Compress
 from waitress.server import create_server
 from werkzeug.security import safe_join
 
@@ -54,6 +55,8 @@ def site_blueprint(site_dir: Path) -> Blueprint:
 def create_local_app(settings: Settings) -> Flask:
     app = create_form_app(settings, clock=clock_from_env(os.environ))
     app.register_blueprint(site_blueprint(settings.site_dir))
+    # CloudFront compresses text in production; so does the local server, so audits measure the same bytes.
+    Compress(app)
     return app
 
 
