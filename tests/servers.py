@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -197,14 +199,63 @@ class _CollectingHandler:
         return "250 Message accepted for delivery"
 
 
-class SMTPServer:
-    """An aiosmtpd server on 127.0.0.1 (its own thread) that collects what it accepts."""
+def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A throwaway certificate for `host` (as an IP SAN) and its key, as PEM files."""
+    import ipaddress
 
-    def __init__(self) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_file, key_file
+
+
+class SMTPServer:
+    """An aiosmtpd server on 127.0.0.1 (its own thread) that collects what it accepts.
+
+    With `tls=True` it offers STARTTLS with a fresh self-signed certificate (`ca_file`, for the
+    client to trust) and refuses mail until the client has switched to TLS.
+    """
+
+    def __init__(self, *, tls: bool = False) -> None:
         self.handler = _CollectingHandler()
         self.port = free_port()
         self.host = "127.0.0.1"
-        self._controller = Controller(self.handler, hostname=self.host, port=self.port)
+        self.ca_file: Path | None = None
+        kwargs: dict[str, Any] = {}
+        if tls:
+            self._cert_dir = tempfile.TemporaryDirectory(prefix="smtp-tls-")
+            cert_file, key_file = self_signed_certificate(Path(self._cert_dir.name), self.host)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert_file, key_file)
+            kwargs = {"tls_context": context, "require_starttls": True}
+            self.ca_file = cert_file
+        self._controller = Controller(self.handler, hostname=self.host, port=self.port, **kwargs)
 
     @property
     def received(self) -> list[ReceivedMail]:
@@ -244,6 +295,7 @@ def wait_for(predicate: Any, timeout: float = 5.0) -> None:
 __all__ = [
     "MOTO_CREDENTIALS",
     "MOTO_ENV",
+    "MOTO_REGION",
     "MotoServer",
     "ReceivedMail",
     "SMTPServer",

@@ -1,4 +1,4 @@
-"""The mail-out port and its local adapter (one `.eml` file per message under the outbox)."""
+"""The local mail adapter: one `.eml` file per message under the outbox directory."""
 
 from __future__ import annotations
 
@@ -6,13 +6,6 @@ import os
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Protocol
-
-
-class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Send one complete MIME message; return an id for the record (Message-ID or provider id)."""
-        ...
 
 
 class OutboxMailer:

@@ -1,0 +1,117 @@
+"""Builds a complete mail from a template folder: `subject.txt`, `body.txt`, `body.html`.
+
+The result is multipart/alternative (plain text first, then HTML), UTF-8, with `Date`,
+`Message-ID` (on the sender's domain) and an RFC 2047-encoded `From` display name; attachments
+(e.g. an `.ics` invitation) turn it into multipart/mixed. Any header value with CR or LF is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from email import errors, policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from campaign_core.mail.errors import HeaderInjectionError
+
+TEMPLATE_FILES = ("subject.txt", "body.txt", "body.html")
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(template_dir: Path) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(template_dir),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,  # a missing value fails the send instead of mailing a blank
+        keep_trailing_newline=True,
+    )
+
+
+def check_header(name: str, value: str) -> str:
+    """`value` if it is safe as one header line; HeaderInjectionError otherwise."""
+    if "\r" in value or "\n" in value:
+        raise HeaderInjectionError(f"the {name} header may not contain CR or LF")
+    return value
+
+
+def parse_address(text: str, *, header: str) -> Address:
+    """One mailbox (`addr@example.jp` or `表示名 <addr@example.jp>`) as an Address; anything else
+    (several addresses, an unparsable one, CR/LF) is refused."""
+    check_header(header, text)
+    try:
+        parsed = policy.default.header_factory(header, text)
+    except (errors.HeaderParseError, IndexError) as error:  # the stdlib parser trips on e.g. "x@"
+        raise ValueError(f"{header} must be exactly one mail address, got {text!r}") from error
+    addresses: tuple[Address, ...] = tuple(getattr(parsed, "addresses", ()))
+    if parsed.defects or len(addresses) != 1 or not addresses[0].domain or not addresses[0].username:
+        raise ValueError(f"{header} must be exactly one mail address, got {text!r}")
+    found = addresses[0]
+    return Address(display_name=found.display_name, addr_spec=found.addr_spec)
+
+
+def _content_type(mime_type: str) -> tuple[str, str, dict[str, str]]:
+    main, _, rest = mime_type.partition("/")
+    subtype, *param_texts = (part.strip() for part in rest.split(";"))
+    params: dict[str, str] = {}
+    for text in param_texts:
+        key, _, value = text.partition("=")
+        if key:
+            params[key.strip().lower()] = value.strip().strip('"')
+    if not main or not subtype:
+        raise ValueError(f"not a MIME type: {mime_type!r}")
+    return main.lower(), subtype.lower(), params
+
+
+def compose(
+    template_dir: Path,
+    name: str,
+    *,
+    to: str,
+    sender: str,
+    values: Mapping[str, Any],
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    now: datetime,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """Render `<template_dir>/<name>/` with `values` (HTML autoescaped, text not) into one message.
+
+    `attachments` are `(filename, content, mime_type)`, e.g.
+    `("seminar.ics", ics_bytes, "text/calendar; method=REQUEST")`. `headers` adds more headers
+    (e.g. `Reply-To`, `Auto-Submitted`); they are checked for CR/LF like the others.
+    """
+    if now.tzinfo is None:
+        raise ValueError("compose needs a timezone-aware `now`")
+    env = _environment(Path(template_dir))
+    context = dict(values)
+    subject = env.get_template(f"{name}/subject.txt").render(context).strip()
+    text = env.get_template(f"{name}/body.txt").render(context)
+    html = env.get_template(f"{name}/body.html").render(context)
+
+    from_address = parse_address(sender, header="From")
+    to_address = parse_address(to, header="To")
+    domain = from_address.domain
+
+    message = EmailMessage()
+    message["Subject"] = check_header("Subject", subject)
+    message["From"] = from_address
+    message["To"] = to_address
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=domain)
+    for header_name, header_value in (headers or {}).items():
+        check_header("header name", header_name)
+        message[header_name] = check_header(header_name, header_value)
+    # base64 keeps Japanese text intact through any relay, 8BITMIME or not.
+    message.set_content(text, subtype="plain", charset="utf-8", cte="base64")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+    for filename, content, mime_type in attachments:
+        check_header("attachment filename", filename)
+        maintype, subtype, params = _content_type(mime_type)
+        message.add_attachment(content, maintype, subtype, filename=filename, params=params)
+    return message

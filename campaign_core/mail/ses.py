@@ -1,0 +1,92 @@
+"""The Amazon SES adapter: the composed MIME message goes out as it is (SES v2 `SendEmail`, Raw)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+
+from campaign_core.mail.errors import PermanentMailError, TransientMailError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2.client import SESV2Client
+
+# Error codes that mean "slow down / try later"; everything else a 4xx says is about the request.
+TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "RequestTimeout",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalServerError",
+    }
+)
+
+
+class SESMailer:
+    def __init__(
+        self,
+        *,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        configuration_set: str | None = None,
+        client: SESV2Client | None = None,
+        max_attempts: int = 3,
+    ) -> None:
+        self.region_name = region_name
+        self.endpoint_url = endpoint_url
+        self.configuration_set = configuration_set
+        self.max_attempts = max_attempts
+        self._client = client
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings_extra(cls, extra: Mapping[str, str]) -> SESMailer:
+        """`CAMPAIGN_SES_REGION` (else the AWS default), `CAMPAIGN_AWS_ENDPOINT_URL`,
+        `CAMPAIGN_SES_CONFIGURATION_SET` (optional: event publishing for bounces and complaints)."""
+        return cls(
+            region_name=extra.get("CAMPAIGN_SES_REGION") or extra.get("CAMPAIGN_AWS_REGION") or None,
+            endpoint_url=extra.get("CAMPAIGN_AWS_ENDPOINT_URL") or None,
+            configuration_set=extra.get("CAMPAIGN_SES_CONFIGURATION_SET") or None,
+        )
+
+    @property
+    def client(self) -> SESV2Client:
+        """Created on first use."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = boto3.session.Session().client(
+                        "sesv2",
+                        region_name=self.region_name,
+                        endpoint_url=self.endpoint_url,
+                        config=Config(retries={"mode": "standard", "max_attempts": self.max_attempts}),
+                    )
+        return self._client
+
+    def send(self, message: EmailMessage) -> str:
+        params: dict[str, Any] = {"Content": {"Raw": {"Data": bytes(message)}}}
+        if self.configuration_set:
+            params["ConfigurationSetName"] = self.configuration_set
+        try:
+            response = self.client.send_email(**params)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            text = f"SES {code}: {error.response.get('Error', {}).get('Message', '')}"
+            if code in TRANSIENT_CODES or status >= 500 or status == 429:
+                raise TransientMailError(text) from error
+            raise PermanentMailError(text) from error  # MessageRejected, not verified, paused, ...
+        except (ConnectionError, HTTPClientError) as error:
+            raise TransientMailError(f"SES unreachable: {error}") from error
+        except BotoCoreError as error:
+            raise PermanentMailError(f"SES client error: {error}") from error
+        return str(response["MessageId"])

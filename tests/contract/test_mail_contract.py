@@ -1,0 +1,237 @@
+"""The mail port's contract, run against every mailer: the outbox, SMTP (a real aiosmtpd server on
+loopback) and SES (a real moto server process). What arrives is what was composed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import boto3
+import pytest
+
+from campaign_core.mail import (
+    HeaderInjectionError,
+    Mailer,
+    PermanentMailError,
+    TransientMailError,
+    compose,
+    create_mailer,
+)
+from campaign_core.mail.ses import SESMailer
+from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.settings import PROJECT_ROOT, Settings
+from tests.servers import MOTO_REGION, MotoServer, SMTPServer, free_port
+from tests.test_mail_compose import ICS, SENDER, VALUES, decoded_from, parts, write_templates
+
+NOW = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
+SENDER_DOMAIN = "drill.example.jp"
+
+
+@dataclass
+class Channel:
+    name: str
+    mailer: Mailer
+    delivered: Callable[[], list[bytes]]
+
+
+def _settings(tmp_path: Path, backend: str, extra: dict[str, str]) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        site_dir=tmp_path / "site",
+        content_dir=PROJECT_ROOT / "content",
+        secret_key="contract-test",
+        mail_backend=backend,
+        extra=extra,
+    )
+
+
+def verify_sender(moto: MotoServer, domain: str = SENDER_DOMAIN) -> None:
+    """moto, like SES, refuses to send from an identity that was never verified."""
+    client = boto3.client(
+        "sesv2",
+        endpoint_url=moto.endpoint,
+        region_name=MOTO_REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_email_identity(EmailIdentity=domain)
+
+
+@pytest.fixture(params=["outbox", "smtp", "ses"])
+def channel(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Channel]:
+    if request.param == "outbox":
+        settings = _settings(tmp_path, "outbox", {})
+        outbox = settings.outbox_dir
+        yield Channel(
+            "outbox",
+            create_mailer(settings),
+            lambda: [path.read_bytes() for path in sorted(outbox.glob("*.eml"))],
+        )
+    elif request.param == "smtp":
+        smtp: SMTPServer = request.getfixturevalue("smtp_server")
+        smtp.clear()
+        extra = {"CAMPAIGN_SMTP_HOST": smtp.host, "CAMPAIGN_SMTP_PORT": str(smtp.port)}
+        yield Channel(
+            "smtp", create_mailer(_settings(tmp_path, "smtp", extra)), lambda: [m.raw for m in smtp.received]
+        )
+    else:
+        moto: MotoServer = request.getfixturevalue("moto_server")
+        moto.reset()
+        verify_sender(moto)
+        extra = {"CAMPAIGN_AWS_ENDPOINT_URL": moto.endpoint}
+        yield Channel(
+            "ses",
+            create_mailer(_settings(tmp_path, "ses", extra)),
+            lambda: [sent["raw_data"].encode("ascii") for sent in moto.sent_emails()],
+        )
+
+
+@pytest.fixture
+def templates(tmp_path: Path) -> Path:
+    return write_templates(tmp_path / "mail")
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_the_message_arrives_as_composed(channel: Channel, templates: Path) -> None:
+    sent = compose(
+        templates,
+        "welcome",
+        to="hanako@example.co.jp",
+        sender=SENDER,
+        values=VALUES,
+        now=NOW,
+        attachments=[("seminar.ics", ICS, "text/calendar; method=REQUEST")],
+    )
+    message_id = channel.mailer.send(sent)
+    assert message_id
+
+    (raw,) = channel.delivered()
+    arrived = _parse(raw)
+    assert arrived["Subject"] == "【受付】株式会社テスト商事 様のお申し込みを承りました"
+    assert decoded_from(raw) == ("セキュリティ訓練キャンペーン事務局", "noreply@drill.example.jp")
+    assert arrived["To"] == "hanako@example.co.jp"
+    assert arrived["Message-ID"] == sent["Message-ID"]
+    assert arrived["Date"] == sent["Date"]
+    text, html = parts(arrived)
+    assert (text, html) == parts(sent)
+    assert "会社名: 株式会社テスト商事" in text
+    assert "<p>山田 花子 様</p>" in html
+    (attachment,) = list(arrived.iter_attachments())
+    assert isinstance(attachment, EmailMessage)
+    assert attachment.get_filename() == "seminar.ics"
+    assert attachment.get_payload(decode=True) == ICS
+
+
+def test_header_injection_raises_before_anything_is_sent(channel: Channel, templates: Path) -> None:
+    with pytest.raises(HeaderInjectionError):
+        channel.mailer.send(
+            compose(
+                templates,
+                "welcome",
+                to="hanako@example.co.jp",
+                sender=SENDER,
+                values={**VALUES, "company": "テスト\r\nBcc: victim@example.com"},
+                now=NOW,
+            )
+        )
+    with pytest.raises(HeaderInjectionError):
+        channel.mailer.send(
+            compose(
+                templates,
+                "welcome",
+                to="hanako@example.co.jp\nBcc: victim@example.com",
+                sender=SENDER,
+                values=VALUES,
+                now=NOW,
+            )
+        )
+    assert channel.delivered() == []
+
+
+def _message(templates: Path, to: str, sender: str = SENDER) -> EmailMessage:
+    return compose(templates, "welcome", to=to, sender=sender, values=VALUES, now=NOW)
+
+
+def test_smtp_4xx_is_transient_and_5xx_permanent(smtp_server: SMTPServer, templates: Path) -> None:
+    smtp_server.clear()
+    mailer = SMTPMailer(smtp_server.host, smtp_server.port, timeout=5)
+    with pytest.raises(TransientMailError, match="451"):
+        mailer.send(_message(templates, "tempfail@example.co.jp"))
+    with pytest.raises(PermanentMailError, match="550"):
+        mailer.send(_message(templates, "reject@example.co.jp"))
+    assert smtp_server.received == []
+    assert mailer.send(_message(templates, "ok@example.co.jp"))
+    assert [m.rcpt_tos for m in smtp_server.received] == [["ok@example.co.jp"]]
+
+
+def test_smtp_unreachable_relay_is_transient(templates: Path) -> None:
+    mailer = SMTPMailer("127.0.0.1", free_port(), timeout=2)  # nothing listens there
+    with pytest.raises(TransientMailError, match="connection"):
+        mailer.send(_message(templates, "ok@example.co.jp"))
+
+
+def test_smtp_starttls(tmp_path: Path, templates: Path) -> None:
+    with SMTPServer(tls=True) as server:
+        assert server.ca_file is not None
+        extra = {
+            "CAMPAIGN_SMTP_HOST": server.host,
+            "CAMPAIGN_SMTP_PORT": str(server.port),
+            "CAMPAIGN_SMTP_STARTTLS": "1",
+            "CAMPAIGN_SMTP_CA_FILE": str(server.ca_file),
+        }
+        mailer = create_mailer(_settings(tmp_path, "smtp", extra))
+        assert mailer.send(_message(templates, "ok@example.co.jp"))
+        assert len(server.received) == 1
+        # Without STARTTLS this relay refuses mail (530): a permanent error, nothing delivered.
+        plain = SMTPMailer(server.host, server.port, timeout=5)
+        with pytest.raises(PermanentMailError, match="530"):
+            plain.send(_message(templates, "ok@example.co.jp"))
+        # A certificate we do not trust is refused too.
+        untrusted = SMTPMailer(server.host, server.port, starttls=True, timeout=5)
+        with pytest.raises(PermanentMailError, match="not trusted"):
+            untrusted.send(_message(templates, "ok@example.co.jp"))
+        assert len(server.received) == 1
+
+
+def test_ses_unverified_sender_is_permanent(moto_server: MotoServer, templates: Path) -> None:
+    moto_server.reset()
+    mailer = SESMailer(endpoint_url=moto_server.endpoint, region_name=MOTO_REGION)
+    with pytest.raises(PermanentMailError, match="MessageRejected"):
+        mailer.send(_message(templates, "ok@example.co.jp"))
+    assert moto_server.sent_emails() == []
+
+
+def test_ses_configuration_set_is_passed(moto_server: MotoServer, templates: Path) -> None:
+    moto_server.reset()
+    verify_sender(moto_server)
+    mailer = SESMailer(
+        endpoint_url=moto_server.endpoint,
+        region_name=MOTO_REGION,
+        configuration_set="campaign-events",
+    )
+    events: list[dict[str, object]] = []
+    mailer.client.meta.events.register(
+        "provide-client-params.sesv2.SendEmail", lambda params, **_: events.append(dict(params))
+    )
+    assert mailer.send(_message(templates, "ok@example.co.jp"))
+    assert events[0]["ConfigurationSetName"] == "campaign-events"
+    assert len(moto_server.sent_emails()) == 1
+
+
+def test_ses_unreachable_endpoint_is_transient(templates: Path) -> None:
+    mailer = SESMailer(
+        endpoint_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        region_name=MOTO_REGION,
+        max_attempts=1,
+    )
+    with pytest.raises(TransientMailError, match="unreachable"):
+        mailer.send(_message(templates, "ok@example.co.jp"))

@@ -1,0 +1,201 @@
+"""`compose`: templates to a complete, safe MIME message."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from email.utils import parseaddr, parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from campaign_core.mail import HeaderInjectionError, compose, create_mailer
+from campaign_core.mail.outbox import OutboxMailer
+from campaign_core.mail.ses import SESMailer
+from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.settings import PROJECT_ROOT, Settings
+
+NOW = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
+SENDER = "セキュリティ訓練キャンペーン事務局 <noreply@drill.example.jp>"
+ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n"
+
+
+def write_templates(root: Path) -> Path:
+    """A template folder `root/welcome/` like the forms' ones (subject, text, HTML)."""
+    folder = root / "welcome"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "subject.txt").write_text(
+        "【受付】{{ company }} 様のお申し込みを承りました\n", encoding="utf-8"
+    )
+    (folder / "body.txt").write_text(
+        "{{ name }} 様\n\nお申し込みの内容を確認しました。\n会社名: {{ company }}\n確認用の窓口: {{ url }}\n",
+        encoding="utf-8",
+    )
+    (folder / "body.html").write_text(
+        "<p>{{ name }} 様</p>\n<p>お申し込みの内容を確認しました。</p>\n"
+        '<p>会社名: {{ company }}</p>\n<p><a href="{{ url }}">確認用の窓口</a></p>\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+VALUES = {"name": "山田 花子", "company": "株式会社テスト商事", "url": "https://drill.example.jp/c/abc"}
+
+
+def decoded_from(raw: bytes) -> tuple[str, str]:
+    """(display name, address) of the From header as a mail client reads it.
+
+    RFC 2047 says the space between two encoded words is not part of the text. The stdlib's
+    modern parser keeps it inside a display name (a long name is folded into two words), so this
+    decodes with `email.header.decode_header`, which follows the RFC.
+    """
+    legacy = message_from_bytes(raw, policy=policy.compat32)
+    return parseaddr(str(make_header(decode_header(str(legacy["From"])))))
+
+
+@pytest.fixture
+def templates(tmp_path: Path) -> Path:
+    return write_templates(tmp_path / "mail")
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    assert isinstance(text, EmailMessage) and isinstance(html, EmailMessage)
+    return text.get_content(), html.get_content()
+
+
+def test_compose_builds_an_alternative_message(templates: Path) -> None:
+    message = compose(templates, "welcome", to="hanako@example.co.jp", sender=SENDER, values=VALUES, now=NOW)
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["Subject"] == "【受付】株式会社テスト商事 様のお申し込みを承りました"
+    assert message["To"] == "hanako@example.co.jp"
+    text, html = parts(message)
+    assert "会社名: 株式会社テスト商事" in text
+    assert '<a href="https://drill.example.jp/c/abc">' in html
+    assert parsedate_to_datetime(message["Date"]) == NOW
+    assert re.fullmatch(r"<[^@<>]+@drill\.example\.jp>", message["Message-ID"])
+
+
+def test_wire_format_is_ascii_with_encoded_words(templates: Path) -> None:
+    message = compose(templates, "welcome", to="hanako@example.co.jp", sender=SENDER, values=VALUES, now=NOW)
+    raw = bytes(message)
+    raw.decode("ascii")  # Japanese travels as RFC 2047 words and base64 bodies only
+    unfolded = raw.replace(b"\r\n ", b" ").replace(b"\n ", b" ")
+    from_line = next(line for line in unfolded.splitlines() if line.startswith(b"From:"))
+    assert re.match(rb"From: =\?utf-8\?[bq]\?.+\?= <noreply@drill\.example\.jp>", from_line)
+    assert decoded_from(raw) == ("セキュリティ訓練キャンペーン事務局", "noreply@drill.example.jp")
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Subject"] == message["Subject"]
+    assert parts(parsed) == parts(message)
+
+
+def test_date_is_the_given_instant_in_any_zone(templates: Path) -> None:
+    jst = timezone(timedelta(hours=9))
+    message = compose(
+        templates, "welcome", to="a@example.jp", sender=SENDER, values=VALUES, now=NOW.astimezone(jst)
+    )
+    assert parsedate_to_datetime(message["Date"]) == NOW
+    with pytest.raises(ValueError, match="timezone-aware"):
+        compose(
+            templates, "welcome", to="a@example.jp", sender=SENDER, values=VALUES, now=datetime(2026, 1, 1)
+        )
+
+
+def test_html_is_escaped_and_text_is_not(templates: Path) -> None:
+    values = {**VALUES, "company": "<b>&株式会社</b>"}
+    message = compose(templates, "welcome", to="a@example.jp", sender=SENDER, values=values, now=NOW)
+    text, html = parts(message)
+    assert "会社名: <b>&株式会社</b>" in text
+    assert "会社名: &lt;b&gt;&amp;株式会社&lt;/b&gt;" in html
+    assert "<b>" not in html
+
+
+def test_a_missing_value_fails_instead_of_mailing_a_blank(templates: Path) -> None:
+    with pytest.raises(UndefinedError):
+        compose(templates, "welcome", to="a@example.jp", sender=SENDER, values={"name": "x"}, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("company", "テスト\r\nBcc: victim@example.com"),  # into the subject
+        ("to", "a@example.jp\r\nBcc: victim@example.com"),
+        ("to", "a@example.jp\nX-Injected: 1"),
+        ("sender", "事務局 <noreply@drill.example.jp>\rBcc: victim@example.com"),
+        ("header", "ok\r\nBcc: victim@example.com"),
+    ],
+)
+def test_header_injection_is_refused(templates: Path, field: str, value: str) -> None:
+    to, sender, values, headers = "a@example.jp", SENDER, dict(VALUES), {"Reply-To": "desk@example.jp"}
+    if field == "company":
+        values["company"] = value
+    elif field == "to":
+        to = value
+    elif field == "sender":
+        sender = value
+    else:
+        headers["Reply-To"] = value
+    with pytest.raises(HeaderInjectionError):
+        compose(templates, "welcome", to=to, sender=sender, values=values, now=NOW, headers=headers)
+
+
+@pytest.mark.parametrize("to", ["a@example.jp, b@example.jp", "no-at-sign", "", "x@"])
+def test_to_must_be_exactly_one_address(templates: Path, to: str) -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        compose(templates, "welcome", to=to, sender=SENDER, values=VALUES, now=NOW)
+
+
+def test_attachments_make_a_mixed_message(templates: Path) -> None:
+    message = compose(
+        templates,
+        "welcome",
+        to="a@example.jp",
+        sender="noreply@drill.example.jp",
+        values=VALUES,
+        now=NOW,
+        attachments=[("seminar.ics", ICS, "text/calendar; method=REQUEST")],
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    assert message.get_content_type() == "multipart/mixed"
+    assert message["From"] == "noreply@drill.example.jp"
+    assert message["Auto-Submitted"] == "auto-replied"
+    (attachment,) = list(message.iter_attachments())
+    assert isinstance(attachment, EmailMessage)
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_param("method") == "REQUEST"
+    assert attachment.get_filename() == "seminar.ics"
+    assert attachment.get_payload(decode=True) == ICS
+    text, _ = parts(message)
+    assert "株式会社テスト商事" in text
+
+
+def test_create_mailer_picks_the_adapter(tmp_path: Path) -> None:
+    base = Settings(
+        data_dir=tmp_path / "var",
+        site_dir=tmp_path,
+        content_dir=PROJECT_ROOT / "content",
+        secret_key="k",
+        extra={
+            "CAMPAIGN_SMTP_HOST": "relay.example.jp",
+            "CAMPAIGN_SMTP_PORT": "587",
+            "CAMPAIGN_SMTP_STARTTLS": "1",
+        },
+    )
+    outbox = create_mailer(base)
+    assert isinstance(outbox, OutboxMailer) and outbox.outbox_dir == tmp_path / "var" / "outbox"
+    smtp = create_mailer(base.with_overrides(mail_backend="smtp"))
+    assert isinstance(smtp, SMTPMailer)
+    assert (smtp.host, smtp.port, smtp.starttls) == ("relay.example.jp", 587, True)
+    ses = create_mailer(
+        base.with_overrides(mail_backend="ses", extra={"CAMPAIGN_SES_CONFIGURATION_SET": "c"})
+    )
+    assert isinstance(ses, SESMailer) and ses.configuration_set == "c"
+    with pytest.raises(ValueError, match="unknown mail backend"):
+        create_mailer(base.with_overrides(mail_backend="pigeon"))
