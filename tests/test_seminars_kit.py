@@ -30,7 +30,7 @@ from scripts.site_build.kit import (
     with_ref,
 )
 from scripts.site_build.seminars import parse_sessions, render_seminars, split_live
-from scripts.site_build.slides import parse_kit_copy
+from scripts.site_build.slides import DeckSources, body_size, deck_slides, parse_kit_copy
 
 CONTENT = PROJECT_ROOT / "content"
 PINNED_NOW = "2027-04-01T09:00:00+09:00"
@@ -346,3 +346,17 @@ def test_build_time_is_the_pinned_instant_in_the_decks(pinned_site: Path) -> Non
     intro = deck_text(pinned_site / "chambers" / "campaign-intro.pptx")
     listed = [s.id for s in sessions if s.kind == "live" and s.title in intro]
     assert listed == [s.id for s in sessions if s.kind == "live" and s.starts_at and s.starts_at > now]
+
+
+def test_every_slide_fits_and_an_overlong_one_is_refused() -> None:
+    copy = parse_kit_copy(content("slides"))
+    sources = DeckSources(
+        copy=copy,
+        sessions=parse_sessions(content("seminars")),
+        now=parse_instant(PINNED_NOW),
+        site_url="https://drill.example.jp/",
+    )
+    for deck in copy.decks:
+        for slide in deck_slides(deck, sources):
+            assert body_size(slide.bullets) is not None, slide.title
+    assert body_size(["訓練のお知らせです。" * 12] * 8) is None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 from campaign_core.content import load_yaml
 from scripts.site_build import CONTENT_DIR, PageContext, post_build, shortcode
-from scripts.site_build.slides import DECK_DIR, parse_kit_copy
+from scripts.site_build.slides import DECK_DIR, parse_kit_copy, text_em
 
 BANNER_DIR = "assets/banners"
 REF_SLOT = "{ref}"  # where kit.js puts "?ref=<code>" (or nothing) in a snippet template
@@ -148,7 +147,7 @@ def with_ref(template: str, code: str | None) -> str:
 
 
 # Banner drawing. Text uses fonts every visitor's system has (SVG in <img> cannot load web fonts),
-# sized from an estimate of glyph widths: CJK glyphs are 1 em wide, Latin ones about 0.6 em.
+# sized from an estimate of glyph widths (`text_em`).
 FONT_STACK = (
     "'Noto Sans CJK JP','Hiragino Kaku Gothic ProN','Hiragino Sans','BIZ UDPGothic',"
     "'Yu Gothic','Meiryo',sans-serif"
@@ -156,18 +155,6 @@ FONT_STACK = (
 BG_FROM, BG_TO = "#1a237e", "#3949ab"
 HEAD_COLOR, SUB_COLOR = "#ffffff", "#e8eaf6"
 CTA_FILL, CTA_TEXT = "#ffb74d", "#1a237e"
-
-
-def text_em(text: str) -> float:
-    width = 0.0
-    for char in text:
-        if unicodedata.east_asian_width(char) in ("W", "F"):
-            width += 1.0
-        elif char == " ":
-            width += 0.3
-        else:
-            width += 0.62
-    return width
 
 
 def _fit(lines: Sequence[str], width: float, largest: float) -> float:

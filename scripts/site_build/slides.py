@@ -7,6 +7,8 @@ to a chamber never says something the site no longer says. The decks land in `si
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +41,9 @@ INK = _rgb("212121")
 WHITE = _rgb("FFFFFF")
 SLIDE_W = Emu(12192000)  # 16:9, 13.333 in
 SLIDE_H = Emu(6858000)  # 7.5 in
+EMU_PER_PT = 12700
+BODY_SIZES = (22, 20, 18, 16)  # largest first; the first size at which the bullets fit is used
+SPACE_AFTER_PT = 12
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,44 @@ def deck_slides(deck: DeckSpec, src: DeckSources) -> list[Slide]:
     return slides
 
 
+def text_em(text: str) -> float:
+    """Estimated width of a text in em: CJK glyphs are 1 em wide, Latin ones about 0.6 em."""
+    width = 0.0
+    for char in text:
+        if unicodedata.east_asian_width(char) in ("W", "F"):
+            width += 1.0
+        elif char == " ":
+            width += 0.3
+        else:
+            width += 0.62
+    return width
+
+
+def body_height_pt(bullets: Sequence[str], size: float, width_pt: float) -> float:
+    """Estimated height of the bullets at a font size, wrapped to the body width."""
+    height = 0.0
+    for bullet in bullets:
+        lines = max(1, math.ceil((text_em(bullet) + 1.5) * size / width_pt))
+        height += lines * size * 1.2 + SPACE_AFTER_PT
+    return height
+
+
+def body_box() -> tuple[int, int, int, int]:
+    inch = 914400
+    return int(inch * 0.7), int(inch * 1.55), SLIDE_W - int(inch * 1.4), SLIDE_H - int(inch * 2.3)
+
+
+def body_size(bullets: Sequence[str]) -> float | None:
+    """The largest body font size at which the bullets fit the slide, or None if none does."""
+    _left, _top, width, height = body_box()
+    # 0.1 in of inner margin on each side of a text box.
+    width_pt, height_pt = width / EMU_PER_PT - 14.4, height / EMU_PER_PT - 7.2
+    for size in BODY_SIZES:
+        if body_height_pt(bullets, size, width_pt) <= height_pt:
+            return size
+    return None
+
+
 # Drawing. Plain shapes on the blank layout, so the deck looks the same in PowerPoint, Keynote and
 # LibreOffice and does not depend on the default template's placeholders.
 def _style(run: Any, font: str, size: float, color: RGBColor, *, bold: bool = False) -> None:
@@ -264,13 +307,13 @@ def _content_slide(prs: Any, slide_data: Slide, font: str, number: int) -> None:
     run = title.paragraphs[0].add_run()
     run.text = slide_data.title
     _style(run, font, 30, WHITE, bold=True)
-    body = _box(
-        slide, int(inch * 0.7), int(inch * 1.55), SLIDE_W - int(inch * 1.4), SLIDE_H - int(inch * 2.3)
-    )
-    size = 22 if len(slide_data.bullets) <= 4 else 18
+    body = _box(slide, *body_box())
+    size = body_size(slide_data.bullets)
+    if size is None:
+        raise ValueError(f"slide {slide_data.title!r}: too much text for one slide; shorten or split it")
     for index, bullet in enumerate(slide_data.bullets):
         para = body.paragraphs[0] if index == 0 else body.add_paragraph()
-        para.space_after = Pt(12)
+        para.space_after = Pt(SPACE_AFTER_PT)
         marker = para.add_run()
         marker.text = f"{index + 1}. " if slide_data.numbered else "■ "
         _style(marker, font, size if slide_data.numbered else size * 0.7, ACCENT, bold=slide_data.numbered)
