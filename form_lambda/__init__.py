@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
 
 from campaign_core.clock import Clock, SystemClock
+from campaign_core.mail import Mailer, create_mailer
 from campaign_core.settings import Settings, load_settings
+from campaign_core.store import Store, create_store
+from form_lambda import guard
 from form_lambda.health import bp as health_bp
+from form_lambda.views import bp as forms_bp
+from form_lambda.views import html_page
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    mailer: Mailer | None = None,
+    clock: Clock | None = None,
+) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config["CAMPAIGN_SETTINGS"] = settings
     app.config["CAMPAIGN_CLOCK"] = clock or SystemClock()
     app.config["SECRET_KEY"] = settings.secret_key
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # Adapters are built here, once, from settings; tests and the Lambda entry may pass their own.
+    app.extensions["campaign_store"] = store or create_store(settings)
+    app.extensions["campaign_mailer"] = mailer or create_mailer(settings)
+
+    guard.install(app, settings, forms_bp)
+
+    @app.before_request
+    def refuse_foreign_posts() -> Response | None:
+        if guard.is_refused_origin(settings):
+            return html_page("drill", "送信元を確認できませんでした", "refused", status=403)
+        return None
+
+    @app.errorhandler(413)
+    def too_large(_error: HTTPException) -> Response:
+        return html_page("drill", "送信された内容が大きすぎます", "too_large", status=413)
+
+    @app.errorhandler(429)
+    def too_many(_error: HTTPException) -> Response:
+        return html_page("drill", "送信が続いたため、受付を一時的に止めています", "rate_limited", status=429)
+
     app.register_blueprint(health_bp)
+    app.register_blueprint(forms_bp)
     return app

@@ -222,6 +222,11 @@ def replace_article(page_html: str, title: str, body_html: str) -> str:
     )
 
 
+def prefix_title(page_html: str, prefix: str) -> str:
+    """Screen-reader users hear the title first: an error page says so there too."""
+    return _TITLE_RE.sub(lambda m: f"<title>{escape(prefix)}{m.group(1)}</title>", page_html, count=1)
+
+
 def standalone_page(title: str, body_html: str) -> str:
     """The page when the site is not built next to the app (the API answers without the layout)."""
     # body_html comes from our own autoescaped templates, never from raw user text.

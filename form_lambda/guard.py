@@ -1,0 +1,77 @@
+"""Abuse protection around the forms: same-origin posts, rate limits per client and per address,
+a body size limit, and a Japanese page for each refusal. No third-party CAPTCHA.
+
+Limits come from settings (`CAMPAIGN_RATE_LIMIT_CLIENT`, `CAMPAIGN_RATE_LIMIT_EMAIL`, "off" to
+disable, e.g. for a load test); counters live in memory per process (`CAMPAIGN_RATE_LIMIT_STORAGE`
+takes any flask-limiter storage URI for a shared counter)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from campaign_core.normalize import clean_text
+from campaign_core.settings import Settings
+
+MAX_BODY_BYTES = 64 * 1024  # the drill form with 10 participants is well under 8 KB
+DEFAULT_CLIENT_LIMIT = "20 per 10 minutes;100 per day"
+DEFAULT_EMAIL_LIMIT = "5 per hour;20 per day"
+_OFF = ("off", "0", "none", "")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def same_origin(settings: Settings) -> bool:
+    """A post must come from our own pages: Origin (or, without it, Referer) names our origin.
+
+    Browsers send Origin with every form post; a request with neither header (some privacy tools
+    strip both) is let through: the other checks still apply to it."""
+    allowed = {_origin(settings.base_url), _origin(request.host_url)}
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin.lower() in allowed
+    referer = request.headers.get("Referer")
+    if referer:
+        return _origin(referer) in allowed
+    return True
+
+
+def email_key() -> str:
+    """The rate-limit key of the address a form names (the officer's for the drill form)."""
+    address = request.form.get("email") or request.form.get("officer_email") or ""
+    key = clean_text(address).lower()
+    return f"email:{key}" if key else f"noemail:{get_remote_address()}"
+
+
+def _limit(settings: Settings, name: str, default: str) -> str | None:
+    value = settings.extra.get(name, default).strip()
+    return None if value.lower() in _OFF else value
+
+
+def install(app: Flask, settings: Settings, submissions: Blueprint) -> Limiter:
+    """Body size limit, origin check and rate limits on the blueprint's POST routes."""
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_FORM_PARTS"] = 100
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=settings.extra.get("CAMPAIGN_RATE_LIMIT_STORAGE", "memory://"),
+        key_prefix="forms",
+    )
+    client_limit = _limit(settings, "CAMPAIGN_RATE_LIMIT_CLIENT", DEFAULT_CLIENT_LIMIT)
+    email_limit = _limit(settings, "CAMPAIGN_RATE_LIMIT_EMAIL", DEFAULT_EMAIL_LIMIT)
+    if client_limit:
+        limiter.limit(client_limit, methods=["POST"], scope="client")(submissions)
+    if email_limit:
+        limiter.limit(email_limit, key_func=email_key, methods=["POST"], scope="email")(submissions)
+    return limiter
+
+
+def is_refused_origin(settings: Settings) -> bool:
+    return request.method == "POST" and request.path.startswith("/api/") and not same_origin(settings)

@@ -1,0 +1,262 @@
+"""Drill applications: once per office, double opt-in, participants who confirm for themselves.
+
+1. `apply` claims every office key of the application and writes the application, in one
+   transaction (a unique key on SQLite, conditional writes on DynamoDB). A claim left unconfirmed
+   expires after the confirm window (72 h) and may then be taken by a new application.
+2. The officer gets a signed, expiring link; `confirm` makes the application and its claims
+   permanent (accepted) and sends the acceptance mail.
+3. Participants outside the officer's company domain (everyone, when the officer uses free mail)
+   then get their own link; no drill mail may go to an address that has not confirmed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from campaign_core.store import ConditionFailed, Put, Record, Update
+from campaign_core.tokens import TokenError
+from form_lambda.choices import EMPLOYEES, INDUSTRIES, MEMBER, label
+from form_lambda.rendering import jst_label
+from form_lambda.services.common import Deps, iso
+from form_lambda.validation import DrillInput
+
+APPLICATION = "application"
+OFFICE_CLAIM = "office_claim"
+CONFIRM_PURPOSE = "drill-confirm"
+PARTICIPANT_PURPOSE = "drill-participant"
+
+# How long a participant's own confirmation link stays valid.
+PARTICIPANT_WINDOW = timedelta(days=14)
+
+# Participant states: trusted by the officer's domain, waiting for their own confirmation, confirmed.
+TRUSTED = "domain"
+WAITING = "unconfirmed"
+CONFIRMED = "confirmed"
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    status: Literal["pending", "office_taken"]
+    application_id: str = ""
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    status: Literal["accepted", "already", "expired", "invalid"]
+    application: dict[str, Any] | None = None
+
+
+def _application_data(
+    data: DrillInput, *, now: datetime, consent_version: str, deadline: datetime
+) -> dict[str, Any]:
+    return {
+        "status": "pending",
+        "company": data.company,
+        "office": data.office,
+        "corporate_number": data.corporate_number,
+        "postal_code": data.postal_code,
+        "prefecture": data.prefecture,
+        "address": data.address,
+        "phone": data.phone,
+        "industry": data.industry,
+        "employees": data.employees,
+        "chamber": data.chamber.as_dict(),
+        "member": data.member,
+        "officer_name": data.officer_name,
+        "officer_email": data.officer_email,
+        "participants": [
+            {"email": p.email, "status": TRUSTED if p.trusted_by_domain else WAITING}
+            for p in data.participants
+        ],
+        "reveal_followup": data.reveal_followup,
+        "office_keys": list(data.office_keys),
+        "consent": {"version": consent_version, "at": iso(now)},
+        "applied_at": iso(now),
+        "confirm_by": iso(deadline),
+    }
+
+
+def apply(deps: Deps, data: DrillInput, *, consent_version: str) -> ApplyResult:
+    """Claim the office and store the pending application; mail the officer a confirmation link.
+
+    Nothing is stored when the office is taken; if the confirmation mail cannot be sent, what was
+    stored is removed again, so the applicant can simply try later."""
+    now = deps.now()
+    deadline = now + deps.confirm_window
+    application_id = secrets.token_hex(16)
+    claim = {"application_id": application_id, "status": "pending", "claimed_at": iso(now)}
+    ops: list[Put | Update] = [
+        Put(OFFICE_CLAIM, key, claim, expires_at=deadline, replace_expired_before=now)
+        for key in data.office_keys
+    ]
+    ops.append(
+        Put(
+            APPLICATION,
+            application_id,
+            _application_data(data, now=now, consent_version=consent_version, deadline=deadline),
+        )
+    )
+    try:
+        deps.store.transact(ops)
+    except ConditionFailed:
+        return ApplyResult("office_taken")
+
+    token = deps.signer.sign(CONFIRM_PURPOSE, {"a": application_id})
+    try:
+        deps.send(
+            "drill_confirm",
+            to=data.officer_email,
+            values={
+                "application": _mail_view(
+                    _application_data(data, now=now, consent_version=consent_version, deadline=deadline)
+                ),
+                "confirm_url": deps.link("/api/drill/confirm", token=token),
+                "deadline": jst_label(deadline),
+            },
+        )
+    except Exception:
+        _release(deps, application_id, data.office_keys)
+        raise
+    return ApplyResult("pending", application_id)
+
+
+def _release(deps: Deps, application_id: str, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        record = deps.store.get(OFFICE_CLAIM, key)
+        if record is not None and record.data.get("application_id") == application_id:
+            deps.store.delete(OFFICE_CLAIM, key)
+    deps.store.delete(APPLICATION, application_id)
+
+
+def _mail_view(application: dict[str, Any]) -> dict[str, Any]:
+    """The application as the mails show it: choices as their Japanese labels."""
+    return {
+        **application,
+        "industry_label": label(INDUSTRIES, str(application.get("industry", ""))),
+        "employees_label": label(EMPLOYEES, str(application.get("employees", ""))),
+        "member_label": label(MEMBER, str(application.get("member", ""))),
+    }
+
+
+def check_confirm_token(deps: Deps, token: str) -> ConfirmResult | str:
+    """The application id behind a confirmation token, or the reason it cannot be used."""
+    try:
+        payload = deps.signer.unsign(CONFIRM_PURPOSE, token, max_age=deps.confirm_window)
+    except TokenError as exc:
+        return ConfirmResult("expired" if exc.reason == "expired" else "invalid")
+    if not isinstance(payload, dict) or not isinstance(payload.get("a"), str):
+        return ConfirmResult("invalid")
+    return str(payload["a"])
+
+
+def confirm(deps: Deps, token: str) -> ConfirmResult:
+    """The officer opened the link: accept the application, keep its office for good."""
+    checked = check_confirm_token(deps, token)
+    if isinstance(checked, ConfirmResult):
+        return checked
+    application = deps.store.get(APPLICATION, checked)
+    if application is None:
+        return ConfirmResult("expired")
+    if application.data.get("status") == "accepted":
+        return ConfirmResult("already", application.data)
+    now = deps.now()
+    ops: list[Put | Update] = [
+        Update(
+            APPLICATION,
+            application.key,
+            {"status": "accepted", "accepted_at": iso(now)},
+            expect_version=application.version,
+        )
+    ]
+    for key in application.data.get("office_keys", []):
+        claim = deps.store.get(OFFICE_CLAIM, key)
+        if claim is None or claim.data.get("application_id") != application.key:
+            # The claim expired and another application took the office meanwhile.
+            return ConfirmResult("expired")
+        ops.append(
+            Update(
+                OFFICE_CLAIM,
+                key,
+                {"status": "accepted", "accepted_at": iso(now)},
+                expect_version=claim.version,
+                expires_at=None,
+            )
+        )
+    try:
+        deps.store.transact(ops)
+    except ConditionFailed:
+        latest = deps.store.get(APPLICATION, application.key)
+        if latest is not None and latest.data.get("status") == "accepted":
+            return ConfirmResult("already", latest.data)
+        return ConfirmResult("expired")
+    accepted = {**application.data, "status": "accepted", "accepted_at": iso(now)}
+    _send_acceptance(deps, application.key, accepted)
+    return ConfirmResult("accepted", accepted)
+
+
+def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any]) -> None:
+    waiting = [p["email"] for p in application.get("participants", []) if p.get("status") == WAITING]
+    deps.send(
+        "drill_accepted",
+        to=str(application["officer_email"]),
+        values={
+            "application": _mail_view(application),
+            "waiting": waiting,
+            "manual_url": deps.link("/officers/"),
+            "notice_url": deps.link("/officers/notice/"),
+            "staff_url": deps.link("/officers/staff/"),
+        },
+    )
+    # Only now, with the officer's own address proven, may anyone else be written to: each
+    # participant outside the company domain gets one confirmation link and nothing more.
+    for address in waiting:
+        token = deps.signer.sign(PARTICIPANT_PURPOSE, {"a": application_id, "p": address})
+        deps.send(
+            "drill_participant",
+            to=address,
+            values={
+                "application": _mail_view(application),
+                "confirm_url": deps.link("/api/drill/participant", token=token),
+                "deadline_days": PARTICIPANT_WINDOW.days,
+            },
+        )
+
+
+def confirm_participant(deps: Deps, token: str) -> ConfirmResult:
+    """A participant confirmed by their own link: drill mail may now go to them."""
+    try:
+        payload = deps.signer.unsign(PARTICIPANT_PURPOSE, token, max_age=PARTICIPANT_WINDOW)
+    except TokenError as exc:
+        return ConfirmResult("expired" if exc.reason == "expired" else "invalid")
+    if not isinstance(payload, dict):
+        return ConfirmResult("invalid")
+    application_id, address = str(payload.get("a", "")), str(payload.get("p", ""))
+    for _attempt in range(5):
+        record: Record | None = deps.store.get(APPLICATION, application_id)
+        if record is None or record.data.get("status") != "accepted":
+            return ConfirmResult("expired")
+        participants = [dict(p) for p in record.data.get("participants", [])]
+        match = [p for p in participants if p.get("email") == address]
+        if not match:
+            return ConfirmResult("invalid")
+        if match[0].get("status") in (CONFIRMED, TRUSTED):
+            return ConfirmResult("already", record.data)
+        match[0]["status"] = CONFIRMED
+        match[0]["confirmed_at"] = iso(deps.now())
+        if deps.store.update(
+            APPLICATION, application_id, {"participants": participants}, expect_version=record.version
+        ):
+            return ConfirmResult("accepted", {**record.data, "participants": participants})
+    return ConfirmResult("invalid")
+
+
+def mailable_participants(application: dict[str, Any]) -> list[str]:
+    """The addresses drill mail may go to: in the company domain, or confirmed by their own link."""
+    return [
+        str(p["email"])
+        for p in application.get("participants", [])
+        if application.get("status") == "accepted" and p.get("status") in (TRUSTED, CONFIRMED)
+    ]

@@ -1,0 +1,80 @@
+"""One-shot experience: one sample drill mail to one address, after that address confirmed by its
+own link. The confirmed request is stored for the drill sender, which sends the sample mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from campaign_core.store import ConditionFailed, Update
+from campaign_core.tokens import TokenError
+from form_lambda.rendering import jst_label
+from form_lambda.services.common import Deps, email_key, iso
+from form_lambda.validation import OneshotInput
+
+ONESHOT = "oneshot"
+PURPOSE = "oneshot-confirm"
+
+
+@dataclass(frozen=True)
+class OneshotResult:
+    status: Literal["pending", "confirmed", "already", "expired", "invalid"]
+    request: dict[str, Any] | None = None
+
+
+def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotResult:
+    """Store the pending request (one per address; an unconfirmed one expires) and mail the link.
+
+    A second request for an address that is already waiting or confirmed stores nothing new; the
+    answer and the mail are the same, so the form tells nobody whether an address was used."""
+    now = deps.now()
+    deadline = now + deps.confirm_window
+    key = email_key(data.email)
+    record = {
+        "status": "pending",
+        "email": data.email,
+        "company": data.company,
+        "consent": {"version": consent_version, "at": iso(now)},
+        "requested_at": iso(now),
+    }
+    created = deps.store.put_new(ONESHOT, key, record, expires_at=deadline, replace_expired_before=now)
+    existing = None if created else deps.store.get(ONESHOT, key)
+    if existing is not None and existing.data.get("status") == "confirmed":
+        deps.send("oneshot_already", to=data.email, values={"request": existing.data})
+        return OneshotResult("pending", existing.data)
+    token = deps.signer.sign(PURPOSE, {"k": key})
+    try:
+        deps.send(
+            "oneshot_confirm",
+            to=data.email,
+            values={
+                "request": record,
+                "confirm_url": deps.link("/api/oneshot/confirm", token=token),
+                "deadline": jst_label(deadline),
+            },
+        )
+    except Exception:
+        if created:
+            deps.store.delete(ONESHOT, key)
+        raise
+    return OneshotResult("pending", record)
+
+
+def confirm(deps: Deps, token: str) -> OneshotResult:
+    try:
+        payload = deps.signer.unsign(PURPOSE, token, max_age=deps.confirm_window)
+    except TokenError as exc:
+        return OneshotResult("expired" if exc.reason == "expired" else "invalid")
+    key = str(payload.get("k", "")) if isinstance(payload, dict) else ""
+    existing = deps.store.get(ONESHOT, key)
+    if existing is None:
+        return OneshotResult("expired")
+    if existing.data.get("status") == "confirmed":
+        return OneshotResult("already", existing.data)
+    changes = {"status": "confirmed", "confirmed_at": iso(deps.now()), "send_status": "waiting"}
+    # Confirmed requests no longer expire: the drill sender picks them up.
+    try:
+        deps.store.transact([Update(ONESHOT, key, changes, expect_version=existing.version, expires_at=None)])
+    except ConditionFailed:
+        return OneshotResult("already", existing.data)
+    return OneshotResult("confirmed", {**existing.data, **changes})

@@ -1,0 +1,271 @@
+"""The forms' HTTP endpoints. Views stay thin: parse -> validate -> one service call -> render.
+
+Pages are the built site's pages with the app's part put in (see `rendering`), so every answer
+has the site's layout; JSON only for the two small helpers the form pages' script calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from campaign_core.address import lookup_postal_code
+from campaign_core.clock import Clock
+from campaign_core.mail import Mailer
+from campaign_core.settings import Settings
+from campaign_core.store import Store
+from form_lambda.rendering import (
+    built_page,
+    load_chambers,
+    load_consent,
+    load_form_content,
+    load_sessions,
+    prefix_title,
+    render_form,
+    render_snippet,
+    replace_article,
+    replace_form,
+    standalone_page,
+)
+from form_lambda.services import drill, oneshot, seminar
+from form_lambda.services.common import Deps, maintenance_message
+from form_lambda.validation import validate_drill, validate_oneshot, validate_seminar
+
+bp = Blueprint("forms", __name__, url_prefix="/api")
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "seminar": (
+        "session_id", "company", "name", "email", "phone", "prefecture", "chamber", "member", "consent",
+    ),
+    "drill": (
+        "company", "office", "corporate_number", "postal_code", "prefecture", "address", "phone",
+        "industry", "employees", "chamber", "member", "officer_name", "officer_email", "participants",
+        "reveal_followup", "consent",
+    ),
+    "oneshot": ("email", "company", "consent"),
+}  # fmt: skip
+TITLES = {
+    "seminar": "セミナーのお申し込み",
+    "drill": "訓練のお申し込み",
+    "oneshot": "ワンショット体験のお申し込み",
+}
+HONEYPOT = "website"
+
+
+def deps() -> Deps:
+    app = current_app
+    store: Store = app.extensions["campaign_store"]
+    mailer: Mailer = app.extensions["campaign_mailer"]
+    clock: Clock = app.config["CAMPAIGN_CLOCK"]
+    settings: Settings = app.config["CAMPAIGN_SETTINGS"]
+    return Deps(store=store, mailer=mailer, clock=clock, settings=settings)
+
+
+def html_page(form: str, title: str, template: str, status: int = 200, **values: Any) -> Response:
+    """A result page: the built form page with its article replaced by `pages/<template>.html`."""
+    d = deps()
+    body = render_snippet(f"pages/{template}.html", organisation=d.organisation(), **values)
+    page = built_page(d.settings.site_dir, f"/apply/{form}/")
+    html = replace_article(page, title, body) if page else standalone_page(title, body)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def form_page(
+    form: str,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    *,
+    status: int = 400,
+    maintenance: str | None = None,
+) -> Response:
+    """The form again, filled in as sent, with the messages: in the built page, in place of the empty form."""
+    d = deps()
+    content = load_form_content(d.settings.content_dir, d.now())
+    form_html = render_form(form, content, values=values, errors=errors, maintenance=maintenance)
+    page = built_page(d.settings.site_dir, f"/apply/{form}/")
+    html = replace_form(page, form_html) if page else standalone_page(TITLES[form], form_html)
+    if errors:
+        html = prefix_title(html, f"入力内容をご確認ください({len(errors)}件) - ")
+    return Response(html, status=status, mimetype="text/html")
+
+
+def form_values(form: str) -> dict[str, str]:
+    values = {name: request.form.get(name, "") for name in FIELDS[form]}
+    if form == "drill" and "reveal_followup" not in request.form:
+        values["reveal_followup"] = "off"  # an unchecked box sends nothing; keep it unchecked
+    return values
+
+
+def _paused(form: str, values: Mapping[str, str]) -> Response | None:
+    message = maintenance_message(deps().store, deps().settings)
+    if message is None:
+        return None
+    return form_page(form, values, {}, status=503, maintenance=message)
+
+
+def _bot(form: str) -> Response | None:
+    """A filled honeypot: answer as if all went well, store and send nothing."""
+    if request.form.get(HONEYPOT, ""):
+        current_app.logger.info("honeypot filled on %s: dropped", form)
+        return html_page(form, "送信を受け付けました", "received")
+    return None
+
+
+def _consent_version() -> str:
+    return load_consent(deps().settings.content_dir).version
+
+
+@bp.post("/seminar")
+def seminar_submit() -> Response:
+    values = form_values("seminar")
+    early = _paused("seminar", values) or _bot("seminar")
+    if early is not None:
+        return early
+    d = deps()
+    session_ids = [s.id for s in load_sessions(d.settings.content_dir)]
+    cleaned, errors = validate_seminar(
+        values, session_ids=session_ids, chambers=load_chambers(d.settings.content_dir)
+    )
+    if cleaned is None:
+        return form_page("seminar", values, errors)
+    result = seminar.sign_up(d, cleaned, consent_version=_consent_version())
+    if result.status == "unavailable":
+        message = "このセミナーは受付を終了しました。ほかのセミナーを選んでください。"
+        return form_page("seminar", values, {"session_id": message})
+    return html_page(
+        "seminar", "セミナーのお申し込みを受け付けました", "seminar_done", session=result.session,
+        channel=result.channel, email=cleaned.email,
+    )  # fmt: skip
+
+
+@bp.post("/drill")
+def drill_submit() -> Response:
+    values = form_values("drill")
+    early = _paused("drill", values) or _bot("drill")
+    if early is not None:
+        return early
+    d = deps()
+    cleaned, errors = validate_drill(values, chambers=load_chambers(d.settings.content_dir))
+    if cleaned is None:
+        return form_page("drill", values, errors)
+    result = drill.apply(d, cleaned, consent_version=_consent_version())
+    if result.status == "office_taken":
+        return html_page("drill", "この事業所はすでにお申し込みを受け付けています", "drill_taken", status=409)
+    return html_page(
+        "drill", "確認メールをお送りしました", "drill_pending", email=cleaned.officer_email,
+        hours=int(d.confirm_window.total_seconds() // 3600),
+    )  # fmt: skip
+
+
+@bp.get("/drill/confirm")
+def drill_confirm_page() -> Response:
+    """The link in the mail opens a page with one button: mail scanners that open links do not
+    confirm anything, only the person who presses it."""
+    token = request.args.get("token", "")
+    checked = drill.check_confirm_token(deps(), token)
+    if isinstance(checked, drill.ConfirmResult):
+        return html_page(
+            "drill", "リンクを確認できませんでした", "link_problem", status=400, reason=checked.status
+        )
+    return html_page(
+        "drill", "お申し込みの確定", "confirm_button", action="/api/drill/confirm", token=token,
+        button="お申し込みを確定する", lead="ボタンを押すと、訓練のお申し込みが確定します。",
+    )  # fmt: skip
+
+
+@bp.post("/drill/confirm")
+def drill_confirm() -> Response:
+    result = drill.confirm(deps(), request.form.get("token", ""))
+    if result.status in ("accepted", "already"):
+        return html_page(
+            "drill", "お申し込みが確定しました", "drill_accepted", application=result.application,
+            already=result.status == "already",
+        )  # fmt: skip
+    return html_page(
+        "drill", "リンクを確認できませんでした", "link_problem", status=400, reason=result.status
+    )
+
+
+@bp.get("/drill/participant")
+def participant_page() -> Response:
+    token = request.args.get("token", "")
+    return html_page(
+        "drill", "訓練メールの受け取りの確認", "confirm_button", action="/api/drill/participant", token=token,
+        button="訓練メールの受け取りを承諾する",
+        lead="セキュリティ責任者の方が、あなたのアドレスを訓練の参加者として登録しました。"
+        "ボタンを押すと、このアドレスに訓練メールが届くようになります。心当たりがなければ、何もせずにこのページを閉じてください。",
+    )  # fmt: skip
+
+
+@bp.post("/drill/participant")
+def participant_confirm() -> Response:
+    result = drill.confirm_participant(deps(), request.form.get("token", ""))
+    if result.status in ("accepted", "already"):
+        return html_page("drill", "ご確認ありがとうございました", "participant_confirmed")
+    return html_page(
+        "drill", "リンクを確認できませんでした", "link_problem", status=400, reason=result.status
+    )
+
+
+@bp.post("/oneshot")
+def oneshot_submit() -> Response:
+    values = form_values("oneshot")
+    early = _paused("oneshot", values) or _bot("oneshot")
+    if early is not None:
+        return early
+    cleaned, errors = validate_oneshot(values)
+    if cleaned is None:
+        return form_page("oneshot", values, errors)
+    d = deps()
+    oneshot.request(d, cleaned, consent_version=_consent_version())
+    hours = int(d.confirm_window.total_seconds() // 3600)
+    return html_page(
+        "oneshot", "確認メールをお送りしました", "oneshot_pending", email=cleaned.email, hours=hours
+    )
+
+
+@bp.get("/oneshot/confirm")
+def oneshot_confirm_page() -> Response:
+    token = request.args.get("token", "")
+    return html_page(
+        "oneshot", "ワンショット体験の確定", "confirm_button", action="/api/oneshot/confirm", token=token,
+        button="体験メールを受け取る",
+        lead="ボタンを押すと、このアドレスあてに体験用の訓練メールを1通お送りします。",
+    )  # fmt: skip
+
+
+@bp.post("/oneshot/confirm")
+def oneshot_confirm() -> Response:
+    result = oneshot.confirm(deps(), request.form.get("token", ""))
+    if result.status in ("confirmed", "already"):
+        return html_page(
+            "oneshot", "ワンショット体験を受け付けました", "oneshot_confirmed", request_data=result.request
+        )
+    return html_page(
+        "oneshot", "リンクを確認できませんでした", "link_problem", status=400, reason=result.status
+    )
+
+
+@bp.get("/postal/<code>")
+def postal(code: str) -> Response:
+    """Prefecture and address of a postal code, for the form pages' script (offline data)."""
+    found = lookup_postal_code(code)
+    if found is None:
+        response = jsonify({"error": "not_found"})
+        response.status_code = 404
+        return response
+    response = jsonify(
+        {"postal_code": found.postal_code, "prefecture": found.prefecture, "address": found.address}
+    )
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.get("/status")
+def status() -> Response:
+    message = maintenance_message(deps().store, deps().settings)
+    response = jsonify({"intake": "open" if message is None else "maintenance", "message": message or ""})
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,142 @@
+"""Fixtures of the form tests: the forms app on a real SQLite store and the `.eml` outbox, with the
+injected clock; rate limits off unless a test turns them on."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+
+from campaign_core.clock import FixedClock
+from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.store import Store
+from form_lambda import create_app
+
+NO_LIMITS = {"CAMPAIGN_RATE_LIMIT_CLIENT": "off", "CAMPAIGN_RATE_LIMIT_EMAIL": "off"}
+
+DRILL_FORM = {
+    "company": "株式会社テスト",
+    "office": "",
+    "corporate_number": "",
+    "postal_code": "100-0001",
+    "prefecture": "東京都",
+    "address": "千代田区千代田1-2-3",
+    "phone": "03-1234-5678",
+    "industry": "manufacturing",
+    "employees": "6-20",
+    "chamber": "札幌商工会議所",
+    "member": "non_member",
+    "officer_name": "山田 太郎",
+    "officer_email": "taro@test-corp.example.jp",
+    "participants": "hanako@test-corp.example.jp\njiro@partner.example.com",
+    "reveal_followup": "on",
+    "consent": "yes",
+}
+
+SEMINAR_FORM = {
+    "session_id": "recorded-basics",
+    "company": "株式会社テスト",
+    "name": "山田 太郎",
+    "email": "taro@test-corp.example.jp",
+    "phone": "",
+    "prefecture": "東京都",
+    "chamber": "sapporo",
+    "member": "member",
+    "consent": "yes",
+}
+
+ONESHOT_FORM = {"email": "taro@test-corp.example.jp", "company": "株式会社テスト", "consent": "yes"}
+
+
+@dataclass
+class Outbox:
+    """The `.eml` files the outbox mailer wrote, oldest first."""
+
+    directory: Path
+
+    def messages(self) -> list[EmailMessage]:
+        if not self.directory.is_dir():
+            return []
+        files = sorted(self.directory.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            for p in files
+        ]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages() if address in str(m["To"])]
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(("html",))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A copy of content/ that a test may change (e.g. a live session with 2 seats)."""
+    target = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", target)
+    return target
+
+
+@pytest.fixture
+def make_app(built_site: Path, tmp_path: Path, clock: FixedClock, content_dir: Path) -> Callable[..., Flask]:
+    def build(store: Store | None = None, **extra: str) -> Flask:
+        settings = Settings(
+            data_dir=tmp_path / "var",
+            site_dir=built_site,
+            content_dir=content_dir,
+            secret_key="test-secret-key-not-for-production",
+            extra={**NO_LIMITS, **extra},
+        )
+        application = create_app(settings, clock=clock, store=store)
+        application.config["TESTING"] = True
+        return application
+
+    return build
+
+
+@pytest.fixture
+def forms_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def forms_client(forms_app: Flask) -> FlaskClient:
+    return forms_app.test_client()
+
+
+@pytest.fixture
+def store(forms_app: Flask) -> Store:
+    found: Store = forms_app.extensions["campaign_store"]
+    return found
+
+
+@pytest.fixture
+def outbox(forms_app: Flask) -> Outbox:
+    return Outbox(forms_app.config["CAMPAIGN_SETTINGS"].outbox_dir)
+
+
+def set_sessions(content_dir: Path, change: Callable[[list[dict[str, Any]]], None]) -> None:
+    path = content_dir / "seminars.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data["sessions"])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
