@@ -30,6 +30,10 @@ TRACK_PURPOSE = "track"
 
 _LINK_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 _INERT_PREFIX = "#drill-link-"
+_INERT_SPAN = (
+    r'<span class="drill-mail__link" data-link="\1"'
+    r' style="color:#0b57d0;text-decoration:underline;">\2</span>'
+)
 _INERT_ANCHOR = re.compile(r'<a href="' + _INERT_PREFIX + r'([a-z0-9_-]+)"[^>]*>(.*?)</a>', re.DOTALL)
 
 
@@ -194,7 +198,7 @@ def preview_html(template: DrillTemplate, *, recipient_email: str, company: str)
         autoescape=True,
         values={"recipient_email": recipient_email, "company": company, "link": link, "open_pixel": ""},
     )
-    return _INERT_ANCHOR.sub(r'<span class="drill-mail__link" data-link="\1">\2</span>', body).strip()
+    return _INERT_ANCHOR.sub(_INERT_SPAN, body).strip()
 
 
 def _pixel_tag(url: str) -> Markup:
@@ -210,6 +214,8 @@ def _render(template: DrillTemplate, name: str, *, autoescape: bool, values: dic
         return _environment(root, autoescape=autoescape).get_template(relative).render(**values)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"{template.key}: {name} is missing") from exc
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{template.key}/{name}: {exc.message}") from exc
 
 
 @cache
