@@ -437,3 +437,12 @@ def test_learning_index_lists_every_template(built_site: Path) -> None:
     assert hrefs == set(KEYS)
     nav = document.cssselect("nav.md-nav--primary")[0]
     assert "訓練メールの解説" in nav.text_content()
+
+
+def test_learning_pages_are_in_the_site_wide_quality_checks() -> None:
+    # axe-core, the 360 px check and the own-host-only check run over tests.test_links.SITE_PAGES
+    # (tests/browser/test_site_quality.py); the learning pages must be part of that list.
+    from tests.test_links import SITE_PAGES
+
+    checked = {page.url for page in SITE_PAGES}
+    assert {f"learn/{key}/" for key in KEYS} | {"learn/"} <= checked
