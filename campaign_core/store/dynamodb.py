@@ -37,6 +37,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from campaign_core.store import ConditionFailed, Delete, Put, Record, Update
+from campaign_core.store.sqlite import same_value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -229,16 +230,20 @@ class DynamoDBStore:
             "ConsistentRead": True,
             "KeyConditionExpression": f"{names.name('pk')} = {names.value({'S': kind})}",
         }
-        if where:
+        # Scalars are filtered on the server (less to transfer); every item is then checked here
+        # too, with the SQLite adapter's equality (moto, unlike DynamoDB, finds true == 1).
+        where = where or {}
+        scalar = {f: v for f, v in where.items() if isinstance(v, str | int | float | bool)}
+        if scalar:
             params["FilterExpression"] = " AND ".join(
                 f"{names.name(DATA_PREFIX + field)} = {names.value(_av(value))}"
-                for field, value in where.items()
+                for field, value in scalar.items()
             )
         params.update(names.params())
         records: list[Record] = []
         for page in self.client.get_paginator("query").paginate(**params):
             records.extend(self._record(item) for item in page.get("Items", []))
-        return records
+        return [r for r in records if all(f in r.data and same_value(r.data[f], v) for f, v in where.items())]
 
     # -- writes ------------------------------------------------------------------------------
 

@@ -51,6 +51,13 @@ def _dumps(data: Mapping[str, Any]) -> str:
     return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def same_value(stored: Any, wanted: Any) -> bool:
+    """Equality as DynamoDB sees it: numbers by value (1 == 1.0), but a bool is never a number."""
+    if isinstance(stored, bool) or isinstance(wanted, bool):
+        return isinstance(stored, bool) and isinstance(wanted, bool) and stored == wanted
+    return bool(stored == wanted)
+
+
 class _Failed(Exception):
     """One op's condition failed inside a transaction (turned into False or ConditionFailed)."""
 
@@ -134,7 +141,7 @@ class SQLiteStore:
         records = [self._record(*row) for row in rows]
         if not where:
             return records
-        return [r for r in records if all(k in r.data and r.data[k] == v for k, v in where.items())]
+        return [r for r in records if all(k in r.data and same_value(r.data[k], v) for k, v in where.items())]
 
     # -- writes ------------------------------------------------------------------------------
 

@@ -27,3 +27,10 @@ def moto_server() -> Iterator[MotoServer]:
 def smtp_server() -> Iterator[SMTPServer]:
     with SMTPServer() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every contract test sees fake AWS keys and region, whatever the order tests run in."""
+    for name, value in MOTO_ENV.items():
+        monkeypatch.setenv(name, value)

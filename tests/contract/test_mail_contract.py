@@ -3,11 +3,14 @@ loopback) and SES (a real moto server process). What arrives is what was compose
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -235,3 +238,55 @@ def test_ses_unreachable_endpoint_is_transient(templates: Path) -> None:
     )
     with pytest.raises(TransientMailError, match="unreachable"):
         mailer.send(_message(templates, "ok@example.co.jp"))
+
+
+class _SESErrorHandler(BaseHTTPRequestHandler):
+    """Answers every SES v2 call with the error the test asks for (status and code in the path)."""
+
+    reply: tuple[int, str] = (500, "InternalFailure")
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        status, code = type(self).reply
+        body = json.dumps({"message": f"{code} for the test"}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("x-amzn-ErrorType", code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (429, "TooManyRequestsException", TransientMailError),
+        (400, "LimitExceededException", TransientMailError),
+        (500, "InternalFailure", TransientMailError),
+        (503, "ServiceUnavailable", TransientMailError),
+        (400, "MessageRejected", PermanentMailError),
+        (400, "AccountSuspendedException", PermanentMailError),
+        (400, "MailFromDomainNotVerifiedException", PermanentMailError),
+    ],
+)
+def test_ses_errors_are_classified(
+    templates: Path, status: int, code: str, expected: type[Exception]
+) -> None:
+    handler = type("Handler", (_SESErrorHandler,), {"reply": (status, code)})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        mailer = SESMailer(
+            endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
+            region_name=MOTO_REGION,
+            max_attempts=1,
+        )
+        with pytest.raises(expected, match=code):
+            mailer.send(_message(templates, "ok@example.co.jp"))
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,7 +3,11 @@ through a real moto server process (a fresh table per test)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -250,6 +254,18 @@ def test_query_filters_by_where_and_orders_by_key(store: Store) -> None:
     assert store.query("nothing") == []
 
 
+def test_query_where_compares_like_dynamodb(store: Store) -> None:
+    assert store.put_new("t", "bool", {"flag": True, "tags": ["a", "b"], "office": None, "num": 2.5})
+    assert store.put_new("t", "int", {"flag": 1, "tags": ["b", "a"], "office": "本社", "num": 2})
+    assert [r.key for r in store.query("t", where={"flag": True})] == ["bool"]  # a bool is no number
+    assert [r.key for r in store.query("t", where={"flag": 1})] == ["int"]
+    assert [r.key for r in store.query("t", where={"num": 2.0})] == ["int"]  # numbers by value
+    assert [r.key for r in store.query("t", where={"num": 2.5})] == ["bool"]
+    assert [r.key for r in store.query("t", where={"tags": ["a", "b"]})] == ["bool"]  # lists in order
+    assert [r.key for r in store.query("t", where={"office": None})] == ["bool"]
+    assert [r.key for r in store.query("t", where={"office": "本社", "flag": 1})] == ["int"]
+
+
 def test_query_reads_past_one_page(store: Store) -> None:
     # DynamoDB returns at most 1 MB per Query call: 300 records of ~4 KB need several pages.
     filler = "訓" * 1300  # 3 bytes each in UTF-8
@@ -310,3 +326,40 @@ def test_twenty_threads_optimistic_updates_exactly_one_wins(store: Store) -> Non
     record = store.get("application", "A-7")
     assert record is not None
     assert record.version == 2 and record.data["by"] == results.index(True)
+
+
+_PROCESS_WORKER = """
+import json, sys, time
+from pathlib import Path
+from campaign_core.store.sqlite import SQLiteStore
+
+path, go, index = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+store = SQLiteStore(path)
+while not go.exists():
+    time.sleep(0.005)
+claimed = store.put_new("office_claim", "shared", {"by": index})
+counts = [store.increment("seat_counter", "shared", "taken", limit=30) for _ in range(10)]
+print(json.dumps([claimed, counts]))
+"""
+
+
+def test_sqlite_is_safe_across_processes(tmp_path: Path) -> None:
+    """Six processes with their own SQLiteStore on one file (as several servers on one machine)."""
+    path, go = tmp_path / "shared.sqlite3", tmp_path / "go"
+    SQLiteStore(path).close()  # create the schema once
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _PROCESS_WORKER, str(path), str(go), str(i)],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(6)
+    ]
+    time.sleep(0.5)  # let them start and open the file
+    go.touch()
+    results = [json.loads(worker.communicate(timeout=60)[0]) for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers)
+    assert [claimed for claimed, _ in results].count(True) == 1
+    won = sorted(c for _, counts in results for c in counts if c is not None)
+    assert won == list(range(1, 31))  # 60 tries, 30 seats, no number handed out twice
