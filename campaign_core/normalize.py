@@ -139,3 +139,20 @@ def phone_digits(text: str) -> str:
     if value.startswith("+81") and digits.startswith("81"):
         digits = "0" + digits[2:].lstrip("0")
     return digits
+
+
+def tidy_company(text: str) -> str:
+    """A company name fit to print: NFKC, one kind of space, legal form spelled out.
+
+    `ｶﾌﾞｼｷｶﾞｲｼｬ ﾃｽﾄ` and `㈱ テスト` become `株式会社テスト`; `ABC Trading (株)` becomes
+    `ABC Trading 株式会社` (spaces inside the name stay)."""
+    name = clean_text(text).replace("( ", "(").replace(" )", ")")
+    for variant, canonical in _KANA_LEGAL_FORMS.items():
+        name = name.replace(variant, canonical)
+    for canonical, variants in LEGAL_FORMS.items():
+        for variant in variants:
+            name = name.replace(variant, canonical)
+        # The legal form is written next to a Japanese name without a space.
+        name = re.sub(rf"{canonical} (?=[^\x00-\x7f])", canonical, name)
+        name = re.sub(rf"(?<=[^\x00-\x7f]) {canonical}", canonical, name)
+    return name

@@ -24,7 +24,7 @@ from campaign_core.emails import (
     is_shared_domain,
     split_address_list,
 )
-from campaign_core.normalize import clean_text, digits_only, normalize_dashes, phone_digits
+from campaign_core.normalize import clean_text, digits_only, normalize_dashes, phone_digits, tidy_company
 from campaign_core.office import office_keys
 from form_lambda.choices import EMPLOYEES, INDUSTRIES, MEMBER
 
@@ -195,7 +195,7 @@ def validate_seminar(
         check.error("session_id", "お申し込みになるセミナーを選んでください。")
     elif session_id not in session_ids:
         check.error("session_id", "セミナーは一覧から選んでください。")
-    company = check.text("company", "会社名・団体名")
+    company = tidy_company(check.text("company", "会社名・団体名"))
     name = check.text("name", "お名前", max_length=50)
     email = check.email("email", "メールアドレス")
     phone = check.phone("phone", required=False)
@@ -263,7 +263,7 @@ def validate_drill(
     form: Mapping[str, str], *, chambers: Sequence[Mapping[str, Any]]
 ) -> tuple[DrillInput | None, Errors]:
     check = _Checker(form)
-    company = check.text("company", "会社名・団体名")
+    company = tidy_company(check.text("company", "会社名・団体名"))
     office = check.text("office", "事業所名", required=False)
 
     corporate_number = digits_only(check.raw("corporate_number"))
@@ -345,7 +345,7 @@ def validate_drill(
 def validate_oneshot(form: Mapping[str, str]) -> tuple[OneshotInput | None, Errors]:
     check = _Checker(form)
     email = check.email("email", "メールアドレス")
-    company = check.text("company", "会社名・団体名")
+    company = tidy_company(check.text("company", "会社名・団体名"))
     check.consent()
     if check.errors:
         return None, check.errors

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from campaign_core.address import PREFECTURES, lookup_postal_code
-from campaign_core.normalize import company_key, normalize_address, phone_digits, street_number
+from campaign_core.normalize import (
+    company_key,
+    normalize_address,
+    phone_digits,
+    street_number,
+    tidy_company,
+)
 from campaign_core.office import office_keys
 
 
@@ -33,6 +39,23 @@ from campaign_core.office import office_keys
 )
 def test_company_spellings_reduce_to_one_key(typed: str, expected: str) -> None:
     assert company_key(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "printed"),
+    [
+        ("ｶﾌﾞｼｷｶﾞｲｼｬ ﾃｽﾄ", "株式会社テスト"),
+        ("㈱ テスト", "株式会社テスト"),
+        ("（株）テスト", "株式会社テスト"),
+        ("テスト　株式会社", "テスト株式会社"),
+        ("(カ)テスト", "株式会社テスト"),
+        ("ABC Trading (株)", "ABC Trading 株式会社"),
+        ("  ＡＢＣ　商事  ", "ABC 商事"),
+        ("有限会社テスト商店", "有限会社テスト商店"),
+    ],
+)
+def test_company_names_are_printed_with_the_legal_form_spelled_out(typed: str, printed: str) -> None:
+    assert tidy_company(typed) == printed
 
 
 @pytest.mark.parametrize(

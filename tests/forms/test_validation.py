@@ -97,7 +97,7 @@ def test_a_valid_drill_application_is_cleaned() -> None:
     )
     assert errors == {}
     assert cleaned is not None
-    assert cleaned.company == "カブシキガイシャ テスト"
+    assert cleaned.company == "株式会社テスト"
     assert cleaned.postal_code == "1000001"
     assert cleaned.phone == "0312345678"
     assert cleaned.corporate_number == "5835678256246"
