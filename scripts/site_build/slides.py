@@ -42,7 +42,7 @@ WHITE = _rgb("FFFFFF")
 SLIDE_W = Emu(12192000)  # 16:9, 13.333 in
 SLIDE_H = Emu(6858000)  # 7.5 in
 EMU_PER_PT = 12700
-BODY_SIZES = (22, 20, 18, 16)  # largest first; the first size at which the bullets fit is used
+BODY_SIZES = (28, 26, 24, 22, 20, 18, 16)  # largest first; the first size at which the bullets fit is used
 SPACE_AFTER_PT = 12
 
 
