@@ -73,7 +73,9 @@ class SESMailer:
         return self._client
 
     def send(self, message: EmailMessage) -> str:
-        params: dict[str, Any] = {"Content": {"Raw": {"Data": bytes(message)}}}
+        # RFC 5322 lines end in CRLF on the wire (the default policy writes bare LF).
+        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        params: dict[str, Any] = {"Content": {"Raw": {"Data": raw}}}
         if self.configuration_set:
             params["ConfigurationSetName"] = self.configuration_set
         try:

@@ -104,6 +104,25 @@ class Store(Protocol):
     def delete(self, kind: str, key: str) -> None: ...
 
 
+MAX_TRANSACTION_OPS = 100  # DynamoDB's TransactWriteItems limit; SQLite keeps to it too
+
+
+def check_ops(ops: Sequence[Put | Update | Delete]) -> None:
+    """What both adapters refuse up front, so code that runs locally also runs on DynamoDB."""
+    if len(ops) > MAX_TRANSACTION_OPS:
+        raise ValueError(f"a transaction takes at most {MAX_TRANSACTION_OPS} ops, got {len(ops)}")
+    targets = [(op.kind, op.key) for op in ops]
+    if len(set(targets)) != len(targets):
+        raise ValueError("a transaction may touch each (kind, key) only once")
+    for kind, key in targets:
+        check_key(kind, key)
+
+
+def check_key(kind: str, key: str) -> None:
+    if not kind or not key:
+        raise ValueError("kind and key must be non-empty strings")
+
+
 def create_store(settings: Settings) -> Store:
     """The adapter named by `settings.store_backend` ("sqlite" | "dynamodb")."""
     backend = settings.store_backend
@@ -119,6 +138,7 @@ def create_store(settings: Settings) -> Store:
 
 
 __all__ = [
+    "MAX_TRANSACTION_OPS",
     "ConditionFailed",
     "Delete",
     "Op",
@@ -126,5 +146,7 @@ __all__ = [
     "Record",
     "Store",
     "Update",
+    "check_key",
+    "check_ops",
     "create_store",
 ]

@@ -36,7 +36,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from campaign_core.store import ConditionFailed, Delete, Put, Record, Update
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Update, check_key, check_ops
 from campaign_core.store.sqlite import same_value
 
 if TYPE_CHECKING:
@@ -220,6 +220,7 @@ class DynamoDBStore:
         return response.get("Item")
 
     def get(self, kind: str, key: str) -> Record | None:
+        check_key(kind, key)
         item = self._get_item(kind, key)
         return None if item is None else self._record(item)
 
@@ -320,6 +321,7 @@ class DynamoDBStore:
 
     def _single(self, op: Put | Update | Delete) -> bool:
         """One op as one conditional request; False when its condition fails."""
+        check_key(op.kind, op.key)
         for _ in range(_MAX_ATTEMPTS):
             try:
                 if isinstance(op, Put):
@@ -342,9 +344,7 @@ class DynamoDBStore:
     def transact(self, ops: Sequence[Put | Update | Delete]) -> None:
         if not ops:
             return
-        targets = [(op.kind, op.key) for op in ops]
-        if len(set(targets)) != len(targets):
-            raise ValueError("a transaction may touch each (kind, key) only once")
+        check_ops(ops)
         for attempt in range(_MAX_ATTEMPTS):
             items = [self._request(op) for op in ops]  # raises ConditionFailed on a definite "no"
             try:
@@ -386,6 +386,7 @@ class DynamoDBStore:
         return self._single(Update(kind, key, changes, expect_version))
 
     def increment(self, kind: str, key: str, field: str, *, limit: int) -> int | None:
+        check_key(kind, key)
         if limit <= 0:
             return None
         names = _Names()

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from campaign_core.store import ConditionFailed, Delete, Put, Record, Update
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Update, check_key, check_ops
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -119,6 +119,7 @@ class SQLiteStore:
         )
 
     def get(self, kind: str, key: str) -> Record | None:
+        check_key(kind, key)
         row = (
             self._conn()
             .execute(
@@ -192,11 +193,7 @@ class SQLiteStore:
             conn.execute("DELETE FROM records WHERE kind = ? AND key = ?", (op.kind, op.key))
 
     def transact(self, ops: Sequence[Put | Update | Delete]) -> None:
-        targets = [(op.kind, op.key) for op in ops]
-        if len(set(targets)) != len(targets):
-            # DynamoDB refuses two ops on one item in a transaction; refuse here too, so code
-            # that runs locally also runs in production.
-            raise ValueError("a transaction may touch each (kind, key) only once")
+        check_ops(ops)
         try:
             with self._write() as conn:
                 for op in ops:
@@ -229,6 +226,7 @@ class SQLiteStore:
         return True
 
     def increment(self, kind: str, key: str, field: str, *, limit: int) -> int | None:
+        check_key(kind, key)
         with self._write() as conn:
             current = self._current(conn, kind, key)
             if current is None:

@@ -118,6 +118,8 @@ def test_the_message_arrives_as_composed(channel: Channel, templates: Path) -> N
     assert message_id
 
     (raw,) = channel.delivered()
+    if channel.name == "ses":
+        assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF line ends on the wire
     arrived = _parse(raw)
     assert arrived["Subject"] == "【受付】株式会社テスト商事 様のお申し込みを承りました"
     assert decoded_from(raw) == ("セキュリティ訓練キャンペーン事務局", "noreply@drill.example.jp")

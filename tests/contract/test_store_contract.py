@@ -211,9 +211,18 @@ def test_transact_replaces_an_expired_record_atomically(store: Store) -> None:
         )
 
 
-def test_transact_refuses_two_ops_on_one_item(store: Store) -> None:
+def test_transact_refuses_what_dynamodb_refuses(store: Store) -> None:
     with pytest.raises(ValueError, match="only once"):
         store.transact([Put("k", "1", {}), Update("k", "1", {"a": 1})])
+    with pytest.raises(ValueError, match="at most 100"):
+        store.transact([Put("k", str(i), {}) for i in range(101)])
+    with pytest.raises(ValueError, match="non-empty"):
+        store.put_new("k", "", {})
+    with pytest.raises(ValueError, match="non-empty"):
+        store.get("", "1")
+    assert store.query("k") == []  # nothing was written
+    store.transact([Put("k", str(i), {"i": i}) for i in range(100)])
+    assert len(store.query("k")) == 100
 
 
 def test_increment_counts_up_to_the_limit(store: Store) -> None:
