@@ -1,0 +1,205 @@
+"""Schedule an accepted application: one `drill` record and one `drill_message` per participant
+who may receive drill mail, each with its own send time inside the window.
+
+Only participants the forms service marks as mailable (in the officer's domain, or confirmed by
+their own link) get a message: the service must never be a way to mail strangers. Everything is
+written in one transaction together with a versioned update of the application, so two staff
+members scheduling the same application at once end up with one drill, not two.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from campaign_core.clock import JST
+from campaign_core.store import ConditionFailed, Put, Update
+from drill_sender.services.deps import DrillDeps, iso
+from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
+from drill_sender.window import assign_send_times, send_intervals
+from form_lambda.services.drill import APPLICATION, mailable_participants
+
+DRILL = "drill"
+MESSAGE = "drill_message"
+DEFAULT_DAYS = 3
+
+
+class ScheduleError(Exception):
+    """The application cannot be scheduled; `code` is stable for scripts, the text is for people."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ScheduledMessage:
+    key: str
+    email: str
+    send_at: datetime
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    application_id: str
+    template: str
+    messages: tuple[ScheduledMessage, ...]
+    refused: tuple[str, ...]  # addresses that have not confirmed: no drill mail for them
+    window_start: datetime
+    window_end: datetime
+
+
+def message_id_header(key: str, domain: str) -> str:
+    """A fixed Message-ID per message: a resent copy would carry the same id, so a mail system
+    (and the forwarded-report matcher) sees it as the same mail."""
+    return f"<drill.{key}@{domain}>"
+
+
+def new_message(
+    deps: DrillDeps,
+    key: str,
+    *,
+    application_id: str,
+    email: str,
+    company: str,
+    month: int,
+    variant: str,
+    send_at: datetime,
+    purpose: str,
+) -> dict[str, Any]:
+    return {
+        "application_id": application_id,
+        "purpose": purpose,  # "drill" or "oneshot"
+        "email": email,
+        "company": company,
+        "month": month,
+        "variant": variant,
+        "template": template_key(month, variant),
+        "message_id": message_id_header(key, deps.drill_domain),
+        "send_at": iso(send_at),
+        "state": "scheduled",  # -> sending -> sent | failed (a transient failure goes back to scheduled)
+        "attempts": 0,
+        "next_attempt_at": iso(send_at),
+        "lease_until": None,
+        "claimed_by": None,
+        "sent_at": None,
+        "provider_id": None,
+        "last_error": None,
+    }
+
+
+def schedule(
+    deps: DrillDeps,
+    application_id: str,
+    *,
+    start: date | None = None,
+    days: int = DEFAULT_DAYS,
+    month: int | None = None,
+    variant: str = "obvious",
+    rng: random.Random | None = None,
+) -> ScheduleResult:
+    now = deps.now()
+    record = deps.store.get(APPLICATION, application_id)
+    if record is None:
+        raise ScheduleError("not_found", f"no application {application_id!r}")
+    application = record.data
+    if application.get("status") != "accepted":
+        raise ScheduleError(
+            "not_accepted",
+            f"application {application_id} is {application.get('status')!r}: not confirmed by the officer",
+        )
+    if deps.store.get(DRILL, application_id) is not None or application.get("drill_status"):
+        raise ScheduleError("already_scheduled", f"application {application_id} is already scheduled")
+    if variant not in VARIANTS:
+        raise ScheduleError("bad_variant", f"variant must be one of {', '.join(VARIANTS)}")
+    if days < 1:
+        raise ScheduleError("bad_days", "the window needs at least one business day")
+    first_day = start or now.astimezone(JST).date()
+    if first_day < now.astimezone(JST).date():
+        raise ScheduleError("past_start", f"the start date {first_day} has already passed")
+    chosen_month = month or first_day.month
+    try:
+        template = load_template(chosen_month, variant)
+    except TemplateError as exc:
+        raise ScheduleError("bad_template", str(exc)) from exc
+
+    mailable = mailable_participants(application)
+    everyone = [str(p.get("email", "")) for p in application.get("participants", [])]
+    refused = tuple(address for address in everyone if address not in mailable)
+    if not mailable:
+        raise ScheduleError("no_participants", "no participant has confirmed yet: nothing to schedule")
+
+    intervals = send_intervals(first_day, days, not_before=now)
+    if not intervals:
+        raise ScheduleError("bad_window", "the send window has already passed; choose a later start")
+    try:
+        times = assign_send_times(mailable, intervals, rng or random.SystemRandom())
+    except ValueError as exc:
+        raise ScheduleError("bad_window", f"no room in the send window: {exc}") from exc
+
+    company = str(application.get("company", ""))
+    messages = tuple(ScheduledMessage(secrets.token_hex(10), address, send_at) for address, send_at in times)
+    ops: list[Put | Update] = [
+        Put(
+            MESSAGE,
+            m.key,
+            new_message(
+                deps,
+                m.key,
+                application_id=application_id,
+                email=m.email,
+                company=company,
+                month=template.month,
+                variant=variant,
+                send_at=m.send_at,
+                purpose="drill",
+            ),
+        )
+        for m in messages
+    ]
+    window_start, window_end = intervals[0].start, intervals[-1].end
+    ops.append(
+        Put(
+            DRILL,
+            application_id,
+            {
+                "application_id": application_id,
+                "company": company,
+                "chamber": application.get("chamber", {}),
+                "template": template.key,
+                "month": template.month,
+                "variant": variant,
+                "window_start": iso(window_start),
+                "window_end": iso(window_end),
+                "days": days,
+                "messages": [m.key for m in messages],
+                "refused": list(refused),
+                "scheduled_at": iso(now),
+            },
+        )
+    )
+    ops.append(
+        Update(
+            APPLICATION,
+            application_id,
+            {"drill_status": "scheduled", "drill_scheduled_at": iso(now)},
+            expect_version=record.version,
+        )
+    )
+    try:
+        deps.store.transact(ops)
+    except ConditionFailed as exc:
+        raise ScheduleError(
+            "already_scheduled", f"application {application_id} changed or was scheduled meanwhile"
+        ) from exc
+    return ScheduleResult(
+        application_id=application_id,
+        template=template.key,
+        messages=tuple(sorted(messages, key=lambda m: m.send_at)),
+        refused=refused,
+        window_start=window_start,
+        window_end=window_end,
+    )

@@ -1,0 +1,260 @@
+"""Send what is due: claim -> send -> mark, each step a conditional write on the message's version.
+
+- A claim sets `state = "sending"` with a lease; only the runner whose write matched the version
+  it read holds it, so a second runner (or a second `campaign send-due`) skips that message.
+- After the relay accepted the mail, the mark (`state = "sent"`) is written on the claimed version.
+- A runner that crashed leaves the claim behind; once the lease has expired, a later run claims the
+  message again. Only a crash in the instant between the relay's "250 OK" and the mark can lead to a
+  second copy; the copy carries the same Message-ID, so mail systems can recognise it.
+- SMTP 4xx, dropped connections and SES throttling put the message back with an exponential
+  backoff; 5xx and rejected addresses are recorded as failed and shown to staff.
+- Confirmed one-shot requests get their sample mail in the same run, through the same path.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from campaign_core.clock import JST
+from campaign_core.mail import PermanentMailError, TransientMailError, check_header, parse_address
+from campaign_core.store import Record
+from drill_sender.services.deps import MAX_BACKOFF, DrillDeps, iso, parse_iso
+from drill_sender.services.schedule import MESSAGE, new_message
+from drill_sender.templates import TemplateError, load_template, render, tracking_token
+from form_lambda.services.drill import APPLICATION, mailable_participants
+from form_lambda.services.oneshot import ONESHOT
+
+ONESHOT_VARIANT = "obvious"
+ONESHOT_PREFIX = "oneshot-"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    email: str
+    result: str  # "sent" | "retry" | "failed" | "skipped" (another runner holds it) | "due" (dry run)
+    detail: str = ""
+
+
+@dataclass
+class SendSummary:
+    outcomes: list[Outcome] = field(default_factory=list)
+    queued_oneshots: int = 0
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o.result == result)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.count("sent"),
+            "retry": self.count("retry"),
+            "failed": self.count("failed"),
+            "skipped": self.count("skipped"),
+            "due": self.count("due"),
+            "queued_oneshots": self.queued_oneshots,
+            "messages": [o.__dict__ for o in self.outcomes],
+        }
+
+
+class Pacer:
+    """At most `rate` sends per second: each send waits for its slot (monotonic time, injectable)."""
+
+    def __init__(self, rate: float, monotonic: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next = -math.inf
+
+    def wait(self) -> None:
+        if self.interval <= 0:
+            return
+        now = self._monotonic()
+        if self._next > now:
+            self._sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval
+
+
+def is_due(record: Record, now: datetime) -> bool:
+    data = record.data
+    if data.get("state") == "scheduled":
+        return parse_iso(str(data["next_attempt_at"])) <= now
+    if data.get("state") == "sending":  # a claim whose runner never came back
+        lease = data.get("lease_until")
+        return lease is None or parse_iso(str(lease)) <= now
+    return False
+
+
+def due_messages(deps: DrillDeps) -> list[Record]:
+    now = deps.now()
+    found = [
+        record
+        for state in ("scheduled", "sending")
+        for record in deps.store.query(MESSAGE, where={"state": state})
+        if is_due(record, now)
+    ]
+    return sorted(found, key=lambda r: (str(r.data.get("next_attempt_at")), r.key))
+
+
+def queue_oneshots(deps: DrillDeps, *, dry_run: bool = False) -> int:
+    """A message for each confirmed one-shot request not yet queued (the key makes it idempotent)."""
+    now = deps.now()
+    queued = 0
+    for request in deps.store.query(ONESHOT, where={"status": "confirmed", "send_status": "waiting"}):
+        if dry_run:
+            queued += 1
+            continue
+        key = f"{ONESHOT_PREFIX}{request.key}"
+        deps.store.put_new(
+            MESSAGE,
+            key,
+            new_message(
+                deps,
+                key,
+                application_id="",
+                email=str(request.data["email"]),
+                company=str(request.data.get("company", "")),
+                month=now.astimezone(JST).month,
+                variant=ONESHOT_VARIANT,
+                send_at=now,
+                purpose="oneshot",
+            ),
+        )
+        changes = {"send_status": "queued", "message_key": key}
+        if deps.store.update(ONESHOT, request.key, changes, expect_version=request.version):
+            queued += 1
+    return queued
+
+
+def build_message(deps: DrillDeps, record: Record, *, now: datetime) -> EmailMessage:
+    data = record.data
+    template = load_template(int(data["month"]), str(data["variant"]))
+    token = tracking_token(deps.signer, record.key)
+    rendered = render(
+        template,
+        base_url=deps.settings.base_url,
+        token=token,
+        recipient_email=str(data["email"]),
+        company=str(data.get("company", "")),
+    )
+    message = EmailMessage()
+    message["Subject"] = check_header("Subject", rendered.subject)
+    message["From"] = Address(
+        display_name=check_header("From", rendered.sender_name),
+        addr_spec=rendered.sender_address(deps.drill_domain),
+    )
+    message["To"] = parse_address(str(data["email"]), header="To")
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = str(data["message_id"])
+    message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="base64")
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="base64")
+    return message
+
+
+class _Runner:
+    def __init__(self, deps: DrillDeps, runner_id: str) -> None:
+        self.deps = deps
+        self.runner_id = runner_id
+        self._applications: dict[str, list[str]] = {}
+
+    def may_mail(self, data: dict[str, Any]) -> bool:
+        """Checked again at send time: a drill mail only to an address that is mailable now."""
+        if data.get("purpose") == "oneshot":
+            return True  # the one-shot address confirmed by its own link before it was queued
+        application_id = str(data.get("application_id", ""))
+        if application_id not in self._applications:
+            record = self.deps.store.get(APPLICATION, application_id)
+            self._applications[application_id] = mailable_participants(record.data) if record else []
+        return str(data.get("email")) in self._applications[application_id]
+
+    def backoff(self, attempts: int) -> timedelta:
+        wait: timedelta = self.deps.backoff * (2 ** max(0, attempts - 1))
+        return min(wait, max(self.deps.backoff, MAX_BACKOFF))
+
+    def process(self, record: Record) -> Outcome:
+        deps, data = self.deps, record.data
+        email = str(data.get("email", ""))
+        now = deps.now()
+        attempts = int(data.get("attempts", 0)) + 1
+        claim = {
+            "state": "sending",
+            "lease_until": iso(now + deps.lease),
+            "claimed_by": self.runner_id,
+            "attempts": attempts,
+        }
+        if not deps.store.update(MESSAGE, record.key, claim, expect_version=record.version):
+            return Outcome(record.key, email, "skipped", "claimed by another runner")
+        claimed_version = record.version + 1
+
+        def mark(changes: dict[str, Any]) -> None:
+            # A mark that loses means our lease expired and another run took over: it decides now.
+            deps.store.update(MESSAGE, record.key, changes, expect_version=claimed_version)
+
+        if not self.may_mail(data):
+            mark({"state": "failed", "last_error": "participant not confirmed", "lease_until": None})
+            return Outcome(record.key, email, "failed", "participant not confirmed")
+        try:
+            message = build_message(deps, record, now=now)
+            provider_id = deps.mailer.send(message)
+        except TransientMailError as exc:
+            if attempts >= deps.max_attempts:
+                mark({"state": "failed", "last_error": f"gave up: {exc}", "lease_until": None})
+                return Outcome(record.key, email, "failed", f"gave up after {attempts} attempts: {exc}")
+            retry_at = deps.now() + self.backoff(attempts)
+            mark(
+                {
+                    "state": "scheduled",
+                    "next_attempt_at": iso(retry_at),
+                    "last_error": str(exc),
+                    "lease_until": None,
+                }
+            )
+            return Outcome(record.key, email, "retry", str(exc))
+        except (PermanentMailError, TemplateError, ValueError) as exc:
+            failed = {"state": "failed", "last_error": str(exc), "failed_at": iso(deps.now())}
+            mark({**failed, "lease_until": None})
+            self.mirror_oneshot(record.key, data, "failed")
+            return Outcome(record.key, email, "failed", str(exc))
+        mark({"state": "sent", "sent_at": iso(deps.now()), "provider_id": provider_id, "lease_until": None})
+        self.mirror_oneshot(record.key, data, "sent", sent_at=iso(deps.now()))
+        return Outcome(record.key, email, "sent")
+
+    def mirror_oneshot(self, key: str, data: dict[str, Any], status: str, **extra: str) -> None:
+        """The one-shot status page reads the request record: keep its send status in step."""
+        if data.get("purpose") == "oneshot":
+            request_key = key.removeprefix(ONESHOT_PREFIX)
+            self.deps.store.update(ONESHOT, request_key, {"send_status": status, **extra})
+
+
+def send_due(
+    deps: DrillDeps,
+    *,
+    dry_run: bool = False,
+    runner_id: str | None = None,
+    progress: Callable[[Outcome], None] | None = None,
+) -> SendSummary:
+    """Queue confirmed one-shot requests, then send every due message once, paced to the rate."""
+    summary = SendSummary(queued_oneshots=queue_oneshots(deps, dry_run=dry_run))
+    due = due_messages(deps)
+    if dry_run:
+        summary.outcomes = [
+            Outcome(r.key, str(r.data.get("email")), "due", str(r.data.get("next_attempt_at"))) for r in due
+        ]
+        return summary
+    runner = _Runner(deps, runner_id or secrets.token_hex(6))
+    pacer = Pacer(deps.rate, deps.monotonic, deps.sleep)
+    for record in due:
+        pacer.wait()
+        outcome = runner.process(record)
+        summary.outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return summary
