@@ -51,6 +51,22 @@ def test_clicking_a_poster_inserts_the_nocookie_player(page: Page, request_log: 
     assert [u for u in request_log.foreign() if "youtube-nocookie.com" not in u] == []
 
 
+def test_poster_is_a_button_that_plays_with_the_space_key(page: Page) -> None:
+    page.route("https://www.youtube-nocookie.com/**", lambda route: route.fulfill(status=204, body=""))
+    page.goto("/seminars/")
+    video = videos()[-1]
+    poster = page.get_by_role("button", name=video["title"])
+    poster.focus()
+    page.keyboard.press("Space")
+    frame = page.locator(f"#session-{video['id']} iframe")
+    frame.wait_for()
+    assert (
+        frame.get_attribute("src")
+        == f"https://www.youtube-nocookie.com/embed/{video['youtube_id']}?autoplay=1"
+    )
+    assert page.evaluate("document.activeElement.tagName") == "IFRAME"
+
+
 @pytest.fixture
 def no_js_page(browser: Browser, live_server: str) -> Iterator[Page]:
     context = browser.new_context(locale="ja-JP", base_url=live_server, java_script_enabled=False)

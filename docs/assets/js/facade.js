@@ -16,6 +16,25 @@
     frame.focus();
   }
 
+  // With JS the poster plays in place, so it is announced and operated as a button.
+  function enhance() {
+    document.querySelectorAll("a[data-facade-embed]").forEach(function (link) {
+      link.setAttribute("role", "button");
+      link.addEventListener("keydown", function (event) {
+        if (event.key === " ") {
+          event.preventDefault();
+          play(link);
+        }
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", enhance);
+  } else {
+    enhance();
+  }
+
   document.addEventListener("click", function (event) {
     // Modified clicks keep the link's own behaviour (open YouTube in a new tab or window).
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
