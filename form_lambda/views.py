@@ -191,6 +191,11 @@ def drill_confirm() -> Response:
 @bp.get("/drill/participant")
 def participant_page() -> Response:
     token = request.args.get("token", "")
+    checked = drill.check_participant_token(deps(), token)
+    if isinstance(checked, drill.ConfirmResult):
+        return html_page(
+            "drill", "リンクを確認できませんでした", "link_problem", status=400, reason=checked.status
+        )
     return html_page(
         "drill", "訓練メールの受け取りの確認", "confirm_button", action="/api/drill/participant", token=token,
         button="訓練メールの受け取りを承諾する",

@@ -225,15 +225,23 @@ def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any
         )
 
 
-def confirm_participant(deps: Deps, token: str) -> ConfirmResult:
-    """A participant confirmed by their own link: drill mail may now go to them."""
+def check_participant_token(deps: Deps, token: str) -> ConfirmResult | tuple[str, str]:
+    """(application id, address) behind a participant's token, or the reason it cannot be used."""
     try:
         payload = deps.signer.unsign(PARTICIPANT_PURPOSE, token, max_age=PARTICIPANT_WINDOW)
     except TokenError as exc:
         return ConfirmResult("expired" if exc.reason == "expired" else "invalid")
     if not isinstance(payload, dict):
         return ConfirmResult("invalid")
-    application_id, address = str(payload.get("a", "")), str(payload.get("p", ""))
+    return str(payload.get("a", "")), str(payload.get("p", ""))
+
+
+def confirm_participant(deps: Deps, token: str) -> ConfirmResult:
+    """A participant confirmed by their own link: drill mail may now go to them."""
+    checked = check_participant_token(deps, token)
+    if isinstance(checked, ConfirmResult):
+        return checked
+    application_id, address = checked
     for _attempt in range(5):
         record: Record | None = deps.store.get(APPLICATION, application_id)
         if record is None or record.data.get("status") != "accepted":

@@ -93,6 +93,7 @@ def test_confirmation_accepts_and_mails_next_steps_and_participants_outside_the_
     assert mailable_participants(application.data) == ["hanako@test-corp.example.jp"]
     link = links(text_of(ask))[0]
     assert forms_client.get(link).status_code == 200
+    assert forms_client.get("/api/drill/participant?token=forged").status_code == 400
     response = forms_client.post("/api/drill/participant", data={"token": token_of(link)})
     assert response.status_code == 200
     [application] = store.query("application")
