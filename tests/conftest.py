@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
@@ -15,6 +16,9 @@ from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock
 from campaign_core.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from tests.servers import MotoServer, SMTPServer
 
 TEST_SECRET = "test-secret-key-not-for-production"
 
@@ -65,3 +69,25 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
     yield out
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """One moto server process for the whole session (DynamoDB, SES, ... on one endpoint), with
+    fake AWS keys in the environment; reset it (`moto_server.reset()`) or use fresh table names."""
+    from tests.servers import MOTO_ENV, MotoServer
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in MOTO_ENV.items():
+            patch.setenv(name, value)
+        with MotoServer() as server:
+            yield server
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    """One aiosmtpd server on loopback for the session; `clear()` it, read `received`."""
+    from tests.servers import SMTPServer
+
+    with SMTPServer() as server:
+        yield server

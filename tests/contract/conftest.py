@@ -1,32 +1,11 @@
-"""Session fixtures for the contract suites: one moto server process and one SMTP server.
-
-Both start on free loopback ports, wait until they answer, and stop at the end of the session.
-Other suites can import the same classes from `tests.servers`.
-"""
+"""The contract suites use the session servers from `tests/conftest.py` (`moto_server`,
+`smtp_server`, built from `tests/servers.py`); every test here also sees fake AWS keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.servers import MOTO_ENV, MotoServer, SMTPServer
-
-
-@pytest.fixture(scope="session")
-def moto_server() -> Iterator[MotoServer]:
-    with pytest.MonkeyPatch.context() as patch:
-        # Adapters build their own boto3 clients from the environment: point them at fake keys.
-        for name, value in MOTO_ENV.items():
-            patch.setenv(name, value)
-        with MotoServer() as server:
-            yield server
-
-
-@pytest.fixture(scope="session")
-def smtp_server() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
+from tests.servers import MOTO_ENV
 
 
 @pytest.fixture(autouse=True)
