@@ -144,4 +144,4 @@ def render_seminars(ctx: PageContext, args: dict[str, str]) -> str:
             jst_time_range=jst_time_range,
         )
     videos = [session for session in sessions if session.kind == kind]
-    return ctx.render("seminars_videos.html", videos=videos, kind=kind)
+    return ctx.render("seminars_videos.html", videos=videos, kind=kind, signup_url=signup_url, now=now)
