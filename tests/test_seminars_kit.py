@@ -360,3 +360,15 @@ def test_every_slide_fits_and_an_overlong_one_is_refused() -> None:
         for slide in deck_slides(deck, sources):
             assert body_size(slide.bullets) is not None, slide.title
     assert body_size(["訓練のお知らせです。" * 12] * 8) is None
+
+
+def test_open_sessions_link_to_the_signup_form_and_past_ones_do_not(pinned_site: Path) -> None:
+    tree = page_tree(pinned_site, "seminars/index.html")
+    now = parse_instant(PINNED_NOW)
+    for session in parse_sessions(content("seminars")):
+        links = tree.xpath(f'//*[@id="session-{session.id}"]//a[contains(@href, "apply/seminar/")]')
+        hrefs = [a.get("href") for a in links]
+        if session.is_open(now):
+            assert hrefs == [f"../apply/seminar/?session={session.id}"], session.id
+        else:
+            assert hrefs == [], session.id
