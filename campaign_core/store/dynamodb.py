@@ -29,7 +29,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -41,7 +41,13 @@ from campaign_core.store.sqlite import same_value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        DeleteTypeDef,
+        PutTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
 
     from campaign_core.settings import Settings
 
@@ -313,11 +319,13 @@ class DynamoDBStore:
         return params
 
     def _request(self, op: Put | Update | Delete) -> TransactWriteItemTypeDef:
+        # The request builders return the same keys as the single-item calls take; in a
+        # transaction each goes under its op's name.
         if isinstance(op, Put):
-            return {"Put": self._put_request(op)}  # type: ignore[typeddict-item]
+            return {"Put": cast("PutTypeDef", self._put_request(op))}
         if isinstance(op, Update):
-            return {"Update": self._update_request(op)}  # type: ignore[typeddict-item]
-        return {"Delete": self._delete_request(op)}  # type: ignore[typeddict-item]
+            return {"Update": cast("UpdateTypeDef", self._update_request(op))}
+        return {"Delete": cast("DeleteTypeDef", self._delete_request(op))}
 
     def _single(self, op: Put | Update | Delete) -> bool:
         """One op as one conditional request; False when its condition fails."""
