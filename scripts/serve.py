@@ -17,6 +17,9 @@ from werkzeug.security import safe_join
 
 from campaign_core.clock import clock_from_env
 from campaign_core.settings import Settings, load_settings
+from drill_sender import blueprints as drill_blueprints
+from drill_sender.scheduler import SchedulerLoop
+from drill_sender.services.deps import DrillDeps
 from form_lambda import create_app as create_form_app
 
 
@@ -54,6 +57,9 @@ def site_blueprint(site_dir: Path) -> Blueprint:
 
 def create_local_app(settings: Settings) -> Flask:
     app = create_form_app(settings, clock=clock_from_env(os.environ))
+    # The drill's tracking links (/t/...) share the store, mailer and clock of the forms app.
+    for blueprint in drill_blueprints():
+        app.register_blueprint(blueprint)
     app.register_blueprint(site_blueprint(settings.site_dir))
     # CloudFront compresses text in production; so does the local server, so audits measure the same bytes.
     Compress(app)
@@ -68,6 +74,15 @@ def main() -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_local_app(settings)
     server = create_server(app, host=settings.host, port=settings.port, threads=8)
+    # The scheduler: `campaign send-due` every minute, in this process (a Lambda on AWS).
+    scheduler = SchedulerLoop(
+        DrillDeps(
+            store=app.extensions["campaign_store"],
+            mailer=app.extensions["campaign_mailer"],
+            clock=app.config["CAMPAIGN_CLOCK"],
+            settings=settings,
+        )
+    )
 
     def stop(_signum: int, _frame: object) -> None:
         server.close()
@@ -77,11 +92,13 @@ def main() -> int:
     url = f"http://{settings.host}:{settings.port}/"
     print(f"サイトとフォームを {url} で公開しています (Ctrl-C で停止) / serving on {url}", flush=True)
     print(f"データ: {settings.data_dir}  送信メール: {settings.outbox_dir}", flush=True)
+    scheduler.start()
     try:
         server.run()
     except KeyboardInterrupt:
         print("\n停止しました / stopped", flush=True)
     finally:
+        scheduler.stop()
         server.close()
     return 0
 

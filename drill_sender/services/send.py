@@ -240,8 +240,10 @@ def send_due(
     dry_run: bool = False,
     runner_id: str | None = None,
     progress: Callable[[Outcome], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> SendSummary:
-    """Queue confirmed one-shot requests, then send every due message once, paced to the rate."""
+    """Queue confirmed one-shot requests, then send every due message once, paced to the rate.
+    `stop()` turning true ends the run between two messages (Ctrl-C on the local server)."""
     summary = SendSummary(queued_oneshots=queue_oneshots(deps, dry_run=dry_run))
     due = due_messages(deps)
     if dry_run:
@@ -252,6 +254,8 @@ def send_due(
     runner = _Runner(deps, runner_id or secrets.token_hex(6))
     pacer = Pacer(deps.rate, deps.monotonic, deps.sleep)
     for record in due:
+        if stop is not None and stop():
+            break
         pacer.wait()
         outcome = runner.process(record)
         summary.outcomes.append(outcome)

@@ -1,0 +1,289 @@
+"""Tracking events of drill mails (open pixel, click) and the human counts drawn from them.
+
+Every hit with a valid token is kept, machine or not, with what tells them apart: the user agent,
+the method, prefetch headers, the client address and the time. Whether a hit was a machine (a mail
+scanner, a link previewer, a proxy) is decided when counting, over all hits together, because some
+signs only show in hindsight (one address that went on to click for several recipients, every link
+of a mail clicked in the same second). Machine hits stay stored and are listed, but never counted.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from campaign_core.store import Record
+from campaign_core.tokens import TokenError
+from drill_sender.services.deps import DrillDeps, iso, parse_iso
+from drill_sender.services.schedule import MESSAGE
+from drill_sender.templates import TRACK_PURPOSE, learn_path, load_template
+
+EVENT = "drill_event"
+
+# Mail security gateways, link checkers, chat and social previewers, scripts and headless browsers.
+# Image proxies that fetch when a person opens the mail (Gmail's GoogleImageProxy) are not listed.
+MACHINE_AGENTS = re.compile(
+    r"bot\b|bot/|crawl|spider|preview|scanner|scan/|proofpoint|mimecast|barracuda|messagelabs|symantec"
+    r"|trendmicro|trend micro|fortiguard|forcepoint|zscaler|sophos|ironport|safelinks|safe links"
+    r"|python-requests|python-urllib|aiohttp|curl/|wget/|go-http-client|java/|okhttp|libwww|httpclient"
+    r"|headless|phantomjs|facebookexternalhit|slackbot|skypeuripreview|whatsapp|discordbot|linkedinbot",
+    re.IGNORECASE,
+)
+PREFETCH_HEADERS = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
+REPLAY_WINDOW = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class MachineRules:
+    """When a hit counts as a machine's (settings `CAMPAIGN_MACHINE_*`)."""
+
+    click_after_delivery: timedelta = timedelta(seconds=20)  # faster than a person can read
+    all_links_within: timedelta = timedelta(seconds=3)
+    shared_client_recipients: int = 3  # one address clicking for this many recipients ...
+    shared_client_within: timedelta = timedelta(seconds=60)  # ... inside this span
+
+    @classmethod
+    def from_extra(cls, extra: Mapping[str, str]) -> MachineRules:
+        default = cls()
+        return cls(
+            click_after_delivery=timedelta(
+                seconds=float(
+                    extra.get("CAMPAIGN_MACHINE_CLICK_SECONDS", default.click_after_delivery.seconds)
+                )
+            ),
+            shared_client_recipients=int(
+                extra.get("CAMPAIGN_MACHINE_SHARED_CLIENT", default.shared_client_recipients)
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One request to a tracking URL, as the view saw it."""
+
+    kind: Literal["open", "click"]
+    token: str
+    link: str | None
+    method: str
+    user_agent: str
+    client: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HitResult:
+    status: Literal["recorded", "repeat", "invalid", "expired"]
+    learn_path: str | None = None  # where a click lands: our own learning page for the template
+
+
+def _prefetch(hit: Hit) -> bool:
+    if hit.method.upper() == "HEAD":
+        return True
+    return any(
+        "prefetch" in hit.headers.get(name, "").lower() or "preview" in hit.headers.get(name, "").lower()
+        for name in PREFETCH_HEADERS
+    )
+
+
+def record_hit(deps: DrillDeps, hit: Hit) -> HitResult:
+    """Check the token and keep the hit. A forged or foreign token, a token for a mail that was never
+    sent, or an expired one records nothing; the same hit again within seconds is not a new event."""
+    try:
+        payload = deps.signer.unsign(TRACK_PURPOSE, hit.token, max_age=deps.tracking_max_age)
+    except TokenError as exc:
+        return HitResult("expired" if exc.reason == "expired" else "invalid")
+    key = payload.get("m") if isinstance(payload, dict) else None
+    message = deps.store.get(MESSAGE, key) if isinstance(key, str) else None
+    if message is None or message.data.get("state") != "sent":
+        return HitResult("invalid")
+    data = message.data
+    landing = learn_path(int(data["month"]), str(data["variant"]))
+    now = deps.now()
+    link = hit.link if hit.kind == "click" else None
+    event = {
+        "message": message.key,
+        "application_id": data.get("application_id", ""),
+        "purpose": data.get("purpose", "drill"),
+        "type": hit.kind,
+        "link": link,
+        "at": iso(now),
+        "user_agent": hit.user_agent[:400],
+        "client": hit.client[:64],
+        "method": hit.method.upper()[:8],
+        "prefetch": _prefetch(hit),
+    }
+    for earlier in deps.store.query(EVENT, where={"message": message.key, "type": hit.kind}):
+        same = all(earlier.data.get(f) == event[f] for f in ("link", "user_agent", "client", "method"))
+        if same and now - parse_iso(str(earlier.data["at"])) < REPLAY_WINDOW:
+            return HitResult("repeat", landing)
+    event_key = f"{message.key}.{now.strftime('%Y%m%dT%H%M%S%f')}.{secrets.token_hex(3)}"
+    deps.store.put_new(EVENT, event_key, event)
+    return HitResult("recorded", landing)
+
+
+@dataclass(frozen=True)
+class Classified:
+    key: str
+    data: dict[str, Any]
+    reasons: tuple[str, ...]
+
+    @property
+    def machine(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def at(self) -> datetime:
+        return parse_iso(str(self.data["at"]))
+
+
+def classify(
+    events: Sequence[Record], messages: Mapping[str, Mapping[str, Any]], rules: MachineRules
+) -> list[Classified]:
+    """Each event with the reasons it looks like a machine's (none: a person)."""
+    reasons: dict[str, list[str]] = {e.key: [] for e in events}
+    for e in events:
+        if MACHINE_AGENTS.search(str(e.data.get("user_agent", ""))) or not e.data.get("user_agent"):
+            reasons[e.key].append("agent")
+        if e.data.get("prefetch"):
+            reasons[e.key].append("prefetch")
+        sent_at = messages.get(str(e.data.get("message")), {}).get("sent_at")
+        at = parse_iso(str(e.data["at"]))
+        if (
+            e.data.get("type") == "click"
+            and sent_at
+            and at - parse_iso(str(sent_at)) < rules.click_after_delivery
+        ):
+            reasons[e.key].append("too_fast")
+
+    clicks = sorted((e for e in events if e.data.get("type") == "click"), key=lambda e: str(e.data["at"]))
+    # Every link of a mail clicked at once: a scanner following each URL.
+    by_message: dict[str, list[Record]] = defaultdict(list)
+    for e in clicks:
+        by_message[str(e.data["message"])].append(e)
+    for key, hits in by_message.items():
+        wanted = set(messages.get(key, {}).get("links", []) or [])
+        if len(wanted) < 2:
+            continue
+        for i in range(len(hits)):
+            burst = _burst(hits, i, rules.all_links_within)
+            if wanted <= {h.data.get("link") for h in burst}:
+                for h in burst:
+                    _add(reasons[h.key], "all_links")
+    # One client address clicking for several recipients within a minute: a gateway, not people.
+    by_client: dict[str, list[Record]] = defaultdict(list)
+    for e in clicks:
+        by_client[str(e.data.get("client", ""))].append(e)
+    for hits in by_client.values():
+        for i, first in enumerate(hits):
+            start = parse_iso(str(first.data["at"]))
+            burst = [
+                h for h in hits[i:] if parse_iso(str(h.data["at"])) - start <= rules.shared_client_within
+            ]
+            if len({h.data["message"] for h in burst}) >= rules.shared_client_recipients:
+                for h in burst:
+                    _add(reasons[h.key], "shared_client")
+    return [Classified(e.key, e.data, tuple(reasons[e.key])) for e in events]
+
+
+def _burst(hits: Sequence[Record], first: int, span: timedelta) -> list[Record]:
+    """The hits from `hits[first]` on that fall within `span` of it (hits are in time order)."""
+    start = parse_iso(str(hits[first].data["at"]))
+    return [h for h in hits[first:] if parse_iso(str(h.data["at"])) - start <= span]
+
+
+def _add(reasons: list[str], reason: str) -> None:
+    if reason not in reasons:
+        reasons.append(reason)
+
+
+@dataclass(frozen=True)
+class MessageActivity:
+    key: str
+    email: str
+    sent_at: datetime | None
+    first_open: datetime | None  # by a person; a click counts as an open
+    first_click: datetime | None
+    machine_hits: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    sent: int
+    opened: int
+    clicked: int
+    machine_hits: int
+    messages: tuple[MessageActivity, ...]
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "sent": self.sent,
+            "opened": self.opened,
+            "clicked": self.clicked,
+            "machine_hits": self.machine_hits,
+        }
+
+
+def _message_view(record: Record, links: Iterable[str]) -> dict[str, Any]:
+    return {**record.data, "links": list(links)}
+
+
+def activity(deps: DrillDeps, application_id: str) -> Counts:
+    """Human opens and clicks of one drill (or, with the one-shot message key, of one sample)."""
+    records = deps.store.query(MESSAGE, where={"application_id": application_id}) if application_id else []
+    messages = {
+        r.key: _message_view(r, load_template(int(r.data["month"]), str(r.data["variant"])).links)
+        for r in records
+    }
+    events = deps.store.query(EVENT, where={"application_id": application_id}) if application_id else []
+    return _summarise(records, messages, events, MachineRules.from_extra(deps.settings.extra))
+
+
+def message_activity(deps: DrillDeps, message_key: str) -> Counts:
+    """The same for one message (a one-shot sample mail)."""
+    record = deps.store.get(MESSAGE, message_key)
+    if record is None:
+        return Counts(0, 0, 0, 0, ())
+    links = load_template(int(record.data["month"]), str(record.data["variant"])).links
+    events = deps.store.query(EVENT, where={"message": message_key})
+    rules = MachineRules.from_extra(deps.settings.extra)
+    return _summarise([record], {record.key: _message_view(record, links)}, events, rules)
+
+
+def _summarise(
+    records: Sequence[Record],
+    messages: Mapping[str, Mapping[str, Any]],
+    events: Sequence[Record],
+    rules: MachineRules,
+) -> Counts:
+    classified = classify(events, messages, rules)
+    per: dict[str, list[Classified]] = defaultdict(list)
+    for c in classified:
+        per[str(c.data["message"])].append(c)
+    rows = []
+    for r in records:
+        human = [c for c in per.get(r.key, []) if not c.machine]
+        opens = [c.at for c in human]  # a click is an open too
+        clicks = [c.at for c in human if c.data.get("type") == "click"]
+        sent_at = r.data.get("sent_at")
+        rows.append(
+            MessageActivity(
+                key=r.key,
+                email=str(r.data.get("email", "")),
+                sent_at=parse_iso(str(sent_at)) if sent_at else None,
+                first_open=min(opens) if opens else None,
+                first_click=min(clicks) if clicks else None,
+                machine_hits=sum(1 for c in per.get(r.key, []) if c.machine),
+            )
+        )
+    return Counts(
+        sent=sum(1 for row in rows if row.sent_at is not None),
+        opened=sum(1 for row in rows if row.first_open is not None),
+        clicked=sum(1 for row in rows if row.first_click is not None),
+        machine_hits=sum(row.machine_hits for row in rows),
+        messages=tuple(rows),
+    )

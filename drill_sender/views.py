@@ -1,0 +1,89 @@
+"""Tracking endpoints under `/t/`: the open pixel and the click redirect.
+
+Views stay thin: they read the request, hand a `Hit` to the tracking service and answer. The pixel
+is always a 1x1 GIF (a broken image would tell nothing and alarm a reader); a click goes only to our
+own learning page of that mail's template, never to a URL taken from the request; a bad or expired
+link gets a polite Japanese page, never an error.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from pathlib import Path
+
+import jinja2
+from flask import Blueprint, Response, current_app, request
+from markupsafe import Markup
+
+from campaign_core.clock import Clock
+from campaign_core.mail import Mailer
+from campaign_core.settings import Settings
+from campaign_core.store import Store
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
+from form_lambda.rendering import built_page, replace_article, standalone_page
+
+bp = Blueprint("tracking", __name__, url_prefix="/t")
+
+# The smallest transparent GIF (43 bytes).
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+NO_STORE = {
+    "Cache-Control": "no-store, no-cache, must-revalidate, private, max-age=0",
+    "Pragma": "no-cache",
+    "Expires": "0",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+}
+PAGE_DIR = Path(__file__).resolve().parent
+
+
+def deps() -> DrillDeps:
+    app = current_app
+    store: Store = app.extensions["campaign_store"]
+    mailer: Mailer = app.extensions["campaign_mailer"]
+    clock: Clock = app.config["CAMPAIGN_CLOCK"]
+    settings: Settings = app.config["CAMPAIGN_SETTINGS"]
+    return DrillDeps(store=store, mailer=mailer, clock=clock, settings=settings)
+
+
+def _hit(kind: str, token: str) -> Hit:
+    return Hit(
+        kind="click" if kind == "click" else "open",
+        token=token,
+        link=(request.args.get("l") or "")[:32] or None,
+        method=request.method,
+        user_agent=request.headers.get("User-Agent", ""),
+        client=request.remote_addr or "",
+        headers={name: request.headers.get(name, "") for name in PREFETCH_HEADERS},
+    )
+
+
+@bp.route("/o/<token>.gif", methods=["GET", "HEAD"])
+def open_pixel(token: str) -> Response:
+    record_hit(deps(), _hit("open", token))
+    return Response(PIXEL, mimetype="image/gif", headers=NO_STORE)
+
+
+@bp.route("/c/<token>", methods=["GET", "HEAD"])
+def click(token: str) -> Response:
+    d = deps()
+    result = record_hit(d, _hit("click", token))
+    if result.learn_path is None:
+        return _link_problem(d, "expired" if result.status == "expired" else "invalid")
+    # Root-relative: the learning page on the host that served this link, nowhere else.
+    return Response(status=302, headers={"Location": f"/{result.learn_path}", **NO_STORE})
+
+
+@cache
+def _pages() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(PAGE_DIR)), autoescape=True)
+
+
+def _link_problem(d: DrillDeps, reason: str) -> Response:
+    title = "このリンクは使えません"
+    body = _pages().get_template("link_problem.html").render(reason=reason)
+    page = built_page(d.settings.site_dir, "/learn/")
+    # The body comes from our own autoescaped template; nothing from the request is in it.
+    html = replace_article(page, title, body) if page else standalone_page(title, Markup(body))  # noqa: S704
+    return Response(html, status=200, mimetype="text/html", headers=NO_STORE)

@@ -1,0 +1,265 @@
+"""Tracking over HTTP: the open pixel, the click redirect, bad tokens, and machine traffic kept out
+of the human counts; on SQLite and on DynamoDB (moto), with mails sent to a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from campaign_core.clock import FixedClock
+from campaign_core.settings import Settings
+from campaign_core.store import Store
+from campaign_core.tokens import Signer
+from drill_sender import create_app
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.schedule import MESSAGE, schedule
+from drill_sender.services.send import send_due
+from drill_sender.services.tracking import EVENT, activity
+from drill_sender.templates import TRACK_PURPOSE, tracking_token
+from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
+
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+OFFICE_ADDRESS = "198.51.100.7"
+_URL = re.compile(r"http://drill\.test(/t/[^\"'\s<>]+)")
+
+
+@dataclass
+class SentDrill:
+    application_id: str
+    # recipient -> (pixel path, click paths in order)
+    links: dict[str, tuple[str, list[str]]]
+
+
+def _paths(html: str) -> tuple[str, list[str]]:
+    found = list(dict.fromkeys(m.group(1).replace("&amp;", "&") for m in _URL.finditer(html)))
+    pixel = next(p for p in found if p.startswith("/t/o/"))
+    return pixel, [p for p in found if p.startswith("/t/c/")]
+
+
+@pytest.fixture
+def sent(
+    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+) -> Callable[..., SentDrill]:
+    def make(count: int = 3, month: int = 8, variant: str = "subtle") -> SentDrill:
+        app_id = accepted_application(store, settings, clock, staff(count))
+        schedule(deps, app_id, days=1, month=month, variant=variant)
+        clock.advance(timedelta(days=7))
+        assert send_due(deps).count("sent") == count
+        links = {}
+        for mail in smtp.received:
+            body = mail.message.get_body(("html",))
+            assert body is not None
+            links[mail.rcpt_tos[0]] = _paths(body.get_content())
+        return SentDrill(app_id, links)
+
+    return make
+
+
+@pytest.fixture
+def client(store: Store, settings: Settings, clock: FixedClock, smtp: FaultySMTPServer) -> FlaskClient:
+    app = create_app(settings, store=store, mailer=smtp.mailer(), clock=clock)
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+def get(
+    client: FlaskClient,
+    path: str,
+    *,
+    agent: str = BROWSER,
+    address: str = OFFICE_ADDRESS,
+    headers: dict[str, str] | None = None,
+) -> TestResponse:
+    """A GET as a mail client or browser at `address` would send it."""
+    sent_headers = {"User-Agent": agent, **(headers or {})}
+    return client.get(path, headers=sent_headers, environ_base={"REMOTE_ADDR": address})
+
+
+def test_open_pixel_is_an_uncached_gif_and_records_time_agent_and_address(
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, clock: FixedClock, store: Store
+) -> None:
+    drill = sent()
+    pixel, _ = drill.links[staff(1)[0]]
+    clock.advance(timedelta(minutes=30))
+
+    response = get(client, pixel)
+
+    assert response.status_code == 200
+    assert response.mimetype == "image/gif" and response.data.startswith(b"GIF89a")
+    assert "no-store" in response.headers["Cache-Control"]
+    (event,) = store.query(EVENT)
+    assert event.data["type"] == "open"
+    assert event.data["user_agent"] == BROWSER and event.data["client"] == OFFICE_ADDRESS
+    assert event.data["at"] == clock.now().isoformat()
+    counts = activity(deps, drill.application_id)
+    assert (counts.sent, counts.opened, counts.clicked) == (3, 1, 0)
+
+
+def test_click_is_recorded_and_lands_only_on_our_learning_page(
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, clock: FixedClock
+) -> None:
+    drill = sent()
+    _, clicks = drill.links[staff(2)[1]]
+    clock.advance(timedelta(minutes=30))
+
+    response = get(client, clicks[0])
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/learn/08-subtle/"
+
+    # Whatever the query says, the click goes to the same page of ours.
+    token_path = clicks[0].split("?")[0]
+    for query in ("?l=https://evil.example/", "?next=https://evil.example/", "?l=//evil.example"):
+        answer = get(client, token_path + query, address="192.0.2.1")
+        assert answer.headers["Location"] == "/learn/08-subtle/"
+        assert urlsplit(answer.headers["Location"]).netloc == ""
+    counts = activity(deps, drill.application_id)
+    assert (counts.opened, counts.clicked) == (1, 1)  # a click is an open too
+
+
+def _bad_tokens(good: str, clock: FixedClock) -> dict[str, str]:
+    message_key = Signer(TEST_SECRET, clock).unsign(TRACK_PURPOSE, good, max_age=timedelta(days=1))["m"]
+    return {
+        "garbage": "not-a-token",
+        "altered": good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"),
+        "other_key": tracking_token(Signer("another-deployment", clock), message_key),
+        "other_purpose": Signer(TEST_SECRET, clock).sign("drill-confirm", {"m": message_key}),
+    }
+
+
+def test_forged_tokens_get_a_polite_page_and_record_nothing(
+    client: FlaskClient, sent: Callable[..., SentDrill], store: Store, clock: FixedClock
+) -> None:
+    drill = sent(count=1)
+    _, clicks = drill.links[staff(1)[0]]
+    good = clicks[0].split("/")[3].split("?")[0]
+    assert get(client, clicks[0]).status_code == 302  # the genuine token works ...
+    store.delete(EVENT, store.query(EVENT)[0].key)
+    for name, token in _bad_tokens(good, clock).items():  # ... and none of these does
+        page = get(client, f"/t/c/{token}?l=schedule")
+        assert page.status_code == 200, name
+        text = page.get_data(as_text=True)
+        assert "このリンクは使えません" in text and "正しくないか" in text, name
+        image = get(client, f"/t/o/{token}.gif")
+        assert image.status_code == 200 and image.mimetype == "image/gif", name
+    assert store.query(EVENT) == []
+
+
+def test_expired_token_gets_a_polite_page(
+    client: FlaskClient, sent: Callable[..., SentDrill], clock: FixedClock, store: Store
+) -> None:
+    drill = sent(count=1)
+    _, clicks = drill.links[staff(1)[0]]
+    clock.advance(timedelta(days=91))  # tracking lasts 90 days
+    page = get(client, clicks[0])
+    assert page.status_code == 200 and "有効期間が終わっています" in page.get_data(as_text=True)
+    assert store.query(EVENT) == []
+
+
+def test_token_of_a_mail_never_sent_or_replayed_is_not_counted(
+    client: FlaskClient,
+    sent: Callable[..., SentDrill],
+    deps: DrillDeps,
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+) -> None:
+    # A validly signed token for a message that was scheduled but never sent (a preview, a leak).
+    waiting_app = accepted_application(store, settings, clock, staff(1))
+    schedule(deps, waiting_app, days=1, start=(clock.now() + timedelta(days=30)).date())
+    (waiting,) = store.query(MESSAGE, where={"application_id": waiting_app})
+    unsent = tracking_token(deps.signer, waiting.key)
+    assert "正しくないか" in get(client, f"/t/c/{unsent}?l=schedule").get_data(as_text=True)
+
+    drill = sent(count=1)
+    _, clicks = drill.links[staff(1)[0]]
+    clock.advance(timedelta(minutes=30))
+    first = get(client, clicks[0])
+    replayed = get(client, clicks[0])  # the same request again a moment later
+    assert first.status_code == replayed.status_code == 302
+    assert len(store.query(EVENT)) == 1
+    clock.advance(timedelta(minutes=5))
+    get(client, clicks[0])  # a second click later is a new event, still one clicker
+    assert len(store.query(EVENT)) == 2
+    assert activity(deps, drill.application_id).clicked == 1
+
+
+def test_burst_of_scanner_hits_changes_no_human_count(
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, clock: FixedClock, store: Store
+) -> None:
+    drill = sent(count=4)  # 08-subtle has two links: meeting and slides
+    people = staff(4)
+    # Seconds after delivery: a gateway follows the links with a browser's agent.
+    clock.advance(timedelta(seconds=5))
+    for _, clicks in drill.links.values():
+        get(client, clicks[0], address="203.0.113.50")
+    clock.advance(timedelta(minutes=30))
+
+    # What people did: staff1 opened and clicked, staff2 only opened.
+    pixel1, clicks1 = drill.links[people[0]]
+    get(client, pixel1)
+    get(client, clicks1[0])
+    get(client, drill.links[people[1]][0], address="198.51.100.8")
+    before = activity(deps, drill.application_id)
+    assert (before.opened, before.clicked) == (2, 1)
+    events_before = len(store.query(EVENT))
+
+    clock.advance(timedelta(hours=1))
+    scanners = [
+        "Mozilla/5.0 (compatible; Barracuda Sentinel)",
+        "python-requests/2.32",
+        "Slackbot-LinkExpanding 1.0",
+    ]
+    for agent in scanners:  # known agents, on every recipient's pixel and links
+        for pixel, clicks in drill.links.values():
+            get(client, pixel, agent=agent, address="192.0.2.10")
+            for path in clicks:
+                get(client, path, agent=agent, address="192.0.2.10")
+    pixel3, clicks3 = drill.links[people[2]]
+    client.head(clicks3[0], headers={"User-Agent": BROWSER}, environ_base={"REMOTE_ADDR": "192.0.2.11"})
+    assert len(store.query(EVENT)) > events_before
+    get(client, pixel3, headers={"Sec-Purpose": "prefetch"}, address="192.0.2.12")
+    get(client, clicks3[0], headers={"Purpose": "prefetch"}, address="192.0.2.12")
+    clock.advance(timedelta(minutes=1))
+    for path in clicks3:  # every link of one mail in the same second
+        get(client, path, address="192.0.2.13")
+    clock.advance(timedelta(minutes=1))
+    for _, clicks in drill.links.values():  # one address clicking for every recipient
+        get(client, clicks[1], address="192.0.2.14")
+
+    after = activity(deps, drill.application_id)
+    assert (after.opened, after.clicked) == (before.opened, before.clicked)
+    assert len(store.query(EVENT)) > events_before + 30  # kept, not dropped
+    assert after.machine_hits == len(store.query(EVENT)) - 3  # all but the three human hits
+
+
+def test_local_server_serves_tracking_next_to_the_site(
+    built_site: Path,
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    sent: Callable[..., SentDrill],
+) -> None:
+    from scripts.serve import create_local_app
+
+    app = create_local_app(settings.with_overrides(site_dir=built_site))
+    app.extensions["campaign_store"] = store
+    app.config["CAMPAIGN_CLOCK"] = clock
+    client = app.test_client()
+    drill = sent(count=1)
+    pixel, clicks = drill.links[staff(1)[0]]
+    clock.advance(timedelta(minutes=10))
+    assert get(client, pixel).mimetype == "image/gif"
+    landing = get(client, clicks[0]).headers["Location"]
+    page = client.get(landing)
+    assert page.status_code == 200 and "これは訓練です" in page.get_data(as_text=True)
+    # A bad link gets the site's own layout around the polite message.
+    bad = get(client, "/t/c/forged").get_data(as_text=True)
+    assert "このリンクは使えません" in bad and 'class="md-header' in bad
