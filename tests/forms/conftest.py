@@ -6,7 +6,8 @@ from __future__ import annotations
 import email
 import email.policy
 import shutil
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,7 +21,9 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock
 from campaign_core.settings import PROJECT_ROOT, Settings
 from campaign_core.store import Store
+from campaign_core.store.dynamodb import DynamoDBStore
 from form_lambda import create_app
+from tests.servers import MOTO_ENV, MOTO_REGION, MotoServer
 
 NO_LIMITS = {"CAMPAIGN_RATE_LIMIT_CLIENT": "off", "CAMPAIGN_RATE_LIMIT_EMAIL": "off"}
 
@@ -114,8 +117,35 @@ def make_app(built_site: Path, tmp_path: Path, clock: FixedClock, content_dir: P
     return build
 
 
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    """A real moto_server process (DynamoDB over HTTP) for the whole session."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in MOTO_ENV.items():
+            patch.setenv(name, value)
+        with MotoServer() as server:
+            yield server
+
+
+def dynamodb_store(moto: MotoServer) -> DynamoDBStore:
+    """A fresh table per test on the moto server."""
+    store = DynamoDBStore(
+        f"forms-{uuid.uuid4().hex[:12]}", endpoint_url=moto.endpoint, region_name=MOTO_REGION
+    )
+    store.create_table()
+    return store
+
+
 @pytest.fixture
-def forms_app(make_app: Callable[..., Flask]) -> Flask:
+def store_backend() -> str:
+    """Modules that run on both stores override this with a parametrised fixture."""
+    return "sqlite"
+
+
+@pytest.fixture
+def forms_app(make_app: Callable[..., Flask], store_backend: str, request: pytest.FixtureRequest) -> Flask:
+    if store_backend == "dynamodb":
+        return make_app(store=dynamodb_store(request.getfixturevalue("moto")))
     return make_app()
 
 

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import itertools
 import threading
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 from flask import Flask
 
 from campaign_core.store import Store
-from campaign_core.store.dynamodb import DynamoDBStore
-from tests.forms.conftest import DRILL_FORM, Outbox
+from tests.forms.conftest import DRILL_FORM, Outbox, dynamodb_store
 from tests.forms.test_drill_app import confirm_officer
-from tests.servers import MOTO_ENV, MOTO_REGION, MotoServer
+from tests.servers import MotoServer
 
 COMPANIES = ["株式会社テスト", "(株)テスト", "㈱テスト", "ｶﾌﾞｼｷｶﾞｲｼｬﾃｽﾄ", "（株）　テスト"]
 POSTAL = ["100-0001", "〒１００ー０００１", "1000001", "１００－０００１"]
@@ -71,19 +68,5 @@ def test_one_office_fifty_racers_on_sqlite(forms_app: Flask) -> None:
     assert_exactly_one_accepted(forms_app)
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    """A real moto_server process (DynamoDB over HTTP), started and stopped by this module."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in MOTO_ENV.items():
-            patch.setenv(name, value)
-        with MotoServer() as server:
-            yield server
-
-
 def test_one_office_fifty_racers_on_dynamodb(make_app: Callable[..., Flask], moto: MotoServer) -> None:
-    store = DynamoDBStore(
-        f"forms-{uuid.uuid4().hex[:8]}", endpoint_url=moto.endpoint, region_name=MOTO_REGION
-    )
-    store.create_table()
-    assert_exactly_one_accepted(make_app(store=store))
+    assert_exactly_one_accepted(make_app(store=dynamodb_store(moto)))

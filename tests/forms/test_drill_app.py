@@ -20,6 +20,12 @@ from tests.forms.conftest import DRILL_FORM, Outbox, html_of, text_of
 LINK_RE = re.compile(r"http://127\.0\.0\.1:8000(/api/[^\s\"<>]+)")
 
 
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """Every test of this module runs on both store adapters."""
+    return str(request.param)
+
+
 def links(text: str) -> list[str]:
     return [html.unescape(match) for match in LINK_RE.findall(text)]
 

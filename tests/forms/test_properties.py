@@ -63,3 +63,36 @@ def test_any_value_of_any_field(
         for name in ("To", "From", "Subject"):
             assert "\n" not in str(message[name]) and "\r" not in str(message[name])
         assert message["Bcc"] is None
+
+
+LINK_ENDPOINTS = ["/api/drill/confirm", "/api/drill/participant", "/api/oneshot/confirm"]
+
+
+@pytest.mark.parametrize("path", LINK_ENDPOINTS)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=VALUES)
+def test_any_token_on_the_confirmation_links(
+    forms_app: Flask, store: Store, outbox: Outbox, path: str, token: str
+) -> None:
+    client = forms_app.test_client()
+    before = _state(store, outbox)
+    for response in (
+        client.get(path, query_string={"token": token + MARK}),
+        client.post(path, data={"token": token}),
+    ):
+        assert response.status_code in (200, 400)
+        assert "<x-inj" not in response.get_data(as_text=True)
+    assert _state(store, outbox) == before
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    code=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%.\\"), min_size=1, max_size=30
+    )
+)
+def test_any_postal_code_lookup(forms_app: Flask, code: str) -> None:
+    response = forms_app.test_client().get(f"/api/postal/{code}")
+    assert response.status_code in (200, 404)
+    if response.status_code == 200:
+        assert response.get_json()["postal_code"].isdigit()

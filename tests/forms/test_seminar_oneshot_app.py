@@ -21,6 +21,12 @@ from tests.forms.conftest import ONESHOT_FORM, SEMINAR_FORM, Outbox, html_of, se
 LIVE = "live-2026-12"
 
 
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """Every test of this module runs on both store adapters."""
+    return str(request.param)
+
+
 def sign_up(client: FlaskClient, **changes: str) -> tuple[int, str]:
     response = client.post("/api/seminar", data={**SEMINAR_FORM, **changes})
     return response.status_code, response.get_data(as_text=True)
