@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -128,10 +128,17 @@ def load_template(month: int, variant: str, mails_dir: Path | None = None) -> Dr
     root = mails_dir or MAILS_DIR
     directory = root / f"{month:02d}" / variant
     try:
-        meta = load_yaml(directory, "meta")
+        stamp = (directory / "meta.yml").stat().st_mtime_ns
     except FileNotFoundError as exc:
         raise TemplateError(f"no drill mail template {template_key(month, variant)} in {root}") from exc
-    return _from_meta(meta, month, variant, directory)
+    return _load_meta(directory, month, variant, stamp)
+
+
+@lru_cache(maxsize=64)
+def _load_meta(directory: Path, month: int, variant: str, stamp: int) -> DrillTemplate:
+    # The sender loads the template once per message; parsing YAML each time would dominate a send
+    # run. Keyed by the file's mtime, so an edited meta.yml is read again.
+    return _from_meta(load_yaml(directory, "meta"), month, variant, directory)
 
 
 def load_all(mails_dir: Path | None = None) -> list[DrillTemplate]:

@@ -4,6 +4,7 @@ thing, and a learning page per template in the built site that shows the mail an
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import unicodedata
@@ -446,3 +447,17 @@ def test_learning_pages_are_in_the_site_wide_quality_checks() -> None:
 
     checked = {page.url for page in SITE_PAGES}
     assert {f"learn/{key}/" for key in KEYS} | {"learn/"} <= checked
+
+
+def test_an_edited_meta_is_read_again(tmp_path: Path) -> None:
+    # Templates are cached between messages; an edit by HQ must still show on the next load.
+    root = _copy_template(tmp_path)
+    meta = root / "01" / "obvious" / "meta.yml"
+    before = load_template(1, "obvious", root)
+    assert load_template(1, "obvious", root) is before
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace(before.subject, "件名を変えました"), encoding="utf-8"
+    )
+    stamp = meta.stat().st_mtime_ns + 1_000_000_000
+    os.utime(meta, ns=(stamp, stamp))
+    assert load_template(1, "obvious", root).subject == "件名を変えました"

@@ -7,7 +7,10 @@ import itertools
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+import jpholiday
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from campaign_core.clock import JST
 from drill_sender.window import (
@@ -205,3 +208,27 @@ def test_overlapping_intervals_are_refused() -> None:
     ]
     with pytest.raises(ValueError, match="overlap"):
         assign_send_times(range(2), window, rng(0))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)),
+    days=st.integers(min_value=1, max_value=5),
+    count=st.integers(min_value=1, max_value=10),
+    spacing_minutes=st.integers(min_value=0, max_value=30),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_any_plan_stays_in_business_hours_of_business_days_with_spacing(
+    start: date, days: int, count: int, spacing_minutes: int, seed: int
+) -> None:
+    intervals = send_intervals(start, days)
+    assert len(intervals) == days
+    spacing = timedelta(minutes=spacing_minutes)
+    assigned = assign_send_times(list(range(count)), intervals, rng(seed), min_spacing=spacing)
+    times = [instant for _, instant in assigned]
+    _check_spread(times, intervals, spacing)
+    for instant in times:
+        day = instant.astimezone(JST).date()
+        assert day >= start and is_business_day(day)
+        assert (day.month, day.day) not in {(12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3)}
+        assert not jpholiday.is_holiday(day) and day.weekday() < 5
