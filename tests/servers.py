@@ -90,6 +90,7 @@ class MotoServer:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None
+        self._started = False
         self._log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)  # noqa: SIM115
 
     @property
@@ -101,23 +102,27 @@ class MotoServer:
         if not binary.exists():
             raise RuntimeError(f"{binary} is missing: install the dev dependencies (moto[server])")
         command = [sys.executable, "-c", _SERIAL_MOTO] if self.serial else [str(binary)]
-        self._process = subprocess.Popen(
-            [*command, "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"moto_server exited early; see {self.log_path}")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=1),
-            ):
-                return
-            time.sleep(0.1)
+        for _ in range(3):  # another process may grab the free port before moto binds it
+            self._process = subprocess.Popen(
+                [*command, "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+            )
+            deadline = time.monotonic() + self.startup_timeout
+            while time.monotonic() < deadline and self._process.poll() is None:
+                with (
+                    contextlib.suppress(OSError),
+                    urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=1),
+                ):
+                    self._started = True
+                    return
+                time.sleep(0.1)
+            if self._process.poll() is None:
+                break  # running but silent: retrying will not help
+            self.port = free_port()
+            self.endpoint = f"http://127.0.0.1:{self.port}"
         self.stop()
-        raise RuntimeError(f"moto_server did not answer within {self.startup_timeout}s; see {self.log_path}")
+        raise RuntimeError(f"moto_server did not start within {self.startup_timeout}s; see {self.log_path}")
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -129,6 +134,8 @@ class MotoServer:
                 self._process.wait(timeout=10)
         self._process = None
         self._log.close()
+        if self._started:  # keep the log only when the server failed to start
+            self.log_path.unlink(missing_ok=True)
 
     def reset(self) -> None:
         """Forget every resource and every sent mail (`POST /moto-api/reset`)."""
@@ -247,6 +254,7 @@ class SMTPServer:
         self.port = free_port()
         self.host = "127.0.0.1"
         self.ca_file: Path | None = None
+        self._cert_dir: tempfile.TemporaryDirectory[str] | None = None
         kwargs: dict[str, Any] = {}
         if tls:
             self._cert_dir = tempfile.TemporaryDirectory(prefix="smtp-tls-")
@@ -271,6 +279,8 @@ class SMTPServer:
 
     def stop(self) -> None:
         self._controller.stop()
+        if self._cert_dir is not None:
+            self._cert_dir.cleanup()
 
     def __enter__(self) -> SMTPServer:
         self.start()
