@@ -81,7 +81,8 @@ class SQLiteStore:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            # FULL: a claim or signup we answered "yes" to survives a power cut, not only a crash.
+            conn.execute("PRAGMA synchronous = FULL")
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
