@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from campaign_core.clock import Clock, SystemClock
-from campaign_core.mail import Mailer, create_mailer
+from campaign_core.mail import Mailer, MailError, create_mailer
 from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Store, create_store
 from form_lambda import guard
 from form_lambda.health import bp as health_bp
 from form_lambda.views import bp as forms_bp
-from form_lambda.views import html_page
+from form_lambda.views import form_of, html_page
 
 
 def create_app(
@@ -39,6 +39,16 @@ def create_app(
         if guard.is_refused_origin(settings):
             return html_page("drill", "送信元を確認できませんでした", "refused", status=403)
         return None
+
+    @app.errorhandler(MailError)
+    def mail_failed(error: MailError) -> Response:
+        # The services undo what they stored before the mail went wrong, so a retry starts clean.
+        app.logger.error("mail not sent on %s: %s", request.path, error)
+        return html_page(form_of(request.path), "メールをお送りできませんでした", "mail_failed", status=503)
+
+    @app.errorhandler(500)
+    def server_error(_error: HTTPException) -> Response:
+        return html_page(form_of(request.path), "処理を完了できませんでした", "server_error", status=500)
 
     @app.errorhandler(413)
     def too_large(_error: HTTPException) -> Response:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from campaign_core.address import lookup_postal_code
 from campaign_core.clock import Clock
@@ -52,6 +53,14 @@ TITLES = {
     "oneshot": "ワンショット体験のお申し込み",
 }
 HONEYPOT = "website"
+
+
+def form_of(path: str) -> str:
+    """The form a request path belongs to, for pages answered outside a view (errors)."""
+    for form in ("seminar", "oneshot"):
+        if path.startswith(f"/api/{form}"):
+            return form
+    return "drill"
 
 
 def deps() -> Deps:
@@ -251,6 +260,14 @@ def oneshot_confirm() -> Response:
     return html_page(
         "oneshot", "リンクを確認できませんでした", "link_problem", status=400, reason=result.status
     )
+
+
+@bp.get("/seminar")
+@bp.get("/drill")
+@bp.get("/oneshot")
+def form_address() -> WerkzeugResponse:
+    """Someone opened a form's API address (a bookmark, a reload): send them to the form page."""
+    return redirect(f"/apply/{form_of(request.path)}/", code=303)
 
 
 @bp.get("/postal/<code>")

@@ -11,17 +11,21 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from campaign_core.mail import MailError
 from campaign_core.store import ConditionFailed, Put, Record, Update
 from campaign_core.tokens import TokenError
 from form_lambda.choices import EMPLOYEES, INDUSTRIES, MEMBER, label
 from form_lambda.rendering import jst_label
 from form_lambda.services.common import Deps, iso
 from form_lambda.validation import DrillInput
+
+logger = logging.getLogger(__name__)
 
 APPLICATION = "application"
 OFFICE_CLAIM = "office_claim"
@@ -193,7 +197,12 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
             return ConfirmResult("already", latest.data)
         return ConfirmResult("expired")
     accepted = {**application.data, "status": "accepted", "accepted_at": iso(now)}
-    _send_acceptance(deps, application.key, accepted)
+    try:
+        _send_acceptance(deps, application.key, accepted)
+    except MailError as exc:
+        # The application stands (the page shows the next steps); staff see what to resend.
+        logger.error("acceptance mails of %s not sent: %s", application.key, exc)
+        deps.store.update(APPLICATION, application.key, {"mail_error": str(exc)[:500]})
     return ConfirmResult("accepted", accepted)
 
 
