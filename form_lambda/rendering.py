@@ -9,7 +9,9 @@ has the site's header, navigation and styles. Result pages replace the page's ar
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +33,25 @@ FORM_START = "<!-- cf-form:start -->"
 FORM_END = "<!-- cf-form:end -->"
 _WEEKDAYS = "月火水木金土日"
 _KIND_LABELS = {"recorded": "録画", "live": "ライブ", "mini": "ミニセミナー"}
+
+
+_YAML_CACHE: dict[Path, tuple[int, Any]] = {}
+_YAML_LOCK = threading.Lock()
+
+
+def content_yaml(content_dir: Path, name: str) -> Any:
+    """`content/<name>.yml`, parsed once and again only when the file changes: every form request
+    reads the chambers, sessions and consent text, and parsing YAML costs more than the request."""
+    path = content_dir / f"{name}.yml"
+    stamp = path.stat().st_mtime_ns
+    with _YAML_LOCK:
+        cached = _YAML_CACHE.get(path)
+        if cached is not None and cached[0] == stamp:
+            return copy.deepcopy(cached[1])
+    data = load_yaml(content_dir, name)
+    with _YAML_LOCK:
+        _YAML_CACHE[path] = (stamp, data)
+    return copy.deepcopy(data)
 
 
 @cache
@@ -56,7 +77,7 @@ class Consent:
 
 def load_consent(content_dir: Path) -> Consent:
     """The consent text shown next to the checkbox and its version, stored with each application."""
-    data = load_yaml(content_dir, "consent")
+    data = content_yaml(content_dir, "consent")
     return Consent(version=str(data["version"]), text=str(data["text"]))
 
 
@@ -118,12 +139,12 @@ class Session:
 
 
 def load_sessions(content_dir: Path) -> list[Session]:
-    data = load_yaml(content_dir, "seminars") or {}
+    data = content_yaml(content_dir, "seminars") or {}
     return [Session.from_content(raw) for raw in data.get("sessions", [])]
 
 
 def load_chambers(content_dir: Path) -> list[dict[str, str]]:
-    data = load_yaml(content_dir, "chambers") or []
+    data = content_yaml(content_dir, "chambers") or []
     return [
         {"code": str(c["code"]), "name": str(c["name"]), "prefecture": str(c.get("prefecture", ""))}
         for c in data
@@ -196,12 +217,23 @@ def rebase(page_html: str, page_path: str) -> str:
     return _CONFIG_BASE_RE.sub(lambda m: m.group(1) + urljoin(page_path, m.group(2) + "/") + m.group(3), html)
 
 
+_PAGE_CACHE: dict[Path, tuple[int, str]] = {}
+
+
 def built_page(site_dir: Path, page_path: str) -> str | None:
-    """The built page at `page_path` (e.g. "/apply/drill/"), rebased; None when the site isn't built."""
+    """The built page at `page_path` (e.g. "/apply/drill/"), rebased; None when the site isn't built.
+    Kept until the file changes (a rebuilt site is picked up without a restart)."""
     target = site_dir / page_path.strip("/") / "index.html"
-    if not target.is_file():
+    try:
+        stamp = target.stat().st_mtime_ns
+    except OSError:
         return None
-    return rebase(target.read_text(encoding="utf-8"), page_path)
+    cached = _PAGE_CACHE.get(target)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    html = rebase(target.read_text(encoding="utf-8"), page_path)
+    _PAGE_CACHE[target] = (stamp, html)
+    return html
 
 
 def replace_form(page_html: str, form_html: str) -> str:

@@ -13,11 +13,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from campaign_core.clock import Clock
-from campaign_core.content import load_yaml
 from campaign_core.mail import Mailer, compose
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
+from form_lambda.rendering import content_yaml
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 CLAIM_HOURS_DEFAULT = 72
@@ -50,7 +50,7 @@ class Deps:
         return f"{base}{path}" + (f"?{urlencode(query)}" if query else "")
 
     def organisation(self) -> dict[str, Any]:
-        data = load_yaml(self.settings.content_dir, "organisation") or {}
+        data = content_yaml(self.settings.content_dir, "organisation") or {}
         return dict(data)
 
     def send(
