@@ -1,0 +1,430 @@
+"""`campaign`: the staff command of branch staff (支部) and HQ for drill runs.
+
+    campaign applications [--status accepted] [--chamber sapporo] [--json]
+    campaign schedule APPLICATION_ID [--start 2026-12-01] [--days 3] [--month 2026-12] [--variant subtle]
+    campaign send-due [--dry-run]
+    campaign show APPLICATION_ID [--json]
+    campaign maintenance on|off [--message TEXT]
+
+`CAMPAIGN_NOW` (ISO 8601; without a zone, JST) pins "now", so staff can rehearse a whole drill.
+Exit codes: 0 done, 1 refused or failed (the message says why), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from campaign_core.clock import JST, Clock, clock_from_env
+from campaign_core.mail import Mailer, create_mailer
+from campaign_core.settings import Settings, load_settings
+from campaign_core.store import Record, Store, create_store
+from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule
+from drill_sender.services.send import Outcome, due_messages, send_due
+from drill_sender.services.tracking import activity
+from drill_sender.templates import VARIANTS
+from form_lambda.services.common import maintenance_message, set_maintenance
+from form_lambda.services.drill import APPLICATION, mailable_participants
+
+STAGES = ("pending", "expired", "accepted", "scheduled", "sent")
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class Env:
+    """What every subcommand needs, built on first use (no store is opened for `--help`)."""
+
+    settings: Settings
+    clock: Clock
+    _store: Store | None = None
+    _mailer: Mailer | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = create_store(self.settings)
+        return self._store
+
+    @property
+    def mailer(self) -> Mailer:
+        if self._mailer is None:
+            self._mailer = create_mailer(self.settings)
+        return self._mailer
+
+    def deps(self) -> DrillDeps:
+        return DrillDeps(store=self.store, mailer=self.mailer, clock=self.clock, settings=self.settings)
+
+
+def fail(text: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {text}", markup=True, soft_wrap=True)
+    sys.exit(code)
+
+
+def jst(value: Any) -> str:
+    if not value:
+        return "-"
+    instant = value if isinstance(value, datetime) else parse_iso(str(value))
+    return instant.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Run the campaign's drills: list applications, schedule drill mail, send what is due,
+    see a drill's progress, pause the forms.
+
+    Settings come from the environment as for the server (CAMPAIGN_DATA_DIR, CAMPAIGN_STORE,
+    CAMPAIGN_MAIL, ...). CAMPAIGN_NOW=2026-12-01T10:00 (JST unless a zone is given) makes that
+    moment "now", to rehearse a drill from start to end.
+    """
+    try:
+        clock = clock_from_env(os.environ)
+    except ValueError as exc:
+        raise click.UsageError(f"CAMPAIGN_NOW is not an ISO 8601 time: {exc}") from exc
+    ctx.obj = Env(settings=load_settings(), clock=clock)
+
+
+# -- applications -------------------------------------------------------------------------------
+
+
+def _stage(application: Mapping[str, Any], messages: list[Record], now: datetime) -> str:
+    status = application.get("status")
+    if status == "pending":
+        deadline = application.get("confirm_by")
+        return "expired" if deadline and parse_iso(str(deadline)) <= now else "pending"
+    if not application.get("drill_status"):
+        return "accepted"
+    if messages and all(m.data.get("state") in ("sent", "failed") for m in messages):
+        return "sent"
+    return "scheduled"
+
+
+def _chamber_matches(application: Mapping[str, Any], wanted: str) -> bool:
+    chamber = application.get("chamber") or {}
+    return wanted.strip().lower() in {
+        str(chamber.get("code", "")).lower(),
+        str(chamber.get("name", "")).lower(),
+    }
+
+
+@cli.command()
+@click.option(
+    "--status", "statuses", multiple=True, type=click.Choice(STAGES), help="Only these stages (repeatable)."
+)
+@click.option("--chamber", help="Only this chamber of commerce (code, e.g. sapporo, or its name).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_json: bool) -> None:
+    """List drill applications, newest first.
+
+    Stages: pending (waiting for the officer's confirmation), expired (never confirmed),
+    accepted (confirmed, not scheduled yet), scheduled (drill mail waiting or being sent),
+    sent (every drill mail sent or failed).
+    """
+    now = env.clock.now()
+    messages: dict[str, list[Record]] = {}
+    for message in env.store.query(MESSAGE):
+        messages.setdefault(str(message.data.get("application_id")), []).append(message)
+    rows = []
+    for record in env.store.query(APPLICATION):
+        data = record.data
+        stage = _stage(data, messages.get(record.key, []), now)
+        if statuses and stage not in statuses:
+            continue
+        if chamber and not _chamber_matches(data, chamber):
+            continue
+        participants = data.get("participants", [])
+        rows.append(
+            {
+                "id": record.key,
+                "stage": stage,
+                "company": data.get("company", ""),
+                "office": data.get("office", ""),
+                "prefecture": data.get("prefecture", ""),
+                "chamber": (data.get("chamber") or {}).get("name", ""),
+                "member": data.get("member", ""),
+                "participants": len(participants),
+                "confirmed_participants": len(mailable_participants(data)),
+                "applied_at": data.get("applied_at", ""),
+                "officer_email": data.get("officer_email", ""),
+            }
+        )
+    rows.sort(key=lambda row: str(row["applied_at"]), reverse=True)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        out.print("No applications match.")
+        return
+    table = Table(title=f"Applications ({len(rows)})")
+    table.add_column("id", no_wrap=True, min_width=32)  # staff copy it into `campaign schedule`
+    for column in ("stage", "company", "office", "prefecture", "chamber", "people", "applied (JST)"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["stage"]),
+            str(row["company"]),
+            str(row["office"]),
+            str(row["prefecture"]),
+            str(row["chamber"]),
+            f"{row['confirmed_participants']}/{row['participants']}",
+            jst(row["applied_at"]),
+        )
+    out.print(table)
+    out.print("people = participants who may receive drill mail / all participants")
+
+
+# -- schedule -----------------------------------------------------------------------------------
+
+
+def _parse_month(text: str | None) -> int | None:
+    if text is None:
+        return None
+    matched = _MONTH.fullmatch(text.strip())
+    if not matched:
+        raise click.BadParameter("use YYYY-MM, e.g. 2026-12", param_hint="--month")
+    return int(matched.group(2))
+
+
+@cli.command(name="schedule")
+@click.argument("application_id")
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="First day of the send window (JST date, YYYY-MM-DD). Default: today.",
+)
+@click.option(
+    "--days", type=click.IntRange(1, 20), default=3, show_default=True, help="Business days in the window."
+)
+@click.option(
+    "--month", "month_text", metavar="YYYY-MM", help="Use this month's drill mail (default: the start's)."
+)
+@click.option(
+    "--variant", type=click.Choice(VARIANTS), default="obvious", show_default=True, help="Template variant."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def schedule_command(
+    env: Env,
+    application_id: str,
+    start: datetime | None,
+    days: int,
+    month_text: str | None,
+    variant: str,
+    as_json: bool,
+) -> None:
+    """Schedule the drill of an accepted application.
+
+    Each participant who may receive drill mail (in the officer's domain, or confirmed by their own
+    link) gets one message at a random time in business hours (weekdays 9:00-17:00 JST, no
+    holidays, no year-end days). Participants who have not confirmed are listed and get nothing.
+    `send-due` (every minute inside `make run`) then sends each message when its time has come.
+    """
+    month = _parse_month(month_text)
+    first_day: date | None = start.date() if start else None
+    try:
+        result = schedule(
+            env.deps(), application_id, start=first_day, days=days, month=month, variant=variant
+        )
+    except ScheduleError as exc:
+        fail(f"{exc} ({exc.code})")
+    if as_json:
+        emit_json(
+            {
+                "application_id": result.application_id,
+                "template": result.template,
+                "window_start": result.window_start.isoformat(),
+                "window_end": result.window_end.isoformat(),
+                "messages": [
+                    {"key": m.key, "email": m.email, "send_at": m.send_at.isoformat()}
+                    for m in result.messages
+                ],
+                "refused": list(result.refused),
+            }
+        )
+        return
+    table = Table(title=f"Drill {result.application_id}: template {result.template}")
+    table.add_column("send at (JST)")
+    table.add_column("participant")
+    for m in result.messages:
+        table.add_row(jst(m.send_at), m.email)
+    out.print(table)
+    out.print(f"Window: {jst(result.window_start)} - {jst(result.window_end)} JST")
+    if result.refused:
+        out.print(
+            "[yellow]Not scheduled (not confirmed by their own link yet):[/] " + ", ".join(result.refused),
+            markup=True,
+        )
+
+
+# -- send-due -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[Outcome], None]]:
+    if not enabled or total == 0:
+        yield lambda _outcome: None
+        return
+    with Progress(
+        TextColumn("sending"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("send", total=total)
+        yield lambda _outcome: progress.advance(task)
+
+
+@cli.command(name="send-due")
+@click.option("--dry-run", is_flag=True, help="Only list what is due; send and change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
+    """Send every drill mail (and one-shot sample mail) whose time has come.
+
+    Safe to run any time, as often as you like, also two at once: each message is claimed before
+    it is sent and marked after, so nobody gets a drill mail twice. A temporary refusal (SMTP 4xx,
+    a dropped connection, throttling) is retried by a later run with a growing wait; a permanent
+    one (SMTP 5xx, an unknown address) is recorded as failed. Paced to CAMPAIGN_SEND_RATE mails
+    per second (default 5). Exit code 1 when a mail failed for good in this run.
+    """
+    deps = env.deps()
+    total = 0 if dry_run else len(due_messages(deps))
+    with _progress(total, enabled=not as_json and err.is_terminal) as advance:
+        summary = send_due(deps, dry_run=dry_run, progress=advance)
+    if as_json:
+        emit_json(summary.as_dict())
+    else:
+        if summary.outcomes:
+            table = Table(title="Due now" if dry_run else "Sent in this run")
+            table.add_column("result")
+            table.add_column("participant")
+            table.add_column("message")
+            table.add_column("detail", overflow="fold")
+            for o in summary.outcomes:
+                table.add_row(o.result, o.email, o.key, o.detail)
+            out.print(table)
+        counts = Counter(o.result for o in summary.outcomes)
+        parts = [f"{n} {name}" for name, n in sorted(counts.items())]
+        if summary.queued_oneshots:
+            parts.append(f"{summary.queued_oneshots} one-shot {'to queue' if dry_run else 'queued'}")
+        out.print(("Dry run: " if dry_run else "") + (", ".join(parts) if parts else "nothing due"))
+    if summary.count("failed"):
+        sys.exit(1)
+
+
+# -- show ---------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("application_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def show(env: Env, application_id: str, as_json: bool) -> None:
+    """One drill: each participant's send state, and when a person opened and clicked.
+
+    Opens and clicks by mail scanners and link previewers are counted apart ("machine hits").
+    An open can go unseen when a mail program does not load images: "not opened" may be unknown.
+    """
+    drill = env.store.get(DRILL, application_id)
+    if drill is None:
+        fail(f"application {application_id} has no scheduled drill (see `campaign applications`)")
+    deps = env.deps()
+    counts = activity(deps, application_id)
+    states = {r.key: r.data for r in env.store.query(MESSAGE, where={"application_id": application_id})}
+    rows = [
+        {
+            "email": m.email,
+            "state": states.get(m.key, {}).get("state", ""),
+            "send_at": states.get(m.key, {}).get("send_at"),
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+            "opened_at": m.first_open.isoformat() if m.first_open else None,
+            "clicked_at": m.first_click.isoformat() if m.first_click else None,
+            "machine_hits": m.machine_hits,
+            "error": states.get(m.key, {}).get("last_error"),
+        }
+        for m in counts.messages
+    ]
+    if as_json:
+        emit_json(
+            {
+                "application_id": application_id,
+                "template": drill.data["template"],
+                **counts.as_dict(),
+                "participants": rows,
+            }
+        )
+        return
+    table = Table(title=f"Drill {application_id}: template {drill.data['template']}")
+    for column in ("participant", "state", "send at", "sent", "opened", "clicked", "machine hits"):
+        table.add_column(column)
+    for row in sorted(rows, key=lambda r: str(r["send_at"])):
+        table.add_row(
+            str(row["email"]),
+            str(row["state"]) + (f" ({row['error']})" if row["state"] == "failed" else ""),
+            jst(row["send_at"]),
+            jst(row["sent_at"]),
+            jst(row["opened_at"]),
+            jst(row["clicked_at"]),
+            str(row["machine_hits"]),
+        )
+    out.print(table)
+    out.print(
+        f"sent {counts.sent}, opened {counts.opened}, clicked {counts.clicked} (people only; "
+        f"{counts.machine_hits} machine hits left out)"
+    )
+
+
+# -- maintenance --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("state", type=click.Choice(["on", "off", "status"]))
+@click.option(
+    "--message", default="", help="The notice shown on the forms while intake is paused (Japanese)."
+)
+@click.pass_obj
+def maintenance(env: Env, state: str, message: str) -> None:
+    """Pause (on) or resume (off) the signup forms, or show the current state.
+
+    While on, the forms show the notice instead of accepting applications; drills already
+    scheduled keep being sent.
+    """
+    if state != "status":
+        if state == "off" and message:
+            raise click.UsageError("--message only goes with `on`")
+        set_maintenance(env.store, env.clock, on=state == "on", message=message)
+    current = maintenance_message(env.store, env.settings)
+    if current is None:
+        out.print("Forms are open (maintenance off).")
+    else:
+        out.print(f"Forms are paused (maintenance on). Notice: {current or '(the standard notice)'}")
+
+
+def main() -> None:  # pragma: no cover - the console script calls cli()
+    cli()
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,171 @@
+"""The staff command `campaign`, run as staff run it (click's runner, settings from the
+environment), on SQLite and on DynamoDB (moto), sending to a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Protocol
+
+import pytest
+from click.testing import CliRunner, Result
+
+from campaign_core.clock import FixedClock
+from campaign_core.settings import Settings
+from campaign_core.store import Store
+from drill_sender.services.schedule import MESSAGE
+from form_lambda.services.common import maintenance_message
+from scripts.campaign import cli
+from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
+
+
+class Run(Protocol):
+    def __call__(self, *args: str, now: str | None = None, **env: str) -> Result: ...
+
+
+@pytest.fixture
+def run(settings: Settings, smtp: FaultySMTPServer, clock: FixedClock) -> Run:
+    def invoke(*args: str, now: str | None = None, **env: str) -> Result:
+        environment = {
+            "CAMPAIGN_DATA_DIR": str(settings.data_dir),
+            "CAMPAIGN_SECRET_KEY": TEST_SECRET,
+            "CAMPAIGN_BASE_URL": settings.base_url,
+            "CAMPAIGN_STORE": settings.store_backend,
+            "CAMPAIGN_MAIL": "smtp",
+            "CAMPAIGN_SMTP_HOST": smtp.host,
+            "CAMPAIGN_SMTP_PORT": str(smtp.port),
+            "CAMPAIGN_SEND_RATE": "0",
+            "CAMPAIGN_NOW": now or clock.now().isoformat(),
+            **settings.extra,
+            **env,
+        }
+        return CliRunner().invoke(cli, list(args), env=environment, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.mark.parametrize("command", ["applications", "schedule", "send-due", "show", "maintenance"])
+def test_every_command_explains_itself(run: Run, command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Usage: " in result.output and len(result.output.splitlines()) > 6
+
+
+def test_applications_lists_and_filters(
+    run: Run, store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    accepted = accepted_application(store, settings, clock, staff(2))
+    pending = accepted_application(
+        store, settings, clock, staff(1), officer_confirms=False, chamber="横浜商工会議所"
+    )
+
+    everything = json.loads(run("applications", "--json").output)
+    assert {row["id"] for row in everything} == {accepted, pending}
+    only_accepted = json.loads(run("applications", "--status", "accepted", "--json").output)
+    assert [row["id"] for row in only_accepted] == [accepted]
+    assert only_accepted[0]["confirmed_participants"] == 2
+    in_yokohama = json.loads(run("applications", "--chamber", "横浜商工会議所", "--json").output)
+    assert [row["id"] for row in in_yokohama] == [pending]
+    # An unconfirmed application counts as expired once its confirmation deadline passed.
+    later = (clock.now() + timedelta(days=4)).isoformat()
+    expired = json.loads(run("applications", "--status", "expired", "--json", now=later).output)
+    assert [row["id"] for row in expired] == [pending]
+    table = run("applications")
+    assert table.exit_code == 0 and accepted in table.output
+
+
+def test_schedule_send_due_and_show_through_the_command(
+    run: Run, store: Store, settings: Settings, clock: FixedClock, smtp: FaultySMTPServer
+) -> None:
+    app_id = accepted_application(store, settings, clock, [*staff(3), "jiro@partner.example.com"])
+
+    scheduled = run(
+        "schedule",
+        app_id,
+        "--start",
+        "2026-12-01",
+        "--days",
+        "2",
+        "--month",
+        "2027-01",
+        "--variant",
+        "subtle",
+        "--json",
+    )
+    assert scheduled.exit_code == 0, scheduled.output
+    plan = json.loads(scheduled.output)
+    assert plan["template"] == "01-subtle" and len(plan["messages"]) == 3
+    assert plan["refused"] == ["jiro@partner.example.com"]
+
+    before = run("send-due", "--dry-run", now="2026-12-01T08:00:00+09:00")
+    assert before.exit_code == 0 and "nothing due" in before.output
+    due = run("send-due", "--dry-run", now="2026-12-03T09:00:00+09:00")
+    assert "3 due" in due.output and smtp.received == []
+
+    sent = run("send-due", now="2026-12-03T09:00:00+09:00")
+    assert sent.exit_code == 0 and "3 sent" in sent.output
+    again = run("send-due", now="2026-12-03T09:01:00+09:00")
+    assert again.exit_code == 0 and "nothing due" in again.output
+    assert smtp.recipients() == staff(3)
+
+    shown = json.loads(run("show", app_id, "--json").output)
+    assert (shown["sent"], shown["opened"], shown["clicked"]) == (3, 0, 0)
+    assert {p["state"] for p in shown["participants"]} == {"sent"}
+    assert run("show", app_id).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (("schedule", "f" * 32), 1, "not_found"),
+        (("schedule", "x", "--month", "2026-13"), 2, "YYYY-MM"),
+        (("schedule", "x", "--variant", "scary"), 2, "scary"),
+        (("schedule", "x", "--start", "1 December"), 2, "1 December"),
+        (("show", "f" * 32), 1, "no scheduled drill"),
+        (("maintenance", "off", "--message", "x"), 2, "--message"),
+        (("send-due", "--bogus"), 2, "--bogus"),
+    ],
+)
+def test_wrong_input_gets_a_clear_error_and_exit_code(
+    run: Run, store: Store, args: tuple[str, ...], code: int, says: str
+) -> None:
+    # (`store` creates the DynamoDB table: the command must find an empty store, not none.)
+    result = run(*args)
+    assert result.exit_code == code
+    assert says in result.output + (result.stderr if result.stderr_bytes else "")
+
+
+def test_schedule_twice_and_unconfirmed_applications_are_refused(
+    run: Run, store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    app_id = accepted_application(store, settings, clock, staff(1))
+    assert run("schedule", app_id).exit_code == 0
+    twice = run("schedule", app_id)
+    assert twice.exit_code == 1 and "already_scheduled" in twice.output
+    pending = accepted_application(store, settings, clock, staff(1), officer_confirms=False)
+    refused = run("schedule", pending)
+    assert refused.exit_code == 1 and "not_accepted" in refused.output
+    assert len(store.query(MESSAGE)) == 1
+
+
+def test_send_due_exits_1_when_a_mail_fails_for_good(
+    run: Run, store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    app_id = accepted_application(store, settings, clock, ["reject-me@test-corp.example.jp"])
+    assert run("schedule", app_id, "--days", "1").exit_code == 0
+    result = run("send-due", now=(clock.now() + timedelta(days=2)).isoformat())
+    assert result.exit_code == 1 and "1 failed" in result.output and "550" in result.output
+
+
+def test_maintenance_switch_pauses_and_resumes_the_forms(run: Run, store: Store, settings: Settings) -> None:
+    on = run("maintenance", "on", "--message", "点検のため、12月5日まで受付を止めています。")
+    assert on.exit_code == 0
+    assert maintenance_message(store, settings) == "点検のため、12月5日まで受付を止めています。"
+    assert "paused" in run("maintenance", "status").output
+    assert run("maintenance", "off").exit_code == 0
+    assert maintenance_message(store, settings) is None
+
+
+def test_a_malformed_campaign_now_is_a_usage_error(run: Run) -> None:
+    result = run("send-due", now="next tuesday")
+    assert result.exit_code == 2 and "CAMPAIGN_NOW" in result.output
