@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -266,6 +267,22 @@ def test_notice_page_has_one_code_block_with_blanks_to_fill(built_site: Path) ->
         assert rule in mail
     # The notice must not give the date away.
     assert not re.search(r"\d+月\d+日", mail)
+
+
+# On a 360 px phone a code block has 328 px for text, 24 full-width characters of Material's code font.
+# Material makes an overflowing block focusable only on devices with hover, so on a phone a wider line
+# leaves a scrollable region without keyboard access (axe: scrollable-region-focusable).
+PHONE_CODE_COLUMNS = 24
+
+
+@pytest.mark.parametrize("name", ["notice", "officers"])
+def test_mail_examples_fit_a_phone_without_sideways_scrolling(built_site: Path, name: str) -> None:
+    blocks = article(built_site, name).xpath(".//pre/code")
+    assert blocks
+    for block in blocks:
+        for line in block.text_content().splitlines():
+            columns = sum(1 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in line)
+            assert columns <= PHONE_CODE_COLUMNS, f"{name}: too wide for a phone: {line}"
 
 
 def test_staff_page_covers_drills_rules_and_what_to_do_after_opening(built_site: Path) -> None:
