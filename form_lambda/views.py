@@ -243,6 +243,11 @@ def oneshot_submit() -> Response:
 @bp.get("/oneshot/confirm")
 def oneshot_confirm_page() -> Response:
     token = request.args.get("token", "")
+    checked = oneshot.check_token(deps(), token)
+    if isinstance(checked, oneshot.OneshotResult):
+        return html_page(
+            "oneshot", "リンクを確認できませんでした", "link_problem", status=400, reason=checked.status
+        )
     return html_page(
         "oneshot", "ワンショット体験の確定", "confirm_button", action="/api/oneshot/confirm", token=token,
         button="体験メールを受け取る",

@@ -60,12 +60,19 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
     return OneshotResult("pending", record)
 
 
-def confirm(deps: Deps, token: str) -> OneshotResult:
+def check_token(deps: Deps, token: str) -> OneshotResult | str:
+    """The request key behind a confirmation token, or the reason it cannot be used."""
     try:
         payload = deps.signer.unsign(PURPOSE, token, max_age=deps.confirm_window)
     except TokenError as exc:
         return OneshotResult("expired" if exc.reason == "expired" else "invalid")
-    key = str(payload.get("k", "")) if isinstance(payload, dict) else ""
+    return str(payload.get("k", "")) if isinstance(payload, dict) else ""
+
+
+def confirm(deps: Deps, token: str) -> OneshotResult:
+    key = check_token(deps, token)
+    if isinstance(key, OneshotResult):
+        return key
     existing = deps.store.get(ONESHOT, key)
     if existing is None:
         return OneshotResult("expired")

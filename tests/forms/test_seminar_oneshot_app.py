@@ -126,6 +126,7 @@ def test_oneshot_is_confirmed_by_link_and_stored_for_the_drill_sender(
     [mail] = outbox.messages()
     link = re.findall(r"http://127\.0\.0\.1:8000(/api/oneshot/confirm\S+)", text_of(mail))[0]
     assert forms_client.get(link).status_code == 200
+    assert forms_client.get(link + "x").status_code == 400  # an altered link
     token = parse_qs(urlsplit(link).query)["token"][0]
     response = forms_client.post("/api/oneshot/confirm", data={"token": token})
     assert response.status_code == 200
