@@ -17,7 +17,8 @@ from campaign_core.normalize import clean_text
 from campaign_core.settings import Settings
 
 MAX_BODY_BYTES = 64 * 1024  # the drill form with 10 participants is well under 8 KB
-DEFAULT_CLIENT_LIMIT = "20 per 10 minutes;100 per day"
+# Generous per address: a whole company behind one NAT address may sign up for a seminar at once.
+DEFAULT_CLIENT_LIMIT = "30 per minute;500 per day"
 DEFAULT_EMAIL_LIMIT = "5 per hour;20 per day"
 _OFF = ("off", "0", "none", "")
 
