@@ -261,7 +261,7 @@ def test_notice_page_has_one_code_block_with_blanks_to_fill(built_site: Path) ->
     blocks = root.xpath(".//div[contains(@class, 'highlight')]//pre/code")
     assert len(blocks) == 1
     mail = blocks[0].text_content()
-    assert mail.startswith("件名:")
+    assert mail.startswith("件名：")
     assert mail.count("〇〇") >= 5
     for rule in ("定期的", "添付ファイルを開かない", "LANケーブル", "初期化", "評価に使うものではありません"):
         assert rule in mail
