@@ -9,6 +9,7 @@ link gets a polite Japanese page, never an error.
 from __future__ import annotations
 
 import base64
+import re
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +37,10 @@ NO_STORE = {
     "Referrer-Policy": "no-referrer",
 }
 PAGE_DIR = Path(__file__).resolve().parent
+_SKIP_LINK = re.compile(r'(<a href=")#[^"]*(" class="md-skip")')
+_TOC_SIDEBAR = re.compile(
+    r'<div class="md-sidebar md-sidebar--secondary".*?(?=<div class="md-content")', re.DOTALL
+)
 
 
 def deps() -> DrillDeps:
@@ -84,6 +89,11 @@ def _link_problem(d: DrillDeps, reason: str) -> Response:
     title = "このリンクは使えません"
     body = _pages().get_template("link_problem.html").render(reason=reason)
     page = built_page(d.settings.site_dir, "/learn/")
+    if page:
+        # The borrowed page's table of contents would list headings this page does not have.
+        page = _TOC_SIDEBAR.sub("", page, count=1)
+        # ... and its skip link would point at one of them.
+        page = _SKIP_LINK.sub(r"\1#link-problem\2", page, count=1)
     # The body comes from our own autoescaped template; nothing from the request is in it.
     html = replace_article(page, title, body) if page else standalone_page(title, Markup(body))  # noqa: S704
     return Response(html, status=200, mimetype="text/html", headers=NO_STORE)

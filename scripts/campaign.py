@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import Any, NoReturn
 
 import click
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -80,7 +81,7 @@ def fail(text: str, code: int = 1) -> NoReturn:
 
 def jst(value: Any) -> str:
     if not value:
-        return "-"
+        return "     -"
     instant = value if isinstance(value, datetime) else parse_iso(str(value))
     return instant.astimezone(JST).strftime("%Y-%m-%d %H:%M")
 
@@ -178,20 +179,21 @@ def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_js
     if not rows:
         out.print("No applications match.")
         return
-    table = Table(title=f"Applications ({len(rows)})")
+    table = Table(title=f"Applications ({len(rows)})", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("id", no_wrap=True, min_width=32)  # staff copy it into `campaign schedule`
-    for column in ("stage", "company", "office", "prefecture", "chamber", "people", "applied (JST)"):
-        table.add_column(column, overflow="fold")
+    table.add_column("stage", no_wrap=True)
+    table.add_column("company", overflow="fold")
+    table.add_column("chamber", overflow="fold")
+    table.add_column("people", no_wrap=True)
+    table.add_column("applied", no_wrap=True, min_width=10)
     for row in rows:
         table.add_row(
             str(row["id"]),
             str(row["stage"]),
-            str(row["company"]),
-            str(row["office"]),
-            str(row["prefecture"]),
+            " ".join(str(part) for part in (row["company"], row["office"]) if part),
             str(row["chamber"]),
             f"{row['confirmed_participants']}/{row['participants']}",
-            jst(row["applied_at"]),
+            jst(row["applied_at"])[:10],
         )
     out.print(table)
     out.print("people = participants who may receive drill mail / all participants")
@@ -267,7 +269,7 @@ def schedule_command(
             }
         )
         return
-    table = Table(title=f"Drill {result.application_id}: template {result.template}")
+    table = Table(title=f"Drill {result.application_id}: template {result.template}", box=box.SIMPLE_HEAD)
     table.add_column("send at (JST)")
     table.add_column("participant")
     for m in result.messages:
@@ -317,13 +319,13 @@ def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
         emit_json(summary.as_dict())
     else:
         if summary.outcomes:
-            table = Table(title="Due now" if dry_run else "Sent in this run")
+            table = Table(title="Due now" if dry_run else "Sent in this run", box=box.SIMPLE_HEAD)
             table.add_column("result")
-            table.add_column("participant")
-            table.add_column("message")
-            table.add_column("detail", overflow="fold")
+            table.add_column("participant", overflow="fold")
+            table.add_column("message", no_wrap=True)
+            table.add_column("detail" if not dry_run else "due since (JST)", overflow="fold")
             for o in summary.outcomes:
-                table.add_row(o.result, o.email, o.key, o.detail)
+                table.add_row(o.result, o.email, o.key, jst(o.detail) if o.result == "due" else o.detail)
             out.print(table)
         counts = Counter(o.result for o in summary.outcomes)
         parts = [f"{n} {name}" for name, n in sorted(counts.items())]
@@ -376,17 +378,20 @@ def show(env: Env, application_id: str, as_json: bool) -> None:
             }
         )
         return
-    table = Table(title=f"Drill {application_id}: template {drill.data['template']}")
-    for column in ("participant", "state", "send at", "sent", "opened", "clicked", "machine hits"):
+    table = Table(title=f"Drill {application_id}: template {drill.data['template']}", box=box.SIMPLE_HEAD)
+    table.add_column("participant", overflow="fold", min_width=16)
+    table.add_column("state", overflow="fold")
+    for column in ("sent (or due)", "opened", "clicked"):
         table.add_column(column)
+    table.add_column("machine", justify="right")
+    table.caption = "times in JST (month-day hour:minute)"
     for row in sorted(rows, key=lambda r: str(r["send_at"])):
         table.add_row(
             str(row["email"]),
             str(row["state"]) + (f" ({row['error']})" if row["state"] == "failed" else ""),
-            jst(row["send_at"]),
-            jst(row["sent_at"]),
-            jst(row["opened_at"]),
-            jst(row["clicked_at"]),
+            jst(row["sent_at"])[5:] if row["sent_at"] else f"({jst(row['send_at'])[5:]})",
+            jst(row["opened_at"])[5:],
+            jst(row["clicked_at"])[5:],
             str(row["machine_hits"]),
         )
     out.print(table)

@@ -263,3 +263,6 @@ def test_local_server_serves_tracking_next_to_the_site(
     # A bad link gets the site's own layout around the polite message.
     bad = get(client, "/t/c/forged").get_data(as_text=True)
     assert "このリンクは使えません" in bad and 'class="md-header' in bad
+    # Nothing of the borrowed page points at headings this page lacks (axe: skip link, region).
+    assert 'href="#link-problem" class="md-skip"' in bad and 'id="link-problem"' in bad
+    assert "md-sidebar--secondary" not in bad
