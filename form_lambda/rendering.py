@@ -200,6 +200,7 @@ def render_snippet(template: str, **values: Any) -> str:
 
 _URL_ATTR_RE = re.compile(r'\b(href|src|action)="([^"]*)"')
 _CONFIG_BASE_RE = re.compile(r'("base":\s*")([^"]*)(")')
+_CONFIG_SEARCH_RE = re.compile(r'("search":\s*")([^"]*)(")')
 _ARTICLE_RE = re.compile(r'(<article class="md-content__inner md-typeset">)(.*?)(</article>)', re.DOTALL)
 _TITLE_RE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 
@@ -214,7 +215,9 @@ def rebase(page_html: str, page_path: str) -> str:
     """Relative links of a built page made root-absolute, so the page works at any URL (the app
     answers at /api/drill, the page was built for /apply/drill/)."""
     html = _URL_ATTR_RE.sub(lambda m: f'{m.group(1)}="{_absolute(m.group(2), page_path)}"', page_html)
-    return _CONFIG_BASE_RE.sub(lambda m: m.group(1) + urljoin(page_path, m.group(2) + "/") + m.group(3), html)
+    # Material's script config holds two more page-relative paths: the site root and the search worker.
+    html = _CONFIG_BASE_RE.sub(lambda m: m.group(1) + urljoin(page_path, m.group(2) + "/") + m.group(3), html)
+    return _CONFIG_SEARCH_RE.sub(lambda m: m.group(1) + _absolute(m.group(2), page_path) + m.group(3), html)
 
 
 _PAGE_CACHE: dict[Path, tuple[int, str]] = {}

@@ -222,6 +222,7 @@ def test_error_page_keeps_every_value_and_points_at_each_wrong_field(
     # The unchecked box stays unchecked; relative links of the built page still work from /api/.
     assert re.search(r'name="reveal_followup" value="on"(?! checked)', page)
     assert 'href="/assets/' in page and 'href="../' not in page
+    assert '"base": "/"' in page and '"search": "/assets/javascripts/workers/' in page
     # Nothing stored, nothing sent.
     assert store.query("application") == [] and store.query("office_claim") == []
     assert outbox.messages() == []
