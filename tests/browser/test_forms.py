@@ -198,3 +198,20 @@ def test_form_pages_pass_axe_and_fit_a_phone(browser: Browser, forms_server: For
     page.goto(f"/apply/{form}/", wait_until="networkidle")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert axe_violations(page) == []
+
+
+def test_script_hints_at_a_malformed_address_before_sending(
+    browser: Browser, forms_server: FormsServer
+) -> None:
+    page = new_page(browser, forms_server, js=True)
+    page.goto("/apply/oneshot/")
+    page.fill("#f-email", "taro@example")
+    page.locator("#f-company").focus()
+    expect(page.locator("#f-email-early")).to_contain_text("形式")
+    expect(page.locator("#f-email")).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(page) == []
+    # Full-width input is fine: the hint goes away once the address is complete.
+    page.fill("#f-email", "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ")
+    page.locator("#f-company").focus()
+    expect(page.locator("#f-email-early")).to_have_count(0)
+    expect(page.locator("#f-email")).not_to_have_attribute("aria-invalid", "true")

@@ -128,6 +128,70 @@
     update();
   }
 
+  // Early hints while typing (the server checks everything again and has the final word).
+  var EARLY = {
+    email: {
+      test: function (v) {
+        return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v);
+      },
+      message: "メールアドレスの形式をご確認ください(例: taro@example.co.jp)。",
+    },
+    postal_code: {
+      test: function (v) {
+        return v.replace(/\D/g, "").length === 7;
+      },
+      message: "郵便番号は7桁の数字で入力してください。",
+    },
+    tel: {
+      test: function (v) {
+        return /^0\d{9,10}$/.test(v.replace(/\D/g, ""));
+      },
+      message: "電話番号は、0から始まる10桁か11桁の数字で入力してください。",
+    },
+  };
+
+  function halfWidth(text) {
+    return text.replace(/[\uff01-\uff5e]/g, function (ch) {
+      return String.fromCharCode(ch.charCodeAt(0) - 0xfee0);
+    });
+  }
+
+  function earlyChecks(form) {
+    Array.prototype.forEach.call(form.querySelectorAll("input.cf-input"), function (field) {
+      var rule = EARLY[field.type] || EARLY[field.name];
+      if (field.name === "phone") rule = EARLY.tel;
+      if (!rule) return;
+      var hintId = field.id + "-early";
+      field.addEventListener("blur", function () {
+        var value = halfWidth(field.value).trim();
+        var hint = document.getElementById(hintId);
+        if (!value || rule.test(value)) {
+          if (hint) {
+            hint.remove();
+            var rest = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+              return id && id !== hintId;
+            });
+            if (rest.length) field.setAttribute("aria-describedby", rest.join(" "));
+            else field.removeAttribute("aria-describedby");
+          }
+          if (!document.getElementById(field.id + "-error")) field.removeAttribute("aria-invalid");
+          return;
+        }
+        if (!hint) {
+          hint = document.createElement("p");
+          hint.className = "cf-field-error";
+          hint.id = hintId;
+          field.parentNode.insertBefore(hint, field);
+          var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+          if (described.indexOf(hintId) < 0) described.push(hintId);
+          field.setAttribute("aria-describedby", described.join(" "));
+        }
+        hint.textContent = rule.message;
+        field.setAttribute("aria-invalid", "true");
+      });
+    });
+  }
+
   function maintenanceNotice(wrap) {
     var notice = wrap.querySelector("[data-cf-maintenance]");
     if (!notice) return;
@@ -155,6 +219,7 @@
       preselectSession(form);
       postalLookup(form);
       participantsCounter(form);
+      earlyChecks(form);
       maintenanceNotice(wrap);
       var summary = wrap.querySelector("#cf-error-summary");
       if (summary) summary.focus();
