@@ -40,8 +40,17 @@ PREFERRED_WORDS = (
     "ワンショット体験",
     "セミナー",
 )
-# Candidate search words: runs of katakana and kanji, as people type them (hiragana glue left out).
-WORD_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]{2,12}")
+# Candidate search words, as people type them: a whole katakana word, or a kanji compound of two to four
+# characters followed by a particle or punctuation (so not a verb stem such as 届 in 届く; longer kanji
+# runs are several words, which the segmenter may split differently in the page and in the query).
+KATAKANA_WORD = (
+    r"(?<![\u30a1-\u30fa\u30fc])[\u30a1-\u30fa][\u30a1-\u30fa\u30fc]{2,11}(?![\u30a1-\u30fa\u30fc])"
+)
+KANJI_WORD = (
+    r"(?<![\u4e00-\u9fff\u3005])[\u4e00-\u9fff][\u4e00-\u9fff\u3005]{1,3}"
+    r"(?=[のをにがはでともへや、。，．・（）()「」\s]|$)"
+)
+SEARCH_WORD = re.compile(f"{KATAKANA_WORD}|{KANJI_WORD}")
 
 PAGE_IDS = [page.id for page in SITE_PAGES]
 CONTENT_PAGES = [page for page in SITE_PAGES if page.url != "404.html"]
@@ -71,8 +80,8 @@ class PageAudit:
 
     status: int
     requests: RequestLog
-    violations: list[dict[str, Any]]
-    overflow: dict[str, Any]
+    violations: list[dict[str, Any]]  # axe-core, on the desktop load
+    overflow: dict[str, Any]  # widths, on the phone load
 
 
 AXE_RUN = """async () => {
@@ -124,16 +133,19 @@ def axe_violations(tab: Page) -> list[dict[str, Any]]:
     return violations
 
 
-def load_and_audit(context: BrowserContext, live_server: str, page: SitePage) -> PageAudit:
+def load_and_audit(context: BrowserContext, live_server: str, page: SitePage, device: str) -> PageAudit:
+    """Desktop: waits for the network to go quiet (late requests count too) and runs axe-core.
+    Phone: measures the layout at 360 px. Both record every request."""
     tab = context.new_page()
     log = RequestLog(own_origin=live_server)
     tab.on("request", log.record)
     try:
-        # networkidle: late requests (scripts adding frames or images after load) are caught too.
-        response = tab.goto(f"/{page.url}", wait_until="networkidle")
+        on_desktop = device == "desktop"
+        response = tab.goto(f"/{page.url}", wait_until="networkidle" if on_desktop else "load")
         assert response is not None
-        overflow: dict[str, Any] = tab.evaluate(OVERFLOW_REPORT)
-        return PageAudit(response.status, log, axe_violations(tab), overflow)
+        if on_desktop:
+            return PageAudit(response.status, log, axe_violations(tab), {})
+        return PageAudit(response.status, log, [], tab.evaluate(OVERFLOW_REPORT))
     finally:
         tab.close()
 
@@ -146,7 +158,7 @@ def audits(desktop: BrowserContext, phone: BrowserContext, live_server: str) -> 
     def audit(page: SitePage, device: str) -> PageAudit:
         key = (page.url, device)
         if key not in seen:
-            seen[key] = load_and_audit(phone if device == "phone" else desktop, live_server, page)
+            seen[key] = load_and_audit(phone if device == "phone" else desktop, live_server, page, device)
         return seen[key]
 
     return audit
@@ -189,10 +201,9 @@ def describe_violations(page: SitePage, device: str, violations: list[dict[str, 
 
 
 @pytest.mark.parametrize("page", SITE_PAGES, ids=PAGE_IDS)
-@pytest.mark.parametrize("device", DEVICES)
-def test_axe_finds_no_violation(audits: Any, page: SitePage, device: str) -> None:
-    violations = audits(page, device).violations
-    assert violations == [], describe_violations(page, device, violations)
+def test_axe_finds_no_violation(audits: Any, page: SitePage) -> None:
+    violations = audits(page, "desktop").violations
+    assert violations == [], describe_violations(page, "1280 px", violations)
 
 
 def test_axe_is_able_to_fail(desktop: BrowserContext) -> None:
@@ -247,7 +258,7 @@ def search_word(page_url: str, texts: dict[str, str]) -> str:
     for word in PREFERRED_WORDS:
         if word in own and pages_with(word) <= 8:
             return word
-    candidates = [word for word in WORD_RUN.findall(own) if word.strip("ー")]
+    candidates = SEARCH_WORD.findall(own)
     if not candidates:
         return ""
     order = {word: position for position, word in reversed(list(enumerate(candidates)))}
@@ -263,10 +274,12 @@ def search_tab(desktop: BrowserContext) -> Iterator[Page]:
 
 
 RESULT_LINKS = "a.md-search-result__link"
+RESULT_ITEMS = "li.md-search-result__item"
 
 
-def search(tab: Page, word: str) -> list[str]:
-    """Types the word into Material's search box and returns the result paths (all batches)."""
+def search(tab: Page, word: str, until: str = "") -> list[str]:
+    """Types the word into Material's search box and returns the result paths: of all batches, or up to
+    the batch that lists the path `until`."""
     box = tab.locator("input.md-search__input")
     box.click()
     box.fill("")
@@ -283,11 +296,25 @@ def search(tab: Page, word: str) -> list[str]:
           JSON.parse(document.getElementById('__config').textContent).translations['search.result.none']""",
         timeout=5000,
     )
-    # Material renders results in batches of ten as the list scrolls: scroll until no more appear.
-    count = -1
-    while count != (count := tab.locator(RESULT_LINKS).count()):
-        tab.locator(".md-search__scrollwrap").evaluate("el => el.scrollTo(0, el.scrollHeight)")
-        tab.wait_for_timeout(150)
+    # Material renders the first ten matching pages, then four more each time its result pane is
+    # scrolled to the bottom, and states their number ("N件見つかりました"): scroll until all are there.
+    tab.wait_for_function(
+        f"""until => {{
+          const pane = document.querySelector('.md-search__scrollwrap');
+          // Reaching the bottom loads one batch; leave it in between, or the next arrival goes unseen.
+          const atEnd = pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 20;
+          pane.scrollTop = atEnd ? 0 : pane.scrollHeight;
+          pane.dispatchEvent(new Event('scroll'));
+          const meta = document.querySelector('.md-search-result__meta').textContent;
+          const total = Number((meta.match(/\\d+/) || [0])[0]);
+          const links = [...document.querySelectorAll('{RESULT_LINKS}')];
+          return links.some(a => until && new URL(a.href).pathname === until) ||
+            document.querySelectorAll('{RESULT_ITEMS}').length >= total;
+        }}""",
+        arg=until,
+        polling=200,
+        timeout=30000,
+    )
     paths: list[str] = tab.locator(RESULT_LINKS).evaluate_all(
         "links => links.map(a => new URL(a.href).pathname)"
     )
@@ -299,7 +326,7 @@ def test_japanese_search_finds_page(search_tab: Page, built_site: Path, page: Si
     texts = page_texts(built_site)
     word = search_word(page.url, texts)
     assert word, f"/{page.url} has no Japanese word to search for (is the page written yet?)"
-    results = search(search_tab, word)
+    results = search(search_tab, word, until=f"/{page.url}")
     assert f"/{page.url}" in results, (
         f"searching 「{word}」 does not list /{page.url}; results: {results[:12]}"
     )
@@ -318,7 +345,9 @@ def test_japanese_search_finds_every_page_with_a_compound_word(search_tab: Page,
     for text in texts.values():
         for word in set(MIXED_COMPOUND.findall(text)):
             counts[word] = counts.get(word, 0) + 1
-    compounds = sorted(counts, key=lambda word: (-counts[word], -len(word), word))[:8]
+    # The most widespread ones, among those on at most 14 pages (so the results fit in two batches).
+    common = [word for word in counts if counts[word] <= 14]
+    compounds = sorted(common, key=lambda word: (-counts[word], -len(word), word))[:5]
     assert compounds, "no page has a katakana-kanji compound word yet"
     missed = []
     for word in compounds:
