@@ -12,6 +12,7 @@ import base64
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from flask import Blueprint, Response, current_app, request
@@ -21,9 +22,12 @@ from campaign_core.clock import Clock
 from campaign_core.mail import Mailer
 from campaign_core.settings import Settings
 from campaign_core.store import Store
+from campaign_core.tokens import TokenError
+from drill_sender.services import checksheet
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
-from form_lambda.rendering import built_page, replace_article, standalone_page
+from form_lambda.guard import same_origin
+from form_lambda.rendering import built_page, jst_label, replace_article, standalone_page
 
 bp = Blueprint("tracking", __name__, url_prefix="/t")
 
@@ -85,15 +89,53 @@ def _pages() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(PAGE_DIR)), autoescape=True)
 
 
-def _link_problem(d: DrillDeps, reason: str) -> Response:
-    title = "このリンクは使えません"
-    body = _pages().get_template("link_problem.html").render(reason=reason)
+def _page(d: DrillDeps, title: str, template: str, anchor: str, status: int = 200, **values: Any) -> Response:
+    """Our part inside a built page of the site (its header, navigation and styles)."""
+    body = _pages().get_template(template).render(jst=jst_label, **values)
     page = built_page(d.settings.site_dir, "/learn/")
     if page:
-        # The borrowed page's table of contents would list headings this page does not have.
+        # The borrowed page's table of contents would list headings this page does not have ...
         page = _TOC_SIDEBAR.sub("", page, count=1)
         # ... and its skip link would point at one of them.
-        page = _SKIP_LINK.sub(r"\1#link-problem\2", page, count=1)
-    # The body comes from our own autoescaped template; nothing from the request is in it.
+        page = _SKIP_LINK.sub(rf"\1#{anchor}\2", page, count=1)
+    # The body comes from our own autoescaped templates; request values in it are escaped.
     html = replace_article(page, title, body) if page else standalone_page(title, Markup(body))  # noqa: S704
-    return Response(html, status=200, mimetype="text/html", headers=NO_STORE)
+    # "same-origin", not "no-referrer": with no referrer a browser posts the sheet with `Origin: null`,
+    # and the origin check would refuse the officer; the token still never leaves our origin.
+    headers = {**NO_STORE, "Referrer-Policy": "same-origin"}
+    return Response(html, status=status, mimetype="text/html", headers=headers)
+
+
+def _link_problem(d: DrillDeps, reason: str) -> Response:
+    return _page(d, "このリンクは使えません", "link_problem.html", "link-problem", reason=reason)
+
+
+@bp.route("/sheet/<token>", methods=["GET", "POST"])
+def check_sheet(token: str) -> Response:
+    d = deps()
+    try:
+        application_id = checksheet.application_of(d, token)
+    except TokenError as exc:
+        return _link_problem(d, exc.reason)
+    errors: dict[str, str] = {}
+    saved = False
+    if request.method == "POST":
+        if not same_origin(d.settings):
+            return _link_problem(d, "invalid")
+        errors = checksheet.save_sheet(d, application_id, request.form)
+        saved = not errors
+    sheet = checksheet.load_sheet(d, application_id)
+    values = dict(request.form) if errors else checksheet.form_values(sheet)
+    return _page(
+        d,
+        "訓練のチェックシート",
+        "check_sheet.html",
+        "check-sheet",
+        status=400 if errors else 200,
+        sheet=sheet,
+        values=values,
+        errors=errors,
+        saved=saved,
+        actions=checksheet.ACTIONS,
+        action=f"/t/sheet/{token}",
+    )

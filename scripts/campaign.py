@@ -4,6 +4,7 @@
     campaign schedule APPLICATION_ID [--start 2026-12-01] [--days 3] [--month 2026-12] [--variant subtle]
     campaign send-due [--dry-run]
     campaign show APPLICATION_ID [--json]
+    campaign sheet APPLICATION_ID
     campaign maintenance on|off [--message TEXT]
 
 `CAMPAIGN_NOW` (ISO 8601; without a zone, JST) pins "now", so staff can rehearse a whole drill.
@@ -26,14 +27,17 @@ from typing import Any, NoReturn
 import click
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from campaign_core.clock import JST, Clock, clock_from_env
-from campaign_core.mail import Mailer, create_mailer
+from campaign_core.mail import Mailer, MailError, create_mailer
 from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Record, Store, create_store
+from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.notices import send_schedule_notice
 from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule
 from drill_sender.services.send import Outcome, due_messages, send_due
 from drill_sender.services.tracking import activity
@@ -75,7 +79,7 @@ class Env:
 
 
 def fail(text: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {text}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
     sys.exit(code)
 
 
@@ -228,6 +232,7 @@ def _parse_month(text: str | None) -> int | None:
 @click.option(
     "--variant", type=click.Choice(VARIANTS), default="obvious", show_default=True, help="Template variant."
 )
+@click.option("--no-mail", is_flag=True, help="Do not mail the officer the window and check sheet link.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
 def schedule_command(
@@ -237,6 +242,7 @@ def schedule_command(
     days: int,
     month_text: str | None,
     variant: str,
+    no_mail: bool,
     as_json: bool,
 ) -> None:
     """Schedule the drill of an accepted application.
@@ -245,6 +251,7 @@ def schedule_command(
     link) gets one message at a random time in business hours (weekdays 9:00-17:00 JST, no
     holidays, no year-end days). Participants who have not confirmed are listed and get nothing.
     `send-due` (every minute inside `make run`) then sends each message when its time has come.
+    The officer gets a mail with the window (not the times) and the link to their check sheet.
     """
     month = _parse_month(month_text)
     first_day: date | None = start.date() if start else None
@@ -254,6 +261,16 @@ def schedule_command(
         )
     except ScheduleError as exc:
         fail(f"{exc} ({exc.code})")
+    link = sheet_url(env.deps(), result.application_id)
+    mailed = ""
+    if not no_mail:
+        try:
+            send_schedule_notice(env.deps(), result)
+            mailed = "mailed to the officer"
+        except MailError as exc:
+            err.print(
+                f"[yellow]warning:[/] the officer's mail was not sent ({exc}); give them the link below."
+            )
     if as_json:
         emit_json(
             {
@@ -266,6 +283,8 @@ def schedule_command(
                     for m in result.messages
                 ],
                 "refused": list(result.refused),
+                "check_sheet_url": link,
+                "officer_mailed": bool(mailed),
             }
         )
         return
@@ -276,10 +295,11 @@ def schedule_command(
         table.add_row(jst(m.send_at), m.email)
     out.print(table)
     out.print(f"Window: {jst(result.window_start)} - {jst(result.window_end)} JST")
+    out.print(f"Check sheet ({mailed or 'not mailed'}): {link}", soft_wrap=True)
     if result.refused:
         out.print(
-            "[yellow]Not scheduled (not confirmed by their own link yet):[/] " + ", ".join(result.refused),
-            markup=True,
+            "[yellow]Not scheduled (not confirmed by their own link yet):[/] "
+            + escape(", ".join(result.refused)),
         )
 
 
@@ -399,6 +419,16 @@ def show(env: Env, application_id: str, as_json: bool) -> None:
         f"sent {counts.sent}, opened {counts.opened}, clicked {counts.clicked} (people only; "
         f"{counts.machine_hits} machine hits left out)"
     )
+
+
+@cli.command()
+@click.argument("application_id")
+@click.pass_obj
+def sheet(env: Env, application_id: str) -> None:
+    """Print the officer's check sheet link again (valid for 60 days from now)."""
+    if env.store.get(DRILL, application_id) is None:
+        fail(f"application {application_id} has no scheduled drill (see `campaign applications`)")
+    click.echo(sheet_url(env.deps(), application_id))
 
 
 # -- maintenance --------------------------------------------------------------------------------

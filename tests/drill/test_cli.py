@@ -96,11 +96,19 @@ def test_schedule_send_due_and_show_through_the_command(
     plan = json.loads(scheduled.output)
     assert plan["template"] == "01-subtle" and len(plan["messages"]) == 3
     assert plan["refused"] == ["jiro@partner.example.com"]
+    # The officer got the window and their check sheet link (not the send times).
+    (notice,) = smtp.received
+    assert notice.rcpt_tos == ["taro@test-corp.example.jp"]
+    text = notice.message.get_body(("plain",))
+    assert text is not None and plan["check_sheet_url"] in text.get_content()
+    assert "12月1日(火)" in text.get_content() and "12月2日(水)" in text.get_content()
+    smtp.handler.received.clear()
 
     before = run("send-due", "--dry-run", now="2026-12-01T08:00:00+09:00")
     assert before.exit_code == 0 and "nothing due" in before.output
     due = run("send-due", "--dry-run", now="2026-12-03T09:00:00+09:00")
     assert "3 due" in due.output and smtp.received == []
+    assert run("sheet", app_id).output.strip().startswith("http://drill.test/t/sheet/")
 
     sent = run("send-due", now="2026-12-03T09:00:00+09:00")
     assert sent.exit_code == 0 and "3 sent" in sent.output

@@ -14,12 +14,13 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from campaign_core.clock import FixedClock
+from campaign_core.clock import JST, FixedClock
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
 from drill_sender import create_app
-from drill_sender.services.deps import DrillDeps
+from drill_sender.services.checksheet import CHECK, sheet_url
+from drill_sender.services.deps import DrillDeps, parse_iso
 from drill_sender.services.schedule import MESSAGE, schedule
 from drill_sender.services.send import send_due
 from drill_sender.services.tracking import EVENT, activity
@@ -266,3 +267,106 @@ def test_local_server_serves_tracking_next_to_the_site(
     # Nothing of the borrowed page points at headings this page lacks (axe: skip link, region).
     assert 'href="#link-problem" class="md-skip"' in bad and 'id="link-problem"' in bad
     assert "md-sidebar--secondary" not in bad
+
+
+# -- the officer's check sheet ---------------------------------------------------------------------
+
+
+def _sheet_path(deps: DrillDeps, application_id: str) -> str:
+    return urlsplit(sheet_url(deps, application_id)).path
+
+
+def test_check_sheet_by_signed_link_keeps_what_the_officer_enters(
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, clock: FixedClock, store: Store
+) -> None:
+    drill = sent(count=2)
+    first, second = sorted(
+        r.key for r in store.query(MESSAGE, where={"application_id": drill.application_id})
+    )
+    path = _sheet_path(deps, drill.application_id)
+    clock.advance(timedelta(days=1))
+
+    page = client.get(path)
+    assert page.status_code == 200
+    # With "no-referrer" a browser would post this form with `Origin: null`, which is refused.
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    html = page.get_data(as_text=True)
+    assert all(address in html for address in staff(2)) and "適切な動作" in html and "備考" in html
+
+    reported_at = (clock.now() - timedelta(hours=2)).astimezone(JST).strftime("%Y-%m-%dT%H:%M")
+    form = {
+        f"reported-{first}": "yes",
+        f"reported_at-{first}": reported_at,
+        f"action-{first}": "reported_unopened",
+        f"notes-{first}": '=HYPERLINK("x") 件名がおかしいと気づいた',
+        f"reported-{second}": "no",
+        f"reported_at-{second}": "",
+        f"action-{second}": "clicked_no_report",
+        f"notes-{second}": "",
+    }
+    saved = client.post(path, data=form)
+    assert saved.status_code == 200 and "保存しました" in saved.get_data(as_text=True)
+    check = store.get(CHECK, first)
+    assert (
+        check is not None and check.data["reported"] == "yes" and check.data["action"] == "reported_unopened"
+    )
+    assert parse_iso(check.data["reported_at"]) == clock.now().replace(second=0, microsecond=0) - timedelta(
+        hours=2
+    )
+    # Reopened later, the sheet shows what was saved.
+    again = client.get(path).get_data(as_text=True)
+    assert f'value="{reported_at}"' in again and "件名がおかしいと気づいた" in again
+
+
+@pytest.mark.parametrize(
+    ("reported", "at", "action", "message"),
+    [
+        ("yes", "", "reported_unopened", "報告を受けた日時を入力してください"),
+        ("yes", "きのうの朝", "reported_unopened", "2026-12-01 10:30 のように"),
+        ("yes", "2099-01-01T10:00", "reported_unopened", "これから先の日時"),
+        ("no", "2026-12-01T10:00", "", "日時を空欄に"),
+        ("", "", "hacked", "一覧から選んでください"),
+    ],
+)
+def test_check_sheet_refuses_wrong_entries_and_keeps_the_values(
+    client: FlaskClient,
+    sent: Callable[..., SentDrill],
+    deps: DrillDeps,
+    store: Store,
+    reported: str,
+    at: str,
+    action: str,
+    message: str,
+) -> None:
+    drill = sent(count=1)
+    (key,) = [r.key for r in store.query(MESSAGE, where={"application_id": drill.application_id})]
+    form = {
+        f"reported-{key}": reported,
+        f"reported_at-{key}": at,
+        f"action-{key}": action,
+        f"notes-{key}": "メモ",
+    }
+    answer = client.post(_sheet_path(deps, drill.application_id), data=form)
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert message in html and "メモ" in html and "cf-field--error" in html
+    assert store.query(CHECK) == []
+
+
+def test_check_sheet_link_must_be_ours_and_posts_must_come_from_our_pages(
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, store: Store, clock: FixedClock
+) -> None:
+    drill = sent(count=1)
+    (key,) = [r.key for r in store.query(MESSAGE, where={"application_id": drill.application_id})]
+    tracking = tracking_token(deps.signer, key)  # a real token, for another purpose
+    for path in ("/t/sheet/forged", f"/t/sheet/{tracking}"):
+        page = client.get(path)
+        assert page.status_code == 200 and "正しくないか" in page.get_data(as_text=True)
+    path = _sheet_path(deps, drill.application_id)
+    form = {f"reported-{key}": "no", f"reported_at-{key}": "", f"action-{key}": "", f"notes-{key}": ""}
+    foreign = client.post(path, data=form, headers={"Origin": "http://evil.example"})
+    assert "正しくないか" in foreign.get_data(as_text=True)
+    assert store.query(CHECK) == []
+    assert client.post(path, data=form, headers={"Origin": "http://drill.test"}).status_code == 200
+    clock.advance(timedelta(days=61))  # the link lasts 60 days
+    assert "有効期間が終わっています" in client.get(path).get_data(as_text=True)

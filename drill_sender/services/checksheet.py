@@ -1,0 +1,193 @@
+"""The officer's check sheet (チェックシート): per participant, reported or not, when, what they
+did (適切な動作) and notes (備考). Opened by a signed link that only the officer receives.
+
+One `drill_check` record per drill message; a forwarded drill mail (see `inbound`) fills
+`forwarded_at` on the same record, and the report takes the earlier of the two times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from campaign_core.clock import JST
+from campaign_core.tokens import TokenError
+from drill_sender.services.deps import DrillDeps, iso, parse_iso
+from drill_sender.services.schedule import DRILL, MESSAGE
+
+CHECK = "drill_check"
+SHEET_PURPOSE = "check-sheet"
+SHEET_MAX_AGE = timedelta(days=60)
+MAX_NOTES = 500
+
+# 適切な動作: what the participant did with the drill mail, as the officer saw it.
+ACTIONS: tuple[tuple[str, str], ...] = (
+    ("reported_unopened", "開かずに報告した"),
+    ("reported_after_open", "開いてしまったが、すぐに報告した"),
+    ("reported_after_click", "リンクを開いてしまったが、報告した"),
+    ("deleted", "報告せずに削除した"),
+    ("opened_no_report", "開いたが、報告しなかった"),
+    ("clicked_no_report", "リンクを開き、報告しなかった"),
+    ("unknown", "確認できなかった"),
+)
+ACTION_LABELS = dict(ACTIONS)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    key: str  # the drill message key
+    email: str
+    reported: str  # "yes" | "no" | "" (not filled in yet)
+    reported_at: datetime | None
+    action: str
+    notes: str
+    forwarded_at: datetime | None  # the participant forwarded the drill mail to the report address
+
+
+@dataclass(frozen=True)
+class Sheet:
+    application_id: str
+    company: str
+    template: str
+    rows: tuple[SheetRow, ...]
+
+
+def sheet_token(deps: DrillDeps, application_id: str) -> str:
+    return deps.signer.sign(SHEET_PURPOSE, {"a": application_id})
+
+
+def sheet_url(deps: DrillDeps, application_id: str) -> str:
+    return f"{deps.settings.base_url.rstrip('/')}/t/sheet/{sheet_token(deps, application_id)}"
+
+
+def application_of(deps: DrillDeps, token: str) -> str:
+    """The application behind a sheet token; `TokenError` ("invalid" / "expired") otherwise."""
+    payload = deps.signer.unsign(SHEET_PURPOSE, token, max_age=SHEET_MAX_AGE)
+    application_id = payload.get("a") if isinstance(payload, dict) else None
+    if not isinstance(application_id, str) or deps.store.get(DRILL, application_id) is None:
+        raise TokenError("invalid")
+    return application_id
+
+
+def _time(value: Any) -> datetime | None:
+    return parse_iso(str(value)) if value else None
+
+
+def load_sheet(deps: DrillDeps, application_id: str) -> Sheet:
+    drill = deps.store.get(DRILL, application_id)
+    if drill is None:
+        raise KeyError(application_id)
+    messages = deps.store.query(MESSAGE, where={"application_id": application_id})
+    checks = {r.key: r.data for r in deps.store.query(CHECK, where={"application_id": application_id})}
+    rows = []
+    for message in sorted(messages, key=lambda m: str(m.data.get("email"))):
+        check = checks.get(message.key, {})
+        rows.append(
+            SheetRow(
+                key=message.key,
+                email=str(message.data.get("email", "")),
+                reported=str(check.get("reported", "") or ""),
+                reported_at=_time(check.get("reported_at")),
+                action=str(check.get("action", "") or ""),
+                notes=str(check.get("notes", "") or ""),
+                forwarded_at=_time(check.get("forwarded_at")),
+            )
+        )
+    return Sheet(
+        application_id, str(drill.data.get("company", "")), str(drill.data.get("template", "")), tuple(rows)
+    )
+
+
+def local_input(instant: datetime | None) -> str:
+    """A time as a `datetime-local` field shows it (JST, minutes)."""
+    return instant.astimezone(JST).strftime("%Y-%m-%dT%H:%M") if instant else ""
+
+
+def form_values(sheet: Sheet) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for row in sheet.rows:
+        values[f"reported-{row.key}"] = row.reported
+        values[f"reported_at-{row.key}"] = local_input(row.reported_at)
+        values[f"action-{row.key}"] = row.action
+        values[f"notes-{row.key}"] = row.notes
+    return values
+
+
+def _parse_local(text: str) -> datetime | None:
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=JST)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def save_sheet(deps: DrillDeps, application_id: str, form: Mapping[str, str]) -> dict[str, str]:
+    """Validate and store what the officer entered; returns the errors (field -> message), if any,
+    and then stores nothing."""
+    sheet = load_sheet(deps, application_id)
+    errors: dict[str, str] = {}
+    changes: dict[str, dict[str, Any]] = {}
+    now = deps.now()
+    for row in sheet.rows:
+        reported = form.get(f"reported-{row.key}", "").strip()
+        at_text = form.get(f"reported_at-{row.key}", "")
+        action = form.get(f"action-{row.key}", "").strip()
+        notes = form.get(f"notes-{row.key}", "").replace("\r\n", "\n").strip()
+        if reported not in ("", "yes", "no"):
+            errors[f"reported-{row.key}"] = "「報告あり」か「報告なし」を選んでください。"
+        try:
+            reported_at = _parse_local(at_text)
+        except ValueError:
+            errors[f"reported_at-{row.key}"] = "日時は 2026-12-01 10:30 のように入力してください。"
+            reported_at = None
+        if reported == "yes" and reported_at is None and f"reported_at-{row.key}" not in errors:
+            errors[f"reported_at-{row.key}"] = "報告を受けた日時を入力してください。"
+        if reported == "no" and reported_at is not None:
+            errors[f"reported_at-{row.key}"] = "「報告なし」のときは、日時を空欄にしてください。"
+        if reported_at is not None and reported_at > now + timedelta(minutes=5):
+            errors[f"reported_at-{row.key}"] = "これから先の日時は入力できません。"
+        if action and action not in ACTION_LABELS:
+            errors[f"action-{row.key}"] = "一覧から選んでください。"
+        if len(notes) > MAX_NOTES:
+            errors[f"notes-{row.key}"] = f"備考は {MAX_NOTES} 文字までにしてください。"
+        changes[row.key] = {
+            "application_id": application_id,
+            "email": row.email,
+            "reported": reported,
+            "reported_at": iso(reported_at) if reported_at else None,
+            "action": action,
+            "notes": notes,
+            "updated_at": iso(now),
+        }
+    if errors:
+        return errors
+    for key, data in changes.items():
+        if not deps.store.put_new(CHECK, key, data):
+            deps.store.update(CHECK, key, data)
+    return {}
+
+
+def record_forwarded(deps: DrillDeps, message_key: str, at: datetime) -> bool:
+    """A participant forwarded the drill mail to the report address: keep the first time."""
+    message = deps.store.get(MESSAGE, message_key)
+    if message is None or message.data.get("state") != "sent":
+        return False
+    application_id = str(message.data.get("application_id", ""))
+    base = {"application_id": application_id, "email": message.data.get("email", ""), "forwarded_at": iso(at)}
+    if deps.store.put_new(CHECK, message_key, base):
+        return True
+    for _attempt in range(5):
+        current = deps.store.get(CHECK, message_key)
+        if current is None:
+            return deps.store.put_new(CHECK, message_key, base)
+        if current.data.get("forwarded_at"):
+            return True  # the first forward counts
+        if deps.store.update(CHECK, message_key, {"forwarded_at": iso(at)}, expect_version=current.version):
+            return True
+    return False

@@ -1,0 +1,52 @@
+"""Mails from the drill service to the officer (not the drill mail itself): the send window with
+the check sheet link. Templates live in `drill_sender/mail/<name>/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from campaign_core.clock import JST
+from campaign_core.content import load_yaml
+from campaign_core.mail import compose
+from drill_sender.services.checksheet import sheet_url
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.schedule import ScheduleResult
+from form_lambda.services.drill import APPLICATION
+
+MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
+_WEEKDAYS = "月火水木金土日"
+
+
+def _date_label(result_time: Any) -> str:
+    local = result_time.astimezone(JST)
+    return f"{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]})"
+
+
+def send_schedule_notice(deps: DrillDeps, result: ScheduleResult) -> str:
+    """Tell the officer the window (not the times) and give them their check sheet link."""
+    application = deps.store.get(APPLICATION, result.application_id)
+    if application is None:
+        raise KeyError(result.application_id)
+    data = application.data
+    base = deps.settings.base_url.rstrip("/")
+    message = compose(
+        MAIL_DIR,
+        "drill_scheduled",
+        to=str(data["officer_email"]),
+        sender=deps.settings.mail_from,
+        values={
+            "officer_name": data.get("officer_name", ""),
+            "company": data.get("company", ""),
+            "window_start": _date_label(result.window_start),
+            "window_end": _date_label(result.window_end),
+            "count": len(result.messages),
+            "refused": result.refused,
+            "sheet_url": sheet_url(deps, result.application_id),
+            "manual_url": f"{base}/officers/",
+            "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
+            "site_url": f"{base}/",
+        },
+        now=deps.clock.now(),
+    )
+    return deps.mailer.send(message)
