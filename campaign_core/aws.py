@@ -1,0 +1,145 @@
+"""Glue of the Lambda entry points (the same apps and services as `make run`, on AWS).
+
+- Settings come from the environment the template sets (`load_settings`, as everywhere else).
+- The signing secret is an SSM SecureString named by `CAMPAIGN_SECRET_PARAMETER`. It is read on the
+  first event of a container, through a client created then, and kept for the container's life;
+  importing an entry module calls no AWS service. Until then the settings hold a random key of this
+  container only, so anything signed or checked before the swap could only fail, never pass.
+  `CAMPAIGN_SECRET_KEY` (tests, rehearsals) is used as it is, without SSM.
+- The store and the mailer are the usual adapters (`CAMPAIGN_STORE=dynamodb`, `CAMPAIGN_MAIL=ses`);
+  their boto3 clients are created on first use. The mailer skips suppressed addresses.
+- `make_handler(app)` wraps a Flask app for API Gateway HTTP API events (payload 2.0) with apig-wsgi.
+  The client address is taken from CloudFront's `CloudFront-Viewer-Address` header (what API Gateway
+  sees as the source is a CloudFront edge).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from campaign_core.clock import Clock, clock_from_env
+from campaign_core.mail import Mailer, create_mailer
+from campaign_core.settings import Settings, load_settings
+from campaign_core.store import Store, create_store
+from campaign_core.suppression import SuppressingMailer
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
+
+Event = dict[str, Any]
+Handler = Callable[[Event, Any], dict[str, Any]]
+SECRET_PARAMETER = "CAMPAIGN_SECRET_PARAMETER"  # noqa: S105 (the name of a variable)
+
+
+def read_secret(name: str, *, endpoint_url: str | None = None, region_name: str | None = None) -> str:
+    """The decrypted value of one SSM parameter (a client made for this one call)."""
+    import boto3
+
+    client = boto3.session.Session().client("ssm", endpoint_url=endpoint_url, region_name=region_name)
+    value = client.get_parameter(Name=name, WithDecryption=True)["Parameter"].get("Value", "")
+    if len(value) < 32:
+        raise RuntimeError(f"SSM parameter {name} holds no usable signing key (32 characters or more)")
+    return value
+
+
+@dataclass
+class Runtime:
+    """What one Lambda container shares between its events."""
+
+    settings: Settings  # the secret is a placeholder until `resolved_settings()`
+    store: Store
+    mailer: Mailer
+    clock: Clock
+    secret_parameter: str | None
+    _resolved: Settings | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def resolved_settings(self) -> Settings:
+        """The settings with the real signing secret (read from SSM once per container)."""
+        if self._resolved is None:
+            with self._lock:
+                if self._resolved is None:
+                    if self.secret_parameter:
+                        extra = self.settings.extra
+                        secret = read_secret(
+                            self.secret_parameter,
+                            endpoint_url=extra.get("CAMPAIGN_AWS_ENDPOINT_URL") or None,
+                            region_name=extra.get("CAMPAIGN_AWS_REGION") or None,
+                        )
+                        self._resolved = self.settings.with_overrides(secret_key=secret)
+                    else:
+                        self._resolved = self.settings
+        return self._resolved
+
+
+def build_runtime(environ: Mapping[str, str]) -> Runtime:
+    env = dict(environ)
+    parameter = env.get(SECRET_PARAMETER, "").strip() or None
+    if env.get("CAMPAIGN_SECRET_KEY"):
+        parameter = None
+    elif parameter:
+        env["CAMPAIGN_SECRET_KEY"] = secrets.token_urlsafe(48)  # this container's placeholder
+    else:
+        # A key generated under /tmp would differ in every container: links would break at random.
+        raise RuntimeError(f"set {SECRET_PARAMETER} (an SSM SecureString) or CAMPAIGN_SECRET_KEY")
+    settings = load_settings(env)
+    store = create_store(settings)
+    return Runtime(
+        settings=settings,
+        store=store,
+        mailer=SuppressingMailer(create_mailer(settings), store),
+        clock=clock_from_env(env),
+        secret_parameter=parameter,
+    )
+
+
+@functools.cache
+def runtime() -> Runtime:
+    """The container's runtime, built from `os.environ` on first call."""
+    return build_runtime(os.environ)
+
+
+def viewer_address(wsgi_app: WSGIApplication) -> WSGIApplication:
+    """REMOTE_ADDR from `CloudFront-Viewer-Address` ("198.51.100.7:46532", "2001:db8::1:46532")."""
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        viewer = environ.get("HTTP_CLOUDFRONT_VIEWER_ADDRESS", "")
+        if viewer and ":" in viewer:
+            environ["REMOTE_ADDR"] = viewer.rsplit(":", 1)[0].strip("[]")
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
+def make_handler(app: Flask, rt: Runtime | None = None) -> Handler:
+    """The Lambda handler of a Flask app built at import; the secret joins on the first event."""
+    from apig_wsgi import make_lambda_handler
+
+    rt = rt or runtime()
+    adapter = make_lambda_handler(viewer_address(app), binary_support=True)
+    ready = threading.Event()
+
+    def handler(event: Event, context: Any) -> dict[str, Any]:
+        if not ready.is_set():
+            settings = rt.resolved_settings()
+            app.config["CAMPAIGN_SETTINGS"] = settings
+            app.config["SECRET_KEY"] = settings.secret_key
+            ready.set()
+        return adapter(event, context)
+
+    return handler
+
+
+def stop_before_timeout(context: Any, margin_ms: int = 30_000) -> Callable[[], bool]:
+    """For long runs: true once less than `margin_ms` of the invocation is left."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return lambda: False
+    return lambda: int(remaining()) < margin_ms
