@@ -18,6 +18,7 @@ from werkzeug.security import safe_join
 from campaign_core.clock import clock_from_env
 from campaign_core.settings import Settings, load_settings
 from drill_sender import blueprints as drill_blueprints
+from drill_sender.inbound import InboundServer, report_address
 from drill_sender.scheduler import SchedulerLoop
 from drill_sender.services.deps import DrillDeps
 from form_lambda import create_app as create_form_app
@@ -93,12 +94,24 @@ def main() -> int:
     print(f"サイトとフォームを {url} で公開しています (Ctrl-C で停止) / serving on {url}", flush=True)
     print(f"データ: {settings.data_dir}  送信メール: {settings.outbox_dir}", flush=True)
     scheduler.start()
+    # The drill's report address: participants forward drill mails here (SES receiving on AWS).
+    inbound_port = int(settings.extra.get("CAMPAIGN_INBOUND_PORT", "2525"))
+    inbound = InboundServer(scheduler.deps, settings.host, inbound_port)
+    try:
+        inbound.start()
+        print(
+            f"報告用アドレス / report address: {report_address(scheduler.deps)} (SMTP {inbound_port})",
+            flush=True,
+        )
+    except (OSError, RuntimeError) as exc:
+        print(f"報告用の受信を始められませんでした / inbound SMTP not started: {exc}", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
         print("\n停止しました / stopped", flush=True)
     finally:
         scheduler.stop()
+        inbound.stop()
         server.close()
     return 0
 

@@ -116,6 +116,7 @@ def test_local_server_runs_the_scheduler_and_stops_on_ctrl_c(
         (clock.now() + timedelta(days=7)).isoformat(),
         CAMPAIGN_SITE_DIR=str(built_site),
         PORT=str(port),
+        CAMPAIGN_INBOUND_PORT=str(free_port()),
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "scripts.serve"],
@@ -132,4 +133,5 @@ def test_local_server_runs_the_scheduler_and_stops_on_ctrl_c(
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output  # ended by itself, scheduler thread and all
     assert "send-due: {'sent': 2}" in output
+    assert "report address: report@drill.example.jp" in output  # the inbound listener was up
     assert Counter(smtp.recipients()) == Counter(staff(2))

@@ -4,9 +4,11 @@ of the human counts; on SQLite and on DynamoDB (moto), with mails sent to a real
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import smtplib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +21,7 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
 from drill_sender import create_app
+from drill_sender.inbound import InboundServer
 from drill_sender.services.checksheet import CHECK, sheet_url
 from drill_sender.services.deps import DrillDeps, parse_iso
 from drill_sender.services.schedule import MESSAGE, schedule
@@ -26,6 +29,7 @@ from drill_sender.services.send import send_due
 from drill_sender.services.tracking import EVENT, activity
 from drill_sender.templates import TRACK_PURPOSE, tracking_token
 from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
+from tests.servers import free_port
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 OFFICE_ADDRESS = "198.51.100.7"
@@ -370,3 +374,74 @@ def test_check_sheet_link_must_be_ours_and_posts_must_come_from_our_pages(
     assert client.post(path, data=form, headers={"Origin": "http://drill.test"}).status_code == 200
     clock.advance(timedelta(days=61))  # the link lasts 60 days
     assert "有効期間が終わっています" in client.get(path).get_data(as_text=True)
+
+
+# -- a drill mail forwarded to the report address ----------------------------------------------------
+
+
+@pytest.fixture
+def report_inbox(deps: DrillDeps) -> Iterator[InboundServer]:
+    server = InboundServer(deps, "127.0.0.1", free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+def _forward(
+    server: InboundServer, sender: str, message: EmailMessage, to: str = "report@drill.example.jp"
+) -> None:
+    with smtplib.SMTP(server.host, server.port, timeout=10) as client:
+        client.send_message(message, from_addr=sender, to_addrs=[to])
+
+
+def test_forwarded_drill_mail_records_the_report_time(
+    sent: Callable[..., SentDrill],
+    smtp: FaultySMTPServer,
+    store: Store,
+    deps: DrillDeps,
+    clock: FixedClock,
+    report_inbox: InboundServer,
+) -> None:
+    drill = sent(count=2)
+    originals = {mail.rcpt_tos[0]: mail for mail in smtp.received}
+    clock.advance(timedelta(minutes=42))
+
+    # staff1 forwards inline: the client quotes the text part, links and all.
+    original = originals[staff(1)[0]].message
+    quoted = original.get_body(("plain",))
+    assert quoted is not None
+    inline = EmailMessage()
+    inline["Subject"] = "Fw: " + str(original["Subject"])
+    inline["From"], inline["To"] = staff(1)[0], "report@drill.example.jp"
+    inline.set_content("怪しいメールが届きました。\n\n> " + quoted.get_content().replace("\n", "\n> "))
+    _forward(report_inbox, staff(1)[0], inline)
+    # staff2 forwards the original as an attachment (message/rfc822).
+    attached = EmailMessage()
+    attached["Subject"], attached["From"] = "報告します", staff(2)[1]
+    attached["To"] = "report@drill.example.jp"
+    attached.set_content("添付のメールを報告します。")
+    attached.add_attachment(originals[staff(2)[1]].message)
+    _forward(report_inbox, staff(2)[1], attached)
+
+    by_email = {r.data["email"]: r.data for r in store.query(CHECK)}
+    assert set(by_email) == set(staff(2))
+    assert {parse_iso(d["forwarded_at"]) for d in by_email.values()} == {clock.now()}
+    # A second forward later does not move the first report time.
+    clock.advance(timedelta(hours=1))
+    _forward(report_inbox, staff(1)[0], inline)
+    first = next(r for r in store.query(CHECK) if r.data["email"] == staff(1)[0])
+    assert parse_iso(first.data["forwarded_at"]) == clock.now() - timedelta(hours=1)
+    assert drill.application_id == first.data["application_id"]
+
+
+def test_report_address_ignores_mail_without_a_genuine_token_and_refuses_other_recipients(
+    sent: Callable[..., SentDrill], store: Store, report_inbox: InboundServer
+) -> None:
+    sent(count=1)
+    forged = EmailMessage()
+    forged["Subject"], forged["From"], forged["To"] = "Fw", "x@example.com", "report@drill.example.jp"
+    forged.set_content("http://drill.test/t/c/eyJtIjoiYWJjIn0.aw_QAA.forgedsignature00000000000?l=x")
+    _forward(report_inbox, "x@example.com", forged)  # accepted, so nobody gets a confusing bounce ...
+    assert store.query(CHECK) == []  # ... but nothing is recorded
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        _forward(report_inbox, "x@example.com", forged, to="someone@drill.example.jp")

@@ -1,0 +1,124 @@
+"""Forwarded drill mails: a participant who forwards the drill mail to the drill's report address
+has reported it, and the time it arrives is the report time.
+
+The forwarded mail is matched by the tracking token in it (every link and the pixel of a drill mail
+carry the recipient's signed token, and forwards keep them: inline, quoted, or the original attached
+as message/rfc822). Locally an SMTP listener (aiosmtpd, started by the local server) receives the
+forwards; on AWS, SES receiving hands the same raw bytes to `record_report`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from campaign_core.tokens import TokenError
+from drill_sender.services.checksheet import record_forwarded
+from drill_sender.services.deps import DrillDeps
+from drill_sender.templates import TRACK_PURPOSE
+
+log = logging.getLogger(__name__)
+
+# /t/o/<token>.gif and /t/c/<token>?l=..., the token being itsdangerous' payload.stamp.signature.
+_TRACKING = re.compile(r"/t/[oc]/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    status: str  # "recorded" | "unmatched"
+    message_key: str | None = None
+
+
+def _texts(message: Message) -> list[str]:
+    """Every text the mail holds: headers and text parts, also inside attached messages."""
+    found: list[str] = [f"{name}: {value}" for name, value in message.items()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                charset = part.get_content_charset() or "utf-8"
+                found.append(payload.decode(charset, errors="replace"))
+        elif part.get_content_type() == "message/rfc822":
+            for inner in part.get_payload() if isinstance(part.get_payload(), list) else []:
+                if isinstance(inner, Message):
+                    found.extend(f"{name}: {value}" for name, value in inner.items())
+    return found
+
+
+def match_token(deps: DrillDeps, raw: bytes) -> str | None:
+    """The drill message key behind the first genuine tracking token in a mail, if any."""
+    parsed: EmailMessage | Message = message_from_bytes(raw[:MAX_BYTES], policy=policy.compat32)
+    for text in _texts(parsed):
+        for token in _TRACKING.findall(text.replace("=\r\n", "").replace("=\n", "")):
+            try:
+                payload: Any = deps.signer.unsign(TRACK_PURPOSE, token, max_age=deps.tracking_max_age)
+            except TokenError:
+                continue
+            if isinstance(payload, dict) and isinstance(payload.get("m"), str):
+                return str(payload["m"])
+    return None
+
+
+def record_report(deps: DrillDeps, raw: bytes) -> InboundResult:
+    key = match_token(deps, raw)
+    if key is None or not record_forwarded(deps, key, deps.now()):
+        return InboundResult("unmatched")
+    return InboundResult("recorded", key)
+
+
+def report_address(deps: DrillDeps) -> str:
+    """`CAMPAIGN_REPORT_ADDRESS`, by default report@ the drill domain."""
+    return deps.settings.extra.get("CAMPAIGN_REPORT_ADDRESS", "").strip() or f"report@{deps.drill_domain}"
+
+
+class _Handler:
+    def __init__(self, deps: DrillDeps) -> None:
+        self.deps = deps
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.lower() != report_address(self.deps).lower():
+            return "550 5.1.1 This server only takes drill reports"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        try:
+            result = record_report(self.deps, bytes(raw))
+        except Exception:  # a store hiccup must not make the sender's mail bounce
+            log.exception("could not record a forwarded report")
+            return "451 4.3.0 Please try again later"
+        log.info("forwarded report: %s", result.status)
+        # Unmatched mail is accepted and dropped: a bounce would only confuse the person reporting.
+        return "250 Thank you for reporting"
+
+
+class InboundServer:
+    """The local report address: an SMTP listener on `host:port` in its own thread."""
+
+    def __init__(self, deps: DrillDeps, host: str = "127.0.0.1", port: int = 2525) -> None:
+        self.host, self.port = host, port
+        self._controller = Controller(
+            _Handler(deps), hostname=host, port=port, data_size_limit=MAX_BYTES, ready_timeout=10
+        )
+
+        self.running = False
+
+    def start(self) -> None:
+        self._controller.start()
+        self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self._controller.stop()
+            self.running = False
