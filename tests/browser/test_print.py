@@ -115,10 +115,13 @@ def test_pdf_is_a4_with_the_page_text_and_no_site_navigation(
     assert "ワンショット体験のお申し込み" not in printed
 
 
-def test_check_sheet_starts_on_its_own_sheet(page: Page) -> None:
-    reader = pdf_of(page, "officers/")
-    starts = [sheet_text(reader, index)[:20] for index in range(len(reader.pages))]
-    assert any(start.startswith("チェックシート") for start in starts), starts
+@pytest.mark.parametrize(
+    ("path", "heading"), [("officers/", "チェックシート"), ("officers/staff/", "社内掲示用のまとめ")]
+)
+def test_sheet_to_fill_in_or_pin_up_starts_on_a_fresh_page(page: Page, path: str, heading: str) -> None:
+    reader = pdf_of(page, path)
+    starts = [sheet_text(reader, index)[:20] for index in range(1, len(reader.pages))]
+    assert any(start.startswith(heading) for start in starts), starts
 
 
 def test_notice_mail_is_printed_whole(page: Page) -> None:
