@@ -16,6 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" fontconfig >/dev/null
 fi
 
+# AWS SAM CLI and cfn-lint (template tests), in their own venv.
+./scripts/install-sam.sh
+
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
   echo "Installing npm packages (axe-core)"
   npm ci --no-audit --no-fund --loglevel=error
