@@ -364,3 +364,23 @@ def test_japanese_search_finds_nothing_for_an_absent_word(search_tab: Page, buil
     word = "鰻重"
     assert not any(word in text for text in page_texts(built_site).values())
     assert search(search_tab, word) == []
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_axe_finds_no_violation_in_search_results(
+    desktop: BrowserContext, phone: BrowserContext, built_site: Path, device: str
+) -> None:
+    # The search dialog and its highlighted results only exist once someone searches: check them open.
+    tab = (phone if device == "phone" else desktop).new_page()
+    try:
+        tab.goto("/", wait_until="load")
+        if device == "phone":
+            tab.locator("label.md-header__button[for=__search]").click()
+        word = search_word("", page_texts(built_site)) or "訓練"
+        assert search(tab, word), f"no result for 「{word}」"
+        violations = axe_violations(tab)
+    finally:
+        tab.close()
+    assert violations == [], describe_violations(
+        SitePage(url="", file="index.html"), f"search, {device}", violations
+    )
