@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test site lint typecheck pytest test-deps audit bench clean
+.PHONY: run test site lint typecheck pytest test-deps audit bench clean deploy
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ audit: site test-deps
 
 bench: site
 	$(BIN)/python -m scripts.bench
+
+# AWS (see README): the options come from DEPLOY_ARGS or CAMPAIGN_DEPLOY_* variables.
+deploy: $(VENV)/.installed
+	./scripts/deploy $(DEPLOY_ARGS)
 
 clean:
 	rm -rf site .venv node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,178 @@
+"""scripts/deploy: the dry run, the site upload (against moto S3), the CSP hashes, the Lambda package."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+from flask.testing import FlaskClient
+
+from campaign_core.settings import PROJECT_ROOT
+from scripts.deploy_aws import (
+    HASHED_CACHE,
+    HTML_CACHE,
+    Config,
+    Deployer,
+    copy_installed_requirements,
+    inline_script_hashes,
+    inline_scripts,
+    script_hash,
+    stage_lambda_source,
+)
+from tests.servers import MOTO_CREDENTIALS, MotoServer
+
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000"
+ARGS = [
+    "--stage", "prod", "--domain", "drill.example.jp", "--certificate-arn", CERT,
+    "--sender", "訓練事務局 <noreply@drill.example.jp>", "--mail-domain", "drill.example.jp",
+]  # fmt: skip
+
+
+def deploy(*args: str) -> subprocess.CompletedProcess[str]:
+    # No credentials and an unreachable endpoint: any call to AWS would fail the run.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CAMPAIGN_"))}
+    env |= {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED": "true"}  # fmt: skip
+    return subprocess.run(
+        [str(PROJECT_ROOT / "scripts" / "deploy"), *args],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_dry_run_prints_every_step_and_calls_nothing(built_site: Path) -> None:
+    before = (
+        sorted(p.name for p in (PROJECT_ROOT / ".cache").iterdir())
+        if (PROJECT_ROOT / ".cache").exists()
+        else []
+    )
+    result = deploy(*ARGS, "--site-dir", str(built_site), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    steps = re.findall(r"^==> (\d)\.", out, re.MULTILINE)
+    assert steps == ["1", "2", "3", "4", "5", "6"]
+    assert "mkdocs build --strict" in out
+    assert re.search(r"^\$ \S+/sam build --template-file \S+/template.yaml$", out, re.MULTILINE)
+    deploy_line = next(line for line in out.splitlines() if " deploy " in line and line.startswith("$ "))
+    assert "--stack-name security-drill-prod" in deploy_line and "Stage=prod" in deploy_line
+    assert f"CertificateArn={CERT}" in deploy_line
+    for expected in inline_script_hashes(built_site):
+        assert expected.strip("'") in deploy_line
+    # Every file of the built site, with its type and cache header.
+    files = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*") if p.is_file())
+    puts = re.findall(r"^   PUT (\S+)  \[([^\]]+)\] \[([^\]]+)\]$", out, re.MULTILINE)
+    assert sorted(key for key, _, _ in puts) == files
+    shown = {key: (kind, cache) for key, kind, cache in puts}
+    assert shown["index.html"] == ("text/html; charset=utf-8", HTML_CACHE)
+    assert shown["sitemap.xml"] == ("application/xml", HTML_CACHE)
+    bundle = next(k for k in shown if re.fullmatch(r"assets/javascripts/bundle\.[0-9a-f]{8}\.min\.js", k))
+    assert shown[bundle] == ("text/javascript; charset=utf-8", HASHED_CACHE)
+    assert shown["assets/css/site.css"][0] == "text/css; charset=utf-8"
+    assert shown["assets/css/site.css"][1] not in (HASHED_CACHE, HTML_CACHE)  # not hashed: short cache
+    assert "create-invalidation" in out and "'/*'" in out
+    # Nothing was built or staged.
+    after = (
+        sorted(p.name for p in (PROJECT_ROOT / ".cache").iterdir())
+        if (PROJECT_ROOT / ".cache").exists()
+        else []
+    )
+    assert after == before or set(after) - set(before) == set()
+
+
+def test_deploy_refuses_missing_settings_and_a_certificate_outside_us_east_1(built_site: Path) -> None:
+    missing = deploy("--domain", "drill.example.jp", "--dry-run", "--site-dir", str(built_site))
+    assert missing.returncode == 2
+    assert "--certificate-arn" in missing.stderr and "--sender" in missing.stderr
+    tokyo = [a.replace("us-east-1", "ap-northeast-1") for a in ARGS]
+    wrong = deploy(*tokyo, "--dry-run", "--site-dir", str(built_site))
+    assert wrong.returncode == 2 and "us-east-1" in wrong.stderr
+
+
+def test_upload_sets_types_and_cache_headers_and_removes_stale_files(
+    moto_server: MotoServer, built_site: Path
+) -> None:
+    s3 = boto3.client("s3", endpoint_url=moto_server.endpoint, **MOTO_CREDENTIALS)
+    bucket = "site-upload-check"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+    s3.put_object(Bucket=bucket, Key="old-page/index.html", Body=b"<p>gone</p>")
+    config = Config(
+        stage="dev", domain="drill.example.jp", certificate_arn=CERT, sender="x <noreply@drill.example.jp>",
+        mail_domain="drill.example.jp", hosted_zone_id="", drill_domain="", region="ap-northeast-1",
+        site_dir=built_site, dry_run=False,
+    )  # fmt: skip
+    lines: list[str] = []
+    uploads = Deployer(config, out=lines.append).upload_site(bucket, client=s3)
+
+    keys = {
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in page["Contents"]
+    }
+    assert keys == {u.key for u in uploads}
+    index = s3.get_object(Bucket=bucket, Key="index.html")
+    assert index["ContentType"] == "text/html; charset=utf-8"
+    assert index["CacheControl"] == HTML_CACHE
+    assert index["Body"].read() == (built_site / "index.html").read_bytes()
+    css = next(k for k in keys if re.fullmatch(r"assets/stylesheets/main\.[0-9a-f]{8}\.min\.css", k))
+    head = s3.head_object(Bucket=bucket, Key=css)
+    assert head["ContentType"] == "text/css; charset=utf-8" and head["CacheControl"] == HASHED_CACHE
+    assert "1 stale removed" in lines[-1]
+
+
+def test_csp_hashes_cover_every_inline_script_of_the_site_and_of_the_app_pages(
+    built_site: Path, client: FlaskClient
+) -> None:
+    hashes = set(inline_script_hashes(built_site))
+    assert hashes  # Material's inline scripts
+    pages = list(built_site.rglob("*.html"))
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert {script_hash(b) for b in inline_scripts(html)} <= hashes, page
+        # Hashes allow inline scripts only: no event handler attributes, no javascript: links.
+        assert not re.search(r"\son[a-z]+\s*=", html), page
+        assert "javascript:" not in html, page
+    # The apps put their output into built pages: an error page of the form carries the same scripts.
+    answered = client.post("/api/drill", data={"company": ""}, headers={"Origin": "http://127.0.0.1:8000"})
+    app_html = answered.get_data(as_text=True)
+    assert answered.status_code in (200, 400) and "<script" in app_html
+    scripts = {script_hash(b) for b in inline_scripts(app_html)}
+    assert scripts and scripts <= hashes
+    missing = client.get("/t/c/forged-token").get_data(as_text=True)
+    assert {script_hash(b) for b in inline_scripts(missing)} <= hashes
+
+
+def test_the_staged_package_imports_with_its_requirements_only(built_site: Path, tmp_path: Path) -> None:
+    """The entry modules import from the staged source plus the pinned requirements (and the boto3
+    the runtime brings), with this venv's site-packages out of reach (`python -S`)."""
+    staged = stage_lambda_source(built_site, tmp_path / "src")
+    requirements = (staged / "requirements.txt").read_text(encoding="utf-8").split()
+    assert all(re.fullmatch(r"[a-z0-9-]+==[\w.]+", r) for r in requirements)
+    assert not any(
+        r.startswith(("boto3==", "botocore==", "mkdocs", "waitress==", "playwright==")) for r in requirements
+    )
+    assert (staged / "site" / "index.html").is_file() and (staged / "content").is_dir()
+    deps = tmp_path / "deps"
+    copy_installed_requirements(deps, with_runtime=True)
+    code = (
+        "import sys\n"
+        f"sys.path[:0] = [{str(staged)!r}, {str(deps)!r}]\n"
+        "import form_lambda.lambda_entry, drill_sender.lambda_entry, campaign_core.lambda_entry\n"
+        "assert form_lambda.lambda_entry.__file__.startswith(sys.path[0])\n"
+        "assert form_lambda.lambda_entry.RUNTIME.settings.site_dir.as_posix().startswith(sys.path[0])\n"
+        "print('imported')\n"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "CAMPAIGN_STORE": "dynamodb",
+        "CAMPAIGN_MAIL": "ses",
+        "CAMPAIGN_SECRET_PARAMETER": "/security-drill/test/secret-key",
+        "AWS_DEFAULT_REGION": "ap-northeast-1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "imported"
