@@ -31,7 +31,7 @@ from mkdocs.utils.yaml import yaml_load
 from campaign_core.settings import PROJECT_ROOT
 
 # Modules holding further `@benchmark` functions (imported before a run), e.g. "scripts.bench_forms".
-BENCH_MODULES: list[str] = []
+BENCH_MODULES: list[str] = ["scripts.bench_aws"]
 
 
 @dataclass(frozen=True)
