@@ -23,7 +23,7 @@ from campaign_core.mail import Mailer
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import TokenError
-from drill_sender.services import checksheet
+from drill_sender.services import checksheet, report
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
 from form_lambda.guard import same_origin
@@ -139,3 +139,27 @@ def check_sheet(token: str) -> Response:
         actions=checksheet.ACTIONS,
         action=f"/t/sheet/{token}",
     )
+
+
+@bp.get("/report/<token>")
+def drill_report(token: str) -> Response:
+    d = deps()
+    try:
+        application_id = report.application_of(d, token)
+    except TokenError as exc:
+        return _link_problem(d, exc.reason)
+    built = report.build_report(d, application_id)
+    html = report.render_html(built, site_url=d.settings.base_url, csv_url=f"/t/report/{token}/csv")
+    return Response(html, mimetype="text/html", headers={**NO_STORE, "Referrer-Policy": "same-origin"})
+
+
+@bp.get("/report/<token>/csv")
+def drill_report_csv(token: str) -> Response:
+    d = deps()
+    try:
+        application_id = report.application_of(d, token)
+    except TokenError as exc:
+        return _link_problem(d, exc.reason)
+    body = report.render_csv(report.build_report(d, application_id))
+    disposition = f'attachment; filename="drill-report-{application_id[:8]}.csv"'
+    return Response(body, mimetype="text/csv", headers={**NO_STORE, "Content-Disposition": disposition})

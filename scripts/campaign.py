@@ -5,6 +5,7 @@
     campaign send-due [--dry-run]
     campaign show APPLICATION_ID [--json]
     campaign sheet APPLICATION_ID
+    campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send]
     campaign maintenance on|off [--message TEXT]
 
 `CAMPAIGN_NOW` (ISO 8601; without a zone, JST) pins "now", so staff can rehearse a whole drill.
@@ -37,7 +38,8 @@ from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Record, Store, create_store
 from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.deps import DrillDeps, parse_iso
-from drill_sender.services.notices import send_schedule_notice
+from drill_sender.services.notices import send_report_notice, send_schedule_notice
+from drill_sender.services.report import build_report, render_csv, render_html, report_url
 from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule
 from drill_sender.services.send import Outcome, due_messages, send_due
 from drill_sender.services.tracking import activity
@@ -425,10 +427,56 @@ def show(env: Env, application_id: str, as_json: bool) -> None:
 @click.argument("application_id")
 @click.pass_obj
 def sheet(env: Env, application_id: str) -> None:
-    """Print the officer's check sheet link again (valid for 60 days from now)."""
+    """Print the officer's check sheet link again (valid for 60 days from now).
+
+    `schedule` mails this link to the officer; use this when they cannot find that mail. The link
+    opens a page where the officer records, per participant, whether and when they reported the
+    drill mail, what they did, and notes. Send it to the officer only.
+    """
     if env.store.get(DRILL, application_id) is None:
         fail(f"application {application_id} has no scheduled drill (see `campaign applications`)")
     click.echo(sheet_url(env.deps(), application_id))
+
+
+@cli.command(name="report")
+@click.argument("application_id")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default="-",
+    help="Write to this file (default: standard output).",
+)
+@click.option("--send", is_flag=True, help="Also mail the officer their link to the report (HTML and CSV).")
+@click.pass_obj
+def report_command(env: Env, application_id: str, fmt: str, output: str, send: bool) -> None:
+    """Build the drill report of one application: per participant opened (yes / no / unknown),
+    open, click and report times, time from opening to reporting, action and notes; the report
+    rate and median time to report first, beside the campaign-wide average.
+
+    HTML prints on A4; CSV is UTF-8 with a byte order mark (Excel opens it as it is), and cells
+    that Excel would run as formulas are written as text.
+    """
+    if env.store.get(DRILL, application_id) is None:
+        fail(f"application {application_id} has no scheduled drill (see `campaign applications`)")
+    deps = env.deps()
+    built = build_report(deps, application_id)
+    if fmt == "csv":
+        data = render_csv(built)
+    else:
+        data = render_html(built, site_url=env.settings.base_url).encode("utf-8")
+    with click.open_file(output, "wb") as handle:
+        handle.write(data)
+    if output != "-":
+        rates = built.rates
+        summary = f"reported {rates.reported}/{rates.sent}, opened {rates.opened}, clicked {rates.clicked}"
+        out.print(f"Wrote {output}: {summary}")
+    if send:
+        try:
+            send_report_notice(deps, application_id)
+        except MailError as exc:
+            fail(f"the report mail was not sent: {exc}")
+        err.print(f"Mailed the officer the link: {escape(report_url(deps, application_id))}", soft_wrap=True)
 
 
 # -- maintenance --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from campaign_core.content import load_yaml
 from campaign_core.mail import compose
 from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.deps import DrillDeps
+from drill_sender.services.report import REPORT_MAX_AGE, report_url
 from drill_sender.services.schedule import ScheduleResult
 from form_lambda.services.drill import APPLICATION
 
@@ -23,30 +24,44 @@ def _date_label(result_time: Any) -> str:
     return f"{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]})"
 
 
-def send_schedule_notice(deps: DrillDeps, result: ScheduleResult) -> str:
-    """Tell the officer the window (not the times) and give them their check sheet link."""
-    application = deps.store.get(APPLICATION, result.application_id)
+def _officer_mail(deps: DrillDeps, application_id: str, name: str, values: dict[str, Any]) -> str:
+    application = deps.store.get(APPLICATION, application_id)
     if application is None:
-        raise KeyError(result.application_id)
+        raise KeyError(application_id)
     data = application.data
     base = deps.settings.base_url.rstrip("/")
     message = compose(
         MAIL_DIR,
-        "drill_scheduled",
+        name,
         to=str(data["officer_email"]),
         sender=deps.settings.mail_from,
         values={
             "officer_name": data.get("officer_name", ""),
             "company": data.get("company", ""),
-            "window_start": _date_label(result.window_start),
-            "window_end": _date_label(result.window_end),
-            "count": len(result.messages),
-            "refused": result.refused,
-            "sheet_url": sheet_url(deps, result.application_id),
-            "manual_url": f"{base}/officers/",
             "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
             "site_url": f"{base}/",
+            **values,
         },
         now=deps.clock.now(),
     )
     return deps.mailer.send(message)
+
+
+def send_report_notice(deps: DrillDeps, application_id: str) -> str:
+    """The officer's link to the report (HTML to read and print, CSV to keep)."""
+    values = {"report_url": report_url(deps, application_id), "valid_days": REPORT_MAX_AGE.days}
+    return _officer_mail(deps, application_id, "drill_report", values)
+
+
+def send_schedule_notice(deps: DrillDeps, result: ScheduleResult) -> str:
+    """Tell the officer the window (not the times) and give them their check sheet link."""
+    base = deps.settings.base_url.rstrip("/")
+    values = {
+        "window_start": _date_label(result.window_start),
+        "window_end": _date_label(result.window_end),
+        "count": len(result.messages),
+        "refused": result.refused,
+        "sheet_url": sheet_url(deps, result.application_id),
+        "manual_url": f"{base}/officers/",
+    }
+    return _officer_mail(deps, result.application_id, "drill_scheduled", values)

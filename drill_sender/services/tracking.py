@@ -240,7 +240,7 @@ def activity(deps: DrillDeps, application_id: str) -> Counts:
         for r in records
     }
     events = deps.store.query(EVENT, where={"application_id": application_id}) if application_id else []
-    return _summarise(records, messages, events, MachineRules.from_extra(deps.settings.extra))
+    return summarise(records, messages, events, MachineRules.from_extra(deps.settings.extra))
 
 
 def message_activity(deps: DrillDeps, message_key: str) -> Counts:
@@ -251,10 +251,10 @@ def message_activity(deps: DrillDeps, message_key: str) -> Counts:
     links = load_template(int(record.data["month"]), str(record.data["variant"])).links
     events = deps.store.query(EVENT, where={"message": message_key})
     rules = MachineRules.from_extra(deps.settings.extra)
-    return _summarise([record], {record.key: _message_view(record, links)}, events, rules)
+    return summarise([record], {record.key: _message_view(record, links)}, events, rules)
 
 
-def _summarise(
+def summarise(
     records: Sequence[Record],
     messages: Mapping[str, Mapping[str, Any]],
     events: Sequence[Record],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 import pytest
@@ -44,7 +45,9 @@ def run(settings: Settings, smtp: FaultySMTPServer, clock: FixedClock) -> Run:
     return invoke
 
 
-@pytest.mark.parametrize("command", ["applications", "schedule", "send-due", "show", "maintenance"])
+@pytest.mark.parametrize(
+    "command", ["applications", "schedule", "send-due", "show", "sheet", "report", "maintenance"]
+)
 def test_every_command_explains_itself(run: Run, command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -177,3 +180,31 @@ def test_maintenance_switch_pauses_and_resumes_the_forms(run: Run, store: Store,
 def test_a_malformed_campaign_now_is_a_usage_error(run: Run) -> None:
     result = run("send-due", now="next tuesday")
     assert result.exit_code == 2 and "CAMPAIGN_NOW" in result.output
+
+
+def test_report_writes_html_or_csv_and_mails_the_officer_a_link(
+    run: Run, store: Store, settings: Settings, clock: FixedClock, smtp: FaultySMTPServer, tmp_path: Path
+) -> None:
+    app_id = accepted_application(store, settings, clock, staff(2))
+    assert run("schedule", app_id, "--days", "1", "--no-mail").exit_code == 0
+    later = (clock.now() + timedelta(days=2)).isoformat()
+    assert run("send-due", now=later).exit_code == 0
+    smtp.handler.received.clear()
+
+    html_file, csv_file = tmp_path / "report.html", tmp_path / "report.csv"
+    assert run("report", app_id, "--output", str(html_file), now=later).exit_code == 0
+    assert "訓練結果レポート" in html_file.read_text(encoding="utf-8")
+    written = run("report", app_id, "--format", "csv", "--output", str(csv_file), now=later)
+    assert written.exit_code == 0 and "reported 0/2" in written.output
+    assert csv_file.read_bytes().startswith(
+        b"\xef\xbb\xbf\xe5\x8f\x82\xe5\x8a\xa0\xe8\x80\x85"
+    )  # BOM + 参加者
+    assert smtp.received == []
+
+    sent = run("report", app_id, "--send", "--output", str(html_file), now=later)
+    assert sent.exit_code == 0
+    (notice,) = smtp.received
+    assert notice.rcpt_tos == ["taro@test-corp.example.jp"]
+    body = notice.message.get_body(("plain",))
+    assert body is not None and "http://drill.test/t/report/" in body.get_content()
+    assert run("report", "f" * 32).exit_code == 1

@@ -3,6 +3,8 @@ of the human counts; on SQLite and on DynamoDB (moto), with mails sent to a real
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import smtplib
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ from drill_sender import create_app
 from drill_sender.inbound import InboundServer
 from drill_sender.services.checksheet import CHECK, sheet_url
 from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.report import build_report, render_csv, render_html, report_url
 from drill_sender.services.schedule import MESSAGE, schedule
 from drill_sender.services.send import send_due
 from drill_sender.services.tracking import EVENT, activity
@@ -33,6 +36,7 @@ from tests.servers import free_port
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 OFFICE_ADDRESS = "198.51.100.7"
+REPORT_TO = "report@drill.example.jp"
 _URL = re.compile(r"http://drill\.test(/t/[^\"'\s<>]+)")
 
 
@@ -387,9 +391,7 @@ def report_inbox(deps: DrillDeps) -> Iterator[InboundServer]:
     server.stop()
 
 
-def _forward(
-    server: InboundServer, sender: str, message: EmailMessage, to: str = "report@drill.example.jp"
-) -> None:
+def _forward(server: InboundServer, sender: str, message: EmailMessage, to: str = REPORT_TO) -> None:
     with smtplib.SMTP(server.host, server.port, timeout=10) as client:
         client.send_message(message, from_addr=sender, to_addrs=[to])
 
@@ -445,3 +447,105 @@ def test_report_address_ignores_mail_without_a_genuine_token_and_refuses_other_r
     assert store.query(CHECK) == []  # ... but nothing is recorded
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         _forward(report_inbox, "x@example.com", forged, to="someone@drill.example.jp")
+
+
+# -- the drill report -----------------------------------------------------------------------------
+
+
+def _keys_by_email(store: Store, application_id: str) -> dict[str, str]:
+    return {r.data["email"]: r.key for r in store.query(MESSAGE, where={"application_id": application_id})}
+
+
+def test_report_puts_reports_first_and_counts_only_people(
+    client: FlaskClient,
+    sent: Callable[..., SentDrill],
+    deps: DrillDeps,
+    clock: FixedClock,
+    store: Store,
+    report_inbox: InboundServer,
+    smtp: FaultySMTPServer,
+) -> None:
+    drill = sent(count=4)
+    people = staff(4)
+    keys = _keys_by_email(store, drill.application_id)
+    sent_at = clock.now()
+    clock.advance(timedelta(minutes=30))
+    get(client, drill.links[people[0]][0])  # staff1 opens ...
+    clock.advance(timedelta(minutes=5))
+    get(client, drill.links[people[0]][1][0])  # ... clicks, and reports 10 minutes later (sheet)
+    get(client, drill.links[people[1]][0], address="198.51.100.8")  # staff2 opens, never reports
+    get(client, drill.links[people[2]][0], agent="python-requests/2.32")  # a scanner, not staff3
+    clock.advance(timedelta(minutes=10))
+    # staff3 forwards the mail without opening it in a way we could see.
+    original = next(m for m in smtp.received if m.rcpt_tos == [people[2]]).message
+    forward = EmailMessage()
+    forward["Subject"], forward["From"], forward["To"] = "報告", people[2], REPORT_TO
+    forward.set_content("報告します。")
+    forward.add_attachment(original)
+    _forward(report_inbox, people[2], forward)
+    sheet = {
+        f"reported-{keys[people[0]]}": "yes",
+        f"reported_at-{keys[people[0]]}": clock.now().astimezone(JST).strftime("%Y-%m-%dT%H:%M"),
+        f"action-{keys[people[0]]}": "reported_after_click",
+        f"notes-{keys[people[0]]}": '=HYPERLINK("http://x")',
+        f"action-{keys[people[2]]}": "reported_unopened",
+        f"notes-{keys[people[3]]}": "@SUM(1)",
+    }
+    assert client.post(_sheet_path(deps, drill.application_id), data=sheet).status_code == 200
+
+    built = build_report(deps, drill.application_id)
+    rows = {row.email: row for row in built.rows}
+    assert [rows[p].opened for p in people] == ["yes", "yes", "no", "unknown"]
+    assert rows[people[0]].minutes_to_report == 15  # from opening (30 min) to the report (45 min)
+    assert rows[people[2]].reported_at == clock.now() and rows[people[2]].opened_at is None
+    assert rows[people[2]].minutes_to_report == 45  # no open seen: counted from delivery
+    assert rows[people[1]].reported_at is None and rows[people[3]].reported_at is None
+    assert rows[people[0]].sent_at == sent_at
+    assert (built.rates.sent, built.rates.reported, built.rates.opened, built.rates.clicked) == (4, 2, 2, 1)
+    assert built.rates.median_minutes == 30
+
+    csv_bytes = render_csv(built)
+    assert csv_bytes.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+    assert table[0][0] == "参加者" and len(table) == 5
+    notes = {row[0]: row[7] for row in table[1:]}
+    assert notes[people[0]] == '\'=HYPERLINK("http://x")' and notes[people[3]] == "'@SUM(1)"
+
+    html = render_html(built, site_url="http://drill.test")
+    assert "報告した人の割合" in html and "50%" in html and "不明" in html
+    assert html.index("報告した人の割合") < html.index("開封した人の割合")  # reports come first
+    assert not re.search(r'(src|href)="(?!http://drill\.test/|/|#)', html)  # nothing from elsewhere
+    assert "<script" not in html and "@page { size: A4" in html
+
+
+def test_campaign_average_takes_every_drill_and_names_no_one(
+    sent: Callable[..., SentDrill], deps: DrillDeps, store: Store, clock: FixedClock, client: FlaskClient
+) -> None:
+    first = sent(count=2)
+    other = sent(count=2)  # another company's drill (the smtp log holds both)
+    clock.advance(timedelta(hours=1))
+    for pixel, _ in list(other.links.values())[:2]:
+        get(client, pixel, address="203.0.113.77")
+    mine = build_report(deps, first.application_id)
+    assert (mine.rates.sent, mine.rates.opened) == (2, 0)
+    assert (mine.campaign.sent, mine.campaign.opened, mine.campaign_drills) == (4, 2, 2)
+    html = render_html(mine, site_url="http://drill.test")
+    assert not any(address in html for address in other.links if address not in first.links)
+
+
+def test_report_link_serves_html_and_csv_and_refuses_forged_tokens(
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps
+) -> None:
+    drill = sent(count=1)
+    path = urlsplit(report_url(deps, drill.application_id)).path
+    page = client.get(path)
+    assert page.status_code == 200 and "訓練結果レポート" in page.get_data(as_text=True)
+    assert "no-store" in page.headers["Cache-Control"]
+    download = client.get(f"{path}/csv")
+    assert (
+        download.data.startswith(b"\xef\xbb\xbf") and "attachment" in download.headers["Content-Disposition"]
+    )
+    sheet_as_report = urlsplit(sheet_url(deps, drill.application_id)).path.replace("/t/sheet/", "/t/report/")
+    for forged in ("/t/report/forged", sheet_as_report, "/t/report/forged/csv"):
+        answer = client.get(forged)
+        assert answer.status_code == 200 and "このリンクは使えません" in answer.get_data(as_text=True)

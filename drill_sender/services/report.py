@@ -1,0 +1,294 @@
+"""The drill report (訓練結果レポート) of one application: per participant whether and when they
+opened, clicked and reported, the time from opening to reporting, the officer's notes; the headline
+numbers (report rate and median time to report first, then open and click rates) beside the
+campaign-wide average. HTML that prints on A4, and CSV for Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from campaign_core.clock import JST
+from campaign_core.store import Record
+from campaign_core.tokens import TokenError
+from drill_sender.services.checksheet import ACTION_LABELS, CHECK
+from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.schedule import DRILL, MESSAGE
+from drill_sender.services.tracking import EVENT, MachineRules, summarise
+from drill_sender.templates import DrillTemplate, load_template
+
+REPORT_PURPOSE = "report"
+REPORT_MAX_AGE = timedelta(days=90)
+OPENED_BY_ACTION = {"reported_after_open", "reported_after_click", "opened_no_report", "clicked_no_report"}
+UNOPENED_BY_ACTION = {"reported_unopened"}
+_WEEKDAYS = "月火水木金土日"
+PAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+@cache
+def _template(month: int, variant: str) -> DrillTemplate:
+    return load_template(month, variant)
+
+
+def _links(message: Record) -> tuple[str, ...]:
+    return _template(int(message.data["month"]), str(message.data["variant"])).links
+
+
+@dataclass(frozen=True)
+class Row:
+    email: str
+    opened: str  # "yes" | "no" | "unknown"
+    opened_at: datetime | None
+    clicked_at: datetime | None
+    reported_at: datetime | None
+    minutes_to_report: int | None  # from opening (or, when no open was seen, from delivery)
+    action: str
+    notes: str
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Rates:
+    sent: int
+    reported: int
+    opened: int
+    clicked: int
+    median_minutes: float | None
+
+    def rate(self, part: int) -> float | None:
+        return part / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class DrillReport:
+    application_id: str
+    company: str
+    office: str
+    template: DrillTemplate
+    window_start: datetime
+    window_end: datetime
+    rows: tuple[Row, ...]
+    rates: Rates
+    campaign: Rates  # every drill of the campaign, this one included; nothing identifies anyone
+    campaign_drills: int
+    generated_at: datetime
+
+
+def _opened(activity_open: datetime | None, action: str) -> str:
+    if activity_open is not None or action in OPENED_BY_ACTION:
+        return "yes"
+    if action in UNOPENED_BY_ACTION:
+        return "no"
+    return "unknown"  # open tracking can miss: images blocked, a security product, plain-text reading
+
+
+def _reported_at(check: Mapping[str, Any]) -> datetime | None:
+    times = []
+    if check.get("reported") == "yes" and check.get("reported_at"):
+        times.append(parse_iso(str(check["reported_at"])))
+    if check.get("forwarded_at"):
+        times.append(parse_iso(str(check["forwarded_at"])))
+    return min(times) if times else None
+
+
+def _rows(
+    messages: Sequence[Record],
+    events: Sequence[Record],
+    checks: Mapping[str, Mapping[str, Any]],
+    rules: MachineRules,
+) -> list[Row]:
+    views = {m.key: {**m.data, "links": list(_links(m))} for m in messages}
+    counts = summarise(messages, views, events, rules)
+    rows = []
+    for activity in counts.messages:
+        check = checks.get(activity.key, {})
+        action = str(check.get("action", "") or "")
+        reported_at = _reported_at(check)
+        start = activity.first_open or activity.sent_at
+        minutes = None
+        if reported_at is not None and start is not None and reported_at >= start:
+            minutes = int((reported_at - start).total_seconds() // 60)
+        rows.append(
+            Row(
+                email=activity.email,
+                opened=_opened(activity.first_open, action),
+                opened_at=activity.first_open,
+                clicked_at=activity.first_click,
+                reported_at=reported_at,
+                minutes_to_report=minutes,
+                action=action,
+                notes=str(check.get("notes", "") or ""),
+                sent_at=activity.sent_at,
+            )
+        )
+    return sorted(rows, key=lambda r: r.email)
+
+
+def _rates(rows: Iterable[Row]) -> Rates:
+    sent = [r for r in rows if r.sent_at is not None]
+    minutes = [r.minutes_to_report for r in sent if r.minutes_to_report is not None]
+    return Rates(
+        sent=len(sent),
+        reported=sum(1 for r in sent if r.reported_at is not None),
+        opened=sum(1 for r in sent if r.opened == "yes"),
+        clicked=sum(1 for r in sent if r.clicked_at is not None),
+        median_minutes=statistics.median(minutes) if minutes else None,
+    )
+
+
+def _group(records: Iterable[Record], field: str) -> dict[str, list[Record]]:
+    grouped: dict[str, list[Record]] = {}
+    for record in records:
+        grouped.setdefault(str(record.data.get(field, "")), []).append(record)
+    return grouped
+
+
+def build_report(deps: DrillDeps, application_id: str) -> DrillReport:
+    """One application's report, with the campaign-wide figures read in the same pass."""
+    drill = deps.store.get(DRILL, application_id)
+    if drill is None:
+        raise KeyError(application_id)
+    rules = MachineRules.from_extra(deps.settings.extra)
+    # One query per kind for the whole campaign: the average needs every drill anyway.
+    messages = _group(deps.store.query(MESSAGE, where={"purpose": "drill"}), "application_id")
+    events = _group(deps.store.query(EVENT, where={"purpose": "drill"}), "application_id")
+    checks = {r.key: r.data for r in deps.store.query(CHECK)}
+    mine: list[Row] = []
+    everyone: list[Row] = []
+    drills = 0
+    for app_id, app_messages in messages.items():
+        rows = _rows(app_messages, events.get(app_id, []), checks, rules)
+        if any(r.sent_at for r in rows):
+            drills += 1
+        everyone.extend(rows)
+        if app_id == application_id:
+            mine = rows
+    data = drill.data
+    return DrillReport(
+        application_id=application_id,
+        company=str(data.get("company", "")),
+        office=str(data.get("office", "") or ""),
+        template=_template(int(data["month"]), str(data["variant"])),
+        window_start=parse_iso(str(data["window_start"])),
+        window_end=parse_iso(str(data["window_end"])),
+        rows=tuple(mine),
+        rates=_rates(mine),
+        campaign=_rates(everyone),
+        campaign_drills=drills,
+        generated_at=deps.now(),
+    )
+
+
+def report_token(deps: DrillDeps, application_id: str) -> str:
+    return deps.signer.sign(REPORT_PURPOSE, {"a": application_id})
+
+
+def report_url(deps: DrillDeps, application_id: str) -> str:
+    return f"{deps.settings.base_url.rstrip('/')}/t/report/{report_token(deps, application_id)}"
+
+
+def application_of(deps: DrillDeps, token: str) -> str:
+    """The application behind a report token; `TokenError` ("invalid" / "expired") otherwise."""
+    payload = deps.signer.unsign(REPORT_PURPOSE, token, max_age=REPORT_MAX_AGE)
+    application_id = payload.get("a") if isinstance(payload, dict) else None
+    if not isinstance(application_id, str) or deps.store.get(DRILL, application_id) is None:
+        raise TokenError("invalid")
+    return application_id
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+def jst_text(instant: datetime | None) -> str:
+    if instant is None:
+        return ""
+    local = instant.astimezone(JST)
+    return f"{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]}){local:%H:%M}"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def minutes_text(minutes: float | None) -> str:
+    if minutes is None:
+        return "-"
+    whole = round(minutes)
+    return f"{whole // 60}時間{whole % 60}分" if whole >= 60 else f"{whole}分"
+
+
+OPENED_LABELS = {"yes": "あり", "no": "なし", "unknown": "不明"}
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(PAGE_DIR)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    env.filters.update(jst=jst_text, minutes=minutes_text)
+    env.globals.update(percent=percent, opened_labels=OPENED_LABELS, action_labels=ACTION_LABELS)
+    return env
+
+
+def render_html(report: DrillReport, *, site_url: str, csv_url: str | None = None) -> str:
+    """A standalone page (inline styles, nothing loaded from elsewhere) that prints on A4."""
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(r=report, site=site_url.rstrip("/"), csv_url=csv_url)
+    )
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """Excel would run a cell starting with = + - @ (or a tab / CR) as a formula: make it text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+CSV_HEADER = (
+    "参加者",
+    "開封",
+    "開封時刻",
+    "リンクを開いた時刻",
+    "報告時刻",
+    "報告までの時間(分)",
+    "適切な動作",
+    "備考",
+)
+
+
+def render_csv(report: DrillReport) -> bytes:
+    """UTF-8 with a byte order mark, so Excel opens the Japanese text as it is."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in report.rows:
+        writer.writerow(
+            [
+                safe_cell(cell)
+                for cell in (
+                    row.email,
+                    OPENED_LABELS[row.opened],
+                    jst_text(row.opened_at),
+                    jst_text(row.clicked_at),
+                    jst_text(row.reported_at),
+                    "" if row.minutes_to_report is None else row.minutes_to_report,
+                    ACTION_LABELS.get(row.action, ""),
+                    row.notes,
+                )
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
