@@ -78,11 +78,24 @@ cleanup() {
 trap cleanup EXIT
 
 BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do
-  if curl -fsS "$BASE/api/health" >/dev/null 2>&1; then break; fi
-  sleep 0.1
-done
-curl -fsS "$BASE/api/health" >/dev/null || { cat "$DATA_DIR/server.log" >&2; exit 2; }
+# Wait for the server (with Python, not curl: a fresh Debian may lack curl).
+if ! "$PYTHON" - "$BASE/api/health" <<'EOF'
+import sys
+import time
+import urllib.request
+
+for _ in range(150):
+    try:
+        with urllib.request.urlopen(sys.argv[1], timeout=1):
+            sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+EOF
+then
+  cat "$DATA_DIR/server.log" >&2
+  exit 2
+fi
 
 # Chromium must not reach out to Google's services from this closed network.
 CHROME_FLAGS="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
