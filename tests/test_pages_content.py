@@ -16,6 +16,7 @@ from lxml import html
 
 from campaign_core.content import load_yaml
 from campaign_core.settings import PROJECT_ROOT
+from drill_sender.services.checksheet import ACTIONS
 from form_lambda.validation import MAX_PARTICIPANTS
 
 CONTENT = PROJECT_ROOT / "content"
@@ -246,6 +247,15 @@ def test_check_sheet_has_the_report_columns_and_a_row_per_possible_participant(b
     rows = table.xpath("./tbody/tr")
     assert [text_of(row[0]).strip() for row in rows] == [str(n) for n in range(1, MAX_PARTICIPANTS + 1)]
     assert table.xpath("./caption")
+
+
+def test_manual_lists_the_actions_the_online_check_sheet_offers(built_site: Path) -> None:
+    # The officer records 適切な動作 by choosing from the online sheet's list; the manual explains the
+    # same choices, in the same order.
+    root = article(built_site, "officers")
+    (term,) = [dt for dt in root.iter("dt") if text_of(dt).strip() == "適切な動作"]
+    choices = [text_of(li).strip() for li in term.getnext().xpath(".//li")]
+    assert choices == [label for _, label in ACTIONS]
 
 
 def test_officer_manual_has_the_reveal_mail_to_copy(built_site: Path) -> None:
