@@ -27,6 +27,7 @@ from campaign_core.clock import JST
 from campaign_core.mail import PermanentMailError, TransientMailError, check_header, parse_address
 from campaign_core.store import Record
 from drill_sender.services.deps import MAX_BACKOFF, DrillDeps, iso, parse_iso
+from drill_sender.services.followups import NOTICE, build_notice, plan_followups
 from drill_sender.services.schedule import MESSAGE, new_message
 from drill_sender.templates import TemplateError, load_template, render, tracking_token
 from form_lambda.services.drill import APPLICATION, mailable_participants
@@ -48,6 +49,7 @@ class Outcome:
 class SendSummary:
     outcomes: list[Outcome] = field(default_factory=list)
     queued_oneshots: int = 0
+    planned_followups: int = 0
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -60,6 +62,7 @@ class SendSummary:
             "skipped": self.count("skipped"),
             "due": self.count("due"),
             "queued_oneshots": self.queued_oneshots,
+            "planned_followups": self.planned_followups,
             "messages": [o.__dict__ for o in self.outcomes],
         }
 
@@ -93,12 +96,12 @@ def is_due(record: Record, now: datetime) -> bool:
     return False
 
 
-def due_messages(deps: DrillDeps) -> list[Record]:
+def due_messages(deps: DrillDeps, kind: str = MESSAGE) -> list[Record]:
     now = deps.now()
     found = [
         record
         for state in ("scheduled", "sending")
-        for record in deps.store.query(MESSAGE, where={"state": state})
+        for record in deps.store.query(kind, where={"state": state})
         if is_due(record, now)
     ]
     return sorted(found, key=lambda r: (str(r.data.get("next_attempt_at")), r.key))
@@ -179,7 +182,7 @@ class _Runner:
         wait: timedelta = self.deps.backoff * (2 ** max(0, attempts - 1))
         return min(wait, max(self.deps.backoff, MAX_BACKOFF))
 
-    def process(self, record: Record) -> Outcome:
+    def process(self, record: Record, kind: str = MESSAGE) -> Outcome:
         deps, data = self.deps, record.data
         email = str(data.get("email", ""))
         now = deps.now()
@@ -190,19 +193,19 @@ class _Runner:
             "claimed_by": self.runner_id,
             "attempts": attempts,
         }
-        if not deps.store.update(MESSAGE, record.key, claim, expect_version=record.version):
+        if not deps.store.update(kind, record.key, claim, expect_version=record.version):
             return Outcome(record.key, email, "skipped", "claimed by another runner")
         claimed_version = record.version + 1
 
         def mark(changes: dict[str, Any]) -> None:
             # A mark that loses means our lease expired and another run took over: it decides now.
-            deps.store.update(MESSAGE, record.key, changes, expect_version=claimed_version)
+            deps.store.update(kind, record.key, changes, expect_version=claimed_version)
 
         if not self.may_mail(data):
             mark({"state": "failed", "last_error": "participant not confirmed", "lease_until": None})
             return Outcome(record.key, email, "failed", "participant not confirmed")
         try:
-            message = build_message(deps, record, now=now)
+            message = build_notice(deps, record) if kind == NOTICE else build_message(deps, record, now=now)
             provider_id = deps.mailer.send(message)
         except TransientMailError as exc:
             if attempts >= deps.max_attempts:
@@ -245,20 +248,23 @@ def send_due(
     """Queue confirmed one-shot requests, then send every due message once, paced to the rate.
     `stop()` turning true ends the run between two messages (Ctrl-C on the local server)."""
     summary = SendSummary(queued_oneshots=queue_oneshots(deps, dry_run=dry_run))
-    due = due_messages(deps)
+    due = [(MESSAGE, r) for r in due_messages(deps)] + [(NOTICE, r) for r in due_messages(deps, NOTICE)]
     if dry_run:
         summary.outcomes = [
-            Outcome(r.key, str(r.data.get("email")), "due", str(r.data.get("next_attempt_at"))) for r in due
+            Outcome(r.key, str(r.data.get("email")), "due", str(r.data.get("next_attempt_at")))
+            for _, r in due
         ]
         return summary
     runner = _Runner(deps, runner_id or secrets.token_hex(6))
     pacer = Pacer(deps.rate, deps.monotonic, deps.sleep)
-    for record in due:
+    for kind, record in due:
         if stop is not None and stop():
             break
         pacer.wait()
-        outcome = runner.process(record)
+        outcome = runner.process(record, kind)
         summary.outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
+    # Drills whose last mail just went out get their reveal and follow-up planned (when asked for).
+    summary.planned_followups = plan_followups(deps)
     return summary

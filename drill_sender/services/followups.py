@@ -1,0 +1,115 @@
+"""After the drill: the reveal mail (種明かし) about a week after the last drill mail, and a
+follow-up learning mail a week after that, for drills whose officer asked for them.
+
+The reveal says it was a drill, thanks the participant if they reported it, names nobody, and
+teaches the clues of that mail; the follow-up points to the site's learning pages. Both go out
+through the same claim -> send -> mark engine as drill mail (kind `drill_notice`), from the
+campaign's own address, in business hours.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+from campaign_core.clock import JST
+from campaign_core.content import load_yaml
+from campaign_core.mail import compose
+from campaign_core.store import Record
+from drill_sender.services.checksheet import CHECK
+from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.schedule import DRILL, MESSAGE, new_message
+from drill_sender.templates import load_template
+from drill_sender.window import assign_send_times, send_intervals
+from form_lambda.services.drill import APPLICATION
+
+NOTICE = "drill_notice"
+REVEAL_AFTER = timedelta(days=7)
+FOLLOWUP_AFTER = timedelta(days=7)
+MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
+
+
+def _times(
+    deps: DrillDeps, records: list[Record], day: date, rng: random.Random
+) -> list[tuple[Record, datetime]]:
+    """Business hours of `day`, or of the next business day when that has passed already (the
+    scheduler did not run for a while)."""
+    now = deps.now()
+    start = max(day, now.astimezone(JST).date())
+    intervals = send_intervals(start, 1, not_before=now) or send_intervals(start + timedelta(days=1), 1)
+    return assign_send_times(records, intervals, rng, min_spacing=timedelta(seconds=30))
+
+
+def plan_followups(deps: DrillDeps, rng: random.Random | None = None) -> int:
+    """Create the reveal and follow-up notices of every drill whose mails are all out; returns how
+    many drills were planned. Safe to run again: notice keys are fixed, the drill is marked."""
+    rng = rng or random.SystemRandom()
+    planned = 0
+    for drill in deps.store.query(DRILL):
+        if drill.data.get("followups_planned"):
+            continue
+        messages = deps.store.query(MESSAGE, where={"application_id": drill.key})
+        if not messages or any(m.data.get("state") not in ("sent", "failed") for m in messages):
+            continue
+        application = deps.store.get(APPLICATION, drill.key)
+        sent = [m for m in messages if m.data.get("state") == "sent"]
+        if application is not None and application.data.get("reveal_followup") and sent:
+            last = max(parse_iso(str(m.data["sent_at"])) for m in sent)
+            reveal_day = (last + REVEAL_AFTER).astimezone(JST).date()
+            followup_day = reveal_day + FOLLOWUP_AFTER
+            for purpose, day in (("reveal", reveal_day), ("followup", followup_day)):
+                for message, send_at in _times(deps, sent, day, rng):
+                    key = f"{purpose}-{message.key}"
+                    data = new_message(
+                        deps,
+                        key,
+                        application_id=drill.key,
+                        email=str(message.data["email"]),
+                        company=str(message.data.get("company", "")),
+                        month=int(message.data["month"]),
+                        variant=str(message.data["variant"]),
+                        send_at=send_at,
+                        purpose=purpose,
+                    )
+                    deps.store.put_new(NOTICE, key, {**data, "drill_message": message.key})
+            planned += 1
+        deps.store.update(DRILL, drill.key, {"followups_planned": True}, expect_version=drill.version)
+    return planned
+
+
+def _reported(deps: DrillDeps, message_key: str) -> bool:
+    check = deps.store.get(CHECK, message_key)
+    if check is None:
+        return False
+    return check.data.get("reported") == "yes" or bool(check.data.get("forwarded_at"))
+
+
+def build_notice(deps: DrillDeps, record: Record) -> EmailMessage:
+    data = record.data
+    template = load_template(int(data["month"]), str(data["variant"]))
+    base = deps.settings.base_url.rstrip("/")
+    name = "drill_reveal" if data.get("purpose") == "reveal" else "drill_followup"
+    return compose(
+        MAIL_DIR,
+        name,
+        to=str(data["email"]),
+        sender=deps.settings.mail_from,
+        values={
+            "company": data.get("company", ""),
+            "subject": template.subject,
+            "sender_name": template.sender_name,
+            "clues": template.clues,
+            "reported": _reported(deps, str(data.get("drill_message", ""))),
+            "learn_url": f"{base}/{template.learn_path}",
+            "spotting_url": f"{base}/participants/spotting/",
+            "participants_url": f"{base}/participants/",
+            "help_url": f"{base}/help/",
+            "selfcheck_url": f"{base}/selfcheck/",
+            "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
+            "site_url": f"{base}/",
+        },
+        now=deps.clock.now(),
+        headers={"Auto-Submitted": "auto-generated"},
+    )
