@@ -6,6 +6,7 @@
     campaign show APPLICATION_ID [--json]
     campaign sheet APPLICATION_ID
     campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send]
+    campaign feedback CHAMBER [--from DATE] [--to DATE] [--format html|csv] [--output FILE] [--send]
     campaign maintenance on|off [--message TEXT]
 
 `CAMPAIGN_NOW` (ISO 8601; without a zone, JST) pins "now", so staff can rehearse a whole drill.
@@ -38,6 +39,9 @@ from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Record, Store, create_store
 from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.feedback import UnknownChamber, build_feedback, find_chamber, send_feedback
+from drill_sender.services.feedback import render_csv as feedback_csv
+from drill_sender.services.feedback import render_html as feedback_html
 from drill_sender.services.notices import send_report_notice, send_schedule_notice
 from drill_sender.services.report import build_report, render_csv, render_html, report_url
 from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule
@@ -470,13 +474,62 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
     if output != "-":
         rates = built.rates
         summary = f"reported {rates.reported}/{rates.sent}, opened {rates.opened}, clicked {rates.clicked}"
-        out.print(f"Wrote {output}: {summary}")
+        out.print(f"Wrote {output}: {summary}", soft_wrap=True)
     if send:
         try:
             send_report_notice(deps, application_id)
         except MailError as exc:
             fail(f"the report mail was not sent: {exc}")
         err.print(f"Mailed the officer the link: {escape(report_url(deps, application_id))}", soft_wrap=True)
+
+
+@cli.command(name="feedback")
+@click.argument("chamber")
+@click.option(
+    "--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="From this day."
+)
+@click.option(
+    "--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="Up to this day."
+)
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default="-",
+    help="Write to this file (default: standard output).",
+)
+@click.option("--send", is_flag=True, help="Also mail the list (CSV attached) to the chamber's contact.")
+@click.pass_obj
+def feedback_command(
+    env: Env, chamber: str, start: datetime | None, end: datetime | None, fmt: str, output: str, send: bool
+) -> None:
+    """List the companies of one chamber of commerce that took part in a drill.
+
+    CHAMBER is a code (e.g. sapporo) or a name from content/chambers.yml. Drills count when their
+    send window started within --from/--to (JST dates, both included). Per company: name, office,
+    prefecture, member or not, start date, participants, completed or still running. No result of
+    any person is included. --send mails it to the chamber's contact_email.
+    """
+    deps = env.deps()
+    try:
+        found = find_chamber(deps, chamber)
+    except UnknownChamber:
+        fail(f"no chamber {chamber!r} in content/chambers.yml (use its code, e.g. sapporo, or its name)")
+    first, last = (start.date() if start else None), (end.date() if end else None)
+    if first and last and first > last:
+        raise click.BadParameter("--from is after --to", param_hint="--from")
+    built = build_feedback(deps, found, start=first, end=last)
+    data = feedback_csv(built) if fmt == "csv" else feedback_html(built).encode("utf-8")
+    with click.open_file(output, "wb") as handle:
+        handle.write(data)
+    if output != "-":
+        out.print(f"Wrote {output}: {len(built.rows)} companies of {found.name}", soft_wrap=True)
+    if send:
+        try:
+            send_feedback(deps, built)
+        except (MailError, ValueError) as exc:
+            fail(f"the feedback mail was not sent: {exc}")
+        err.print(f"Mailed {escape(found.contact_email)}", soft_wrap=True)
 
 
 # -- maintenance --------------------------------------------------------------------------------

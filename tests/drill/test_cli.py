@@ -3,6 +3,8 @@ environment), on SQLite and on DynamoDB (moto), sending to a real SMTP server.""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -46,7 +48,7 @@ def run(settings: Settings, smtp: FaultySMTPServer, clock: FixedClock) -> Run:
 
 
 @pytest.mark.parametrize(
-    "command", ["applications", "schedule", "send-due", "show", "sheet", "report", "maintenance"]
+    "command", ["applications", "schedule", "send-due", "show", "sheet", "report", "feedback", "maintenance"]
 )
 def test_every_command_explains_itself(run: Run, command: str) -> None:
     result = run(command, "--help")
@@ -208,3 +210,42 @@ def test_report_writes_html_or_csv_and_mails_the_officer_a_link(
     body = notice.message.get_body(("plain",))
     assert body is not None and "http://drill.test/t/report/" in body.get_content()
     assert run("report", "f" * 32).exit_code == 1
+
+
+def test_feedback_lists_the_chambers_companies_that_took_part(
+    run: Run, store: Store, settings: Settings, clock: FixedClock, smtp: FaultySMTPServer, tmp_path: Path
+) -> None:
+    done = accepted_application(store, settings, clock, staff(3), company="株式会社完了", member="member")
+    running = accepted_application(store, settings, clock, staff(2), company="株式会社途中")
+    accepted_application(store, settings, clock, staff(2), company="株式会社未定")  # never scheduled
+    other = accepted_application(
+        store, settings, clock, staff(1), company="株式会社よそ", chamber="横浜商工会議所"
+    )
+    assert run("schedule", done, "--start", "2026-11-30", "--days", "1", "--no-mail").exit_code == 0
+    assert run("schedule", running, "--start", "2026-12-14", "--days", "1", "--no-mail").exit_code == 0
+    assert run("schedule", other, "--start", "2026-11-30", "--days", "1", "--no-mail").exit_code == 0
+    assert run("send-due", now="2026-12-01T09:00:00+09:00").exit_code == 0
+
+    out = tmp_path / "feedback.csv"
+    result = run(
+        "feedback", "sapporo", "--format", "csv", "--output", str(out), now="2026-12-01T10:00:00+09:00"
+    )
+    assert result.exit_code == 0 and "2 companies" in result.output
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert rows[0] == ["会社名", "事業所名", "都道府県", "会員", "訓練開始日", "参加人数", "状況"]
+    assert rows[1] == ["株式会社完了", "", "東京都", "会員", "2026-11-30", "3", "完了"]
+    assert rows[2] == ["株式会社途中", "", "東京都", "非会員", "2026-12-14", "0", "実施中"]
+    # The period picks drills by their start day; the chamber's name works as well as its code.
+    early = run("feedback", "札幌商工会議所", "--format", "csv", "--to", "2026-12-01")
+    assert "株式会社完了" in early.output and "株式会社途中" not in early.output
+    html = run("feedback", "sapporo", "--from", "2026-12-02").output
+    assert "株式会社途中" in html and "株式会社完了" not in html and "<table>" in html
+
+    sent = run("feedback", "sapporo", "--send", "--output", str(tmp_path / "f.html"))
+    assert sent.exit_code == 0
+    (mail,) = [m for m in smtp.received if m.rcpt_tos == ["security-campaign@sapporo.cci.example.jp"]]
+    attachment = next(mail.message.iter_attachments())
+    assert attachment.get_filename() == "drill-feedback-sapporo.csv"
+    assert "株式会社完了" in attachment.get_payload(decode=True).decode("utf-8-sig")
+    assert run("feedback", "atlantis").exit_code == 1
+    assert run("feedback", "sapporo", "--from", "2026-12-02", "--to", "2026-12-01").exit_code == 2

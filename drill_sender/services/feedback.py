@@ -1,0 +1,181 @@
+"""Chamber feedback (商工会議所へのフィードバック): per chamber and period, the companies that took
+part in a drill (company, office, prefecture, member or not, date, participants, completed or not),
+as CSV and HTML, mailed to the chamber's contact from `content/chambers.yml` on request.
+
+Only what the applicant agreed to share (the consent text names the co-organisers) and no result
+of any person: the chamber learns who took part, not how anyone did.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from campaign_core.clock import JST
+from campaign_core.content import load_yaml
+from campaign_core.mail import compose
+from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.report import safe_cell
+from drill_sender.services.schedule import DRILL, MESSAGE
+from form_lambda.choices import MEMBER, label
+from form_lambda.services.drill import APPLICATION
+
+PAGE_DIR = Path(__file__).resolve().parent.parent
+MAIL_DIR = PAGE_DIR / "mail"
+CSV_HEADER = ("会社名", "事業所名", "都道府県", "会員", "訓練開始日", "参加人数", "状況")
+
+
+class UnknownChamber(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Chamber:
+    code: str
+    name: str
+    prefecture: str
+    contact_email: str
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    company: str
+    office: str
+    prefecture: str
+    member: str  # the label: 会員 / 非会員 / わからない
+    started: date
+    participants: int
+    completed: bool
+
+
+@dataclass(frozen=True)
+class Feedback:
+    chamber: Chamber
+    start: date | None
+    end: date | None
+    rows: tuple[FeedbackRow, ...]
+    generated_at: datetime
+
+
+def find_chamber(deps: DrillDeps, wanted: str) -> Chamber:
+    """A chamber by its code or its name, as listed in `content/chambers.yml`."""
+    for raw in load_yaml(deps.settings.content_dir, "chambers") or []:
+        if wanted.strip().lower() in (str(raw.get("code", "")).lower(), str(raw.get("name", "")).lower()):
+            return Chamber(
+                code=str(raw["code"]),
+                name=str(raw["name"]),
+                prefecture=str(raw.get("prefecture", "")),
+                contact_email=str(raw.get("contact_email", "")),
+            )
+    raise UnknownChamber(wanted)
+
+
+def _belongs(application: dict[str, Any], chamber: Chamber) -> bool:
+    named = application.get("chamber") or {}
+    return str(named.get("code", "")) == chamber.code or str(named.get("name", "")) == chamber.name
+
+
+def build_feedback(deps: DrillDeps, chamber: Chamber, *, start: date | None, end: date | None) -> Feedback:
+    """Drills of the chamber's companies whose window started within [start, end] (JST dates)."""
+    messages: dict[str, list[str]] = {}
+    for message in deps.store.query(MESSAGE, where={"purpose": "drill"}):
+        messages.setdefault(str(message.data.get("application_id")), []).append(
+            str(message.data.get("state"))
+        )
+    rows = []
+    for drill in deps.store.query(DRILL):
+        application = deps.store.get(APPLICATION, drill.key)
+        if application is None or not _belongs(application.data, chamber):
+            continue
+        started = parse_iso(str(drill.data["window_start"])).astimezone(JST).date()
+        if (start and started < start) or (end and started > end):
+            continue
+        states = messages.get(drill.key, [])
+        data = application.data
+        rows.append(
+            FeedbackRow(
+                company=str(data.get("company", "")),
+                office=str(data.get("office", "") or ""),
+                prefecture=str(data.get("prefecture", "")),
+                member=label(MEMBER, str(data.get("member", ""))),
+                started=started,
+                participants=sum(1 for state in states if state == "sent"),
+                completed=bool(states) and all(state in ("sent", "failed") for state in states),
+            )
+        )
+    rows.sort(key=lambda r: (r.started, r.company))
+    return Feedback(chamber, start, end, tuple(rows), deps.now())
+
+
+def _date(value: date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def render_csv(feedback: Feedback) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in feedback.rows:
+        cells = (
+            row.company,
+            row.office,
+            row.prefecture,
+            row.member,
+            row.started.isoformat(),
+            row.participants,
+            "完了" if row.completed else "実施中",
+        )
+        writer.writerow([safe_cell(cell) for cell in cells])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(PAGE_DIR)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    env.filters["date"] = _date
+    return env
+
+
+def render_html(feedback: Feedback) -> str:
+    return _environment().get_template("feedback.html").render(f=feedback)
+
+
+def send_feedback(deps: DrillDeps, feedback: Feedback) -> str:
+    """Mail the list to the chamber's contact, the CSV attached."""
+    if not feedback.chamber.contact_email:
+        raise ValueError(f"{feedback.chamber.name} has no contact_email in content/chambers.yml")
+    filename = f"drill-feedback-{feedback.chamber.code}.csv"
+    message = compose(
+        MAIL_DIR,
+        "chamber_feedback",
+        to=feedback.chamber.contact_email,
+        sender=deps.settings.mail_from,
+        values={
+            "f": feedback,
+            "period": _period(feedback),
+            "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
+            "site_url": f"{deps.settings.base_url.rstrip('/')}/",
+        },
+        attachments=[(filename, render_csv(feedback), "text/csv; charset=utf-8")],
+        now=deps.clock.now(),
+    )
+    return deps.mailer.send(message)
+
+
+def _period(feedback: Feedback) -> str:
+    if feedback.start and feedback.end:
+        return f"{_date(feedback.start)}〜{_date(feedback.end)}"
+    if feedback.start:
+        return f"{_date(feedback.start)}以降"
+    if feedback.end:
+        return f"{_date(feedback.end)}まで"
+    return "これまで"
