@@ -137,6 +137,34 @@ def make_handler(app: Flask, rt: Runtime | None = None) -> Handler:
     return handler
 
 
+class InboundMailbox:
+    """Mail SES receiving stored in S3 (`CAMPAIGN_INBOUND_BUCKET`, `CAMPAIGN_INBOUND_PREFIX`):
+    read one by its SES message id, and delete it once handled (it holds people's mail)."""
+
+    def __init__(self, extra: Mapping[str, str]) -> None:
+        self.bucket = extra.get("CAMPAIGN_INBOUND_BUCKET", "")
+        self.prefix = extra.get("CAMPAIGN_INBOUND_PREFIX", "inbound/")
+        self.endpoint_url = extra.get("CAMPAIGN_AWS_ENDPOINT_URL") or None
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.session.Session().client("s3", endpoint_url=self.endpoint_url)
+        return self._client
+
+    def read(self, message_id: str) -> bytes:
+        if not self.bucket:
+            raise RuntimeError("CAMPAIGN_INBOUND_BUCKET is not set")
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=self.prefix + message_id)["Body"].read()
+        return body
+
+    def delete(self, message_id: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + message_id)
+
+
 def stop_before_timeout(context: Any, margin_ms: int = 30_000) -> Callable[[], bool]:
     """For long runs: true once less than `margin_ms` of the invocation is left."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)

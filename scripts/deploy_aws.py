@@ -3,7 +3,8 @@
     scripts/deploy --stage prod --domain drill.example.jp \\
         --certificate-arn arn:aws:acm:us-east-1:123456789012:certificate/... \\
         --sender "事務局 <noreply@drill.example.jp>" --mail-domain drill.example.jp \\
-        [--hosted-zone-id Z123...] [--drill-domain ...] [--region ap-northeast-1] [--dry-run]
+        [--hosted-zone-id Z123...] [--drill-domain ...] [--report-address report@drill.example.jp]
+        [--region ap-northeast-1] [--dry-run]
 
 Every option also reads `CAMPAIGN_DEPLOY_<OPTION>` (e.g. CAMPAIGN_DEPLOY_DOMAIN), so `make deploy`
 can take them from the environment. `--dry-run` prints each step (commands, every S3 upload with
@@ -41,6 +42,7 @@ LAMBDA_SRC = PROJECT_ROOT / ".cache" / "lambda-src"
 PACKAGES = ("campaign_core", "form_lambda", "drill_sender")
 # What the functions import (the Lambda runtime brings boto3, botocore and their dependencies).
 LAMBDA_REQUIREMENTS = (
+    "aiosmtpd",  # imported by drill_sender.inbound (the report function) for the local listener
     "apig-wsgi",
     "email-validator",
     "flask",
@@ -256,6 +258,7 @@ class Config:
     region: str
     site_dir: Path
     dry_run: bool
+    report_address: str = ""
 
     @property
     def stack(self) -> str:
@@ -271,6 +274,7 @@ def sam_deploy_command(config: Config, hashes: Sequence[str]) -> list[str]:
         "SenderAddress": config.sender,
         "MailDomain": config.mail_domain,
         "DrillDomain": config.drill_domain,
+        "ReportAddress": config.report_address,
         "InlineScriptHashes": " ".join(hashes),
     }
     return [
@@ -334,6 +338,13 @@ class Deployer:
         bucket, distribution = outputs["SiteBucketName"], outputs["DistributionId"]
         self.step(f"5. Upload the site to s3://{bucket}/")
         self.upload_site(bucket)
+        if c.report_address:
+            rule_set = outputs.get("ReceiptRuleSetName", f"security-drill-{c.stage}")
+            self.out(f"   SES receiving for {c.report_address}: set-active-receipt-rule-set {rule_set}")
+            if not c.dry_run:
+                import boto3
+
+                boto3.client("ses", region_name=c.region).set_active_receipt_rule_set(RuleSetName=rule_set)
         self.step(f"6. Invalidate CloudFront distribution {distribution}")
         self.out(f"   create-invalidation --distribution-id {distribution} --paths '/*'")
         if not c.dry_run:
@@ -419,6 +430,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
     parser.add_argument(
         "--region", default=default("region", env.get("AWS_DEFAULT_REGION", "ap-northeast-1"))
     )
+    parser.add_argument(
+        "--report-address", default=default("report_address", ""), help="SES receiving for forwarded reports"
+    )
     parser.add_argument("--site-dir", type=Path, default=PROJECT_ROOT / "site")
     parser.add_argument("--dry-run", action="store_true", help="print every step, call nothing")
     args = parser.parse_args(argv)
@@ -440,6 +454,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         hosted_zone_id=args.hosted_zone_id,
         drill_domain=args.drill_domain,
         region=args.region,
+        report_address=args.report_address,
         site_dir=Path(args.site_dir).resolve(),
         dry_run=args.dry_run,
     )

@@ -28,6 +28,7 @@ from tests.servers import MOTO_CREDENTIALS, MotoServer
 ENTRY_MODULES = ("form_lambda.lambda_entry", "drill_sender.lambda_entry", "campaign_core.lambda_entry")
 DOMAIN = "drill.example.jp"
 SITE = f"https://{DOMAIN}"
+REPORT_ADDRESS = f"report@{DOMAIN}"
 SENDER = f"セキュリティ訓練キャンペーン事務局 <noreply@{DOMAIN}>"
 # Monday 30 November 2026, 09:00 JST: a business day, the send window opens.
 MONDAY_9_JST = "2026-11-30T09:00:00+09:00"
@@ -101,6 +102,10 @@ def lambdas(
     boto3.client("ssm", endpoint_url=moto_server.endpoint, **MOTO_CREDENTIALS).put_parameter(
         Name=parameter, Type="SecureString", Value=secret
     )
+    inbound = f"inbound-{suffix}"
+    boto3.client("s3", endpoint_url=moto_server.endpoint, **MOTO_CREDENTIALS).create_bucket(
+        Bucket=inbound, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
     # The variables template.yaml sets, plus the moto endpoint and a pinned clock.
     env = {
         "CAMPAIGN_STORE": "dynamodb",
@@ -113,6 +118,9 @@ def lambdas(
         "CAMPAIGN_SECRET_PARAMETER": parameter,
         "CAMPAIGN_DATA_DIR": str(tmp_path / "lambda-tmp"),
         "CAMPAIGN_PROXIES": "0",
+        "CAMPAIGN_REPORT_ADDRESS": REPORT_ADDRESS,
+        "CAMPAIGN_INBOUND_BUCKET": inbound,
+        "CAMPAIGN_INBOUND_PREFIX": "inbound/",
         "CAMPAIGN_SITE_DIR": str(built_site),
         "CAMPAIGN_AWS_ENDPOINT_URL": moto_server.endpoint,
         "CAMPAIGN_NOW": MONDAY_9_JST,

@@ -167,6 +167,48 @@ def ses_complaint(address: str) -> dict[str, Any]:
     }
 
 
+def ses_receipt_event(
+    message_id: str, *, sender: str, recipient: str, virus: str = "PASS", bucket: str = "inbound"
+) -> dict[str, Any]:
+    """What SES receiving passes a Lambda action that runs after an S3 action stored the mail."""
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    verdict = {"status": "PASS"}
+    return {
+        "Records": [
+            {
+                "eventSource": "aws:ses",
+                "eventVersion": "1.0",
+                "ses": {
+                    "mail": {
+                        "timestamp": now,
+                        "source": sender,
+                        "messageId": message_id,
+                        "destination": [recipient],
+                        "headersTruncated": False,
+                        "headers": [{"name": "From", "value": sender}, {"name": "To", "value": recipient}],
+                        "commonHeaders": {"from": [sender], "to": [recipient], "subject": "Fw: drill"},
+                    },
+                    "receipt": {
+                        "timestamp": now,
+                        "processingTimeMillis": 412,
+                        "recipients": [recipient],
+                        "spamVerdict": verdict,
+                        "virusVerdict": {"status": virus},
+                        "spfVerdict": verdict,
+                        "dkimVerdict": verdict,
+                        "dmarcVerdict": verdict,
+                        "action": {
+                            "type": "Lambda",
+                            "functionArn": "arn:aws:lambda:ap-northeast-1:123456789012:function:report",
+                            "invocationType": "Event",
+                        },
+                    },
+                },
+            }
+        ]
+    }
+
+
 def scheduled_event() -> dict[str, Any]:
     """What an EventBridge schedule passes (the handler reads nothing from it)."""
     return {

@@ -8,30 +8,34 @@ import os
 import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, timedelta
+from email.message import EmailMessage
 from typing import Any
 
+import boto3
 from click.testing import CliRunner
 
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.suppression import SUPPRESSED
 from campaign_core.tokens import Signer
+from drill_sender.services.checksheet import CHECK
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.schedule import MESSAGE
 from drill_sender.services.tracking import activity
 from drill_sender.templates import TRACK_PURPOSE
 from form_lambda.services.drill import APPLICATION
 from scripts.campaign import cli
-from tests.aws.conftest import SITE, Lambdas
+from tests.aws.conftest import REPORT_ADDRESS, SITE, Lambdas
 from tests.aws.events import (
     Context,
     response_body,
     scheduled_event,
     ses_bounce,
     ses_complaint,
+    ses_receipt_event,
     sns_event,
 )
-from tests.servers import free_port
+from tests.servers import MOTO_CREDENTIALS, free_port
 
 OFFICER = "taro@test-corp.example.jp"
 
@@ -209,6 +213,30 @@ def test_a_drill_from_the_form_to_the_tracked_click(lambdas: Lambdas) -> None:
     # The viewer's address reached the app from CloudFront-Viewer-Address, not the edge's.
     events = lambdas.runtime.store.query("drill_event")
     assert events and {str(e.data.get("client")) for e in events} == {"203.0.113.45"}
+
+    # Hanako forwards the drill mail to the report address; SES receiving stores it in S3 and calls
+    # the report function, which records the report time and deletes the stored mail.
+    lambdas.clock.advance(timedelta(minutes=2))
+    s3 = boto3.client("s3", endpoint_url=lambdas.moto.endpoint, **MOTO_CREDENTIALS)
+    bucket = lambdas.env["CAMPAIGN_INBOUND_BUCKET"]
+    forward = EmailMessage()
+    forward["From"], forward["To"] = "hanako@test-corp.example.jp", REPORT_ADDRESS
+    forward["Subject"] = f"Fw: {drill_mail['Subject']}"
+    forward.set_content(
+        "不審なメールが届いたので転送します。\n\n-------- 転送メッセージ --------\n" + text_of(drill_mail)
+    )
+    s3.put_object(Bucket=bucket, Key="inbound/ses-message-1", Body=forward.as_bytes())
+    s3.put_object(
+        Bucket=bucket, Key="inbound/ses-message-2", Body=b"Subject: hello\r\n\r\nno drill link here\r\n"
+    )
+    for message_id in ("ses-message-1", "ses-message-2"):
+        event = ses_receipt_event(message_id, sender="hanako@test-corp.example.jp", recipient=REPORT_ADDRESS)
+        lambdas.drill.inbound_handler(event, Context())
+    reports = lambdas.runtime.store.query(CHECK)
+    assert [(r.data["email"], r.data["forwarded_at"]) for r in reports] == [
+        ("hanako@test-corp.example.jp", lambdas.clock.now().astimezone(UTC).isoformat())
+    ]
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
 
     # A forged link gets a polite page, with the built site around it.
     forged = lambdas.track("GET", "/t/c/not-a-token")
