@@ -23,7 +23,7 @@ from campaign_core.mail import Mailer
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import TokenError
-from drill_sender.services import checksheet, report
+from drill_sender.services import checksheet, oneshot_status, report
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
 from form_lambda.guard import same_origin
@@ -163,3 +163,14 @@ def drill_report_csv(token: str) -> Response:
     body = report.render_csv(report.build_report(d, application_id))
     disposition = f'attachment; filename="drill-report-{application_id[:8]}.csv"'
     return Response(body, mimetype="text/csv", headers={**NO_STORE, "Content-Disposition": disposition})
+
+
+@bp.get("/oneshot/<token>")
+def oneshot_status_page(token: str) -> Response:
+    d = deps()
+    try:
+        request_key = oneshot_status.request_of(d, token)
+    except TokenError as exc:
+        return _link_problem(d, exc.reason)
+    status = oneshot_status.load_status(d, request_key)
+    return _page(d, "ワンショット体験の結果", "oneshot_status.html", "oneshot-status", oneshot=status)

@@ -28,6 +28,7 @@ from campaign_core.mail import PermanentMailError, TransientMailError, check_hea
 from campaign_core.store import Record
 from drill_sender.services.deps import MAX_BACKOFF, DrillDeps, iso, parse_iso
 from drill_sender.services.followups import NOTICE, build_notice, plan_followups
+from drill_sender.services.oneshot_status import mail_status_link
 from drill_sender.services.schedule import MESSAGE, new_message
 from drill_sender.templates import TemplateError, load_template, render, tracking_token
 from form_lambda.services.drill import APPLICATION, mailable_participants
@@ -228,6 +229,8 @@ class _Runner:
             return Outcome(record.key, email, "failed", str(exc))
         mark({"state": "sent", "sent_at": iso(deps.now()), "provider_id": provider_id, "lease_until": None})
         self.mirror_oneshot(record.key, data, "sent", sent_at=iso(deps.now()))
+        if data.get("purpose") == "oneshot":
+            mail_status_link(deps, record.key.removeprefix(ONESHOT_PREFIX))
         return Outcome(record.key, email, "sent")
 
     def mirror_oneshot(self, key: str, data: dict[str, Any], status: str, **extra: str) -> None:

@@ -278,9 +278,15 @@ def test_confirmed_oneshot_gets_its_sample_mail_in_the_same_run(
     summary = send_due(deps)
     assert summary.queued_oneshots == 1 and summary.count("sent") == 1
     assert send_due(deps).outcomes == []
-    assert smtp.recipients() == [address]
+    # The sample, then (from the campaign's address) the link to its status page; each once.
+    sample, status = (m.message for m in smtp.received)
+    assert smtp.recipients() == [address, address]
+    html = sample.get_body(("html",))
+    assert html is not None and "http://drill.test/t/o/" in html.get_content()
+    text = status.get_body(("plain",))
+    assert text is not None and "http://drill.test/t/oneshot/" in text.get_content()
     (request,) = store.query(ONESHOT)
-    assert request.data["send_status"] == "sent"
+    assert request.data["send_status"] == "sent" and request.data["status_mailed"] is True
 
 
 def test_dry_run_lists_due_mail_and_sends_nothing(

@@ -31,7 +31,13 @@ from drill_sender.services.schedule import MESSAGE, schedule
 from drill_sender.services.send import send_due
 from drill_sender.services.tracking import EVENT, activity
 from drill_sender.templates import TRACK_PURPOSE, tracking_token
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
+from tests.drill.conftest import (
+    TEST_SECRET,
+    FaultySMTPServer,
+    accepted_application,
+    confirmed_oneshot,
+    staff,
+)
 from tests.servers import free_port
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
@@ -549,3 +555,36 @@ def test_report_link_serves_html_and_csv_and_refuses_forged_tokens(
     for forged in ("/t/report/forged", sheet_as_report, "/t/report/forged/csv"):
         answer = client.get(forged)
         assert answer.status_code == 200 and "このリンクは使えません" in answer.get_data(as_text=True)
+
+
+# -- the one-shot status page -----------------------------------------------------------------------
+
+
+def test_oneshot_status_page_shows_sent_opened_and_clicked_for_people_only(
+    client: FlaskClient,
+    deps: DrillDeps,
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    smtp: FaultySMTPServer,
+) -> None:
+    address = "sample@test-corp.example.jp"
+    confirmed_oneshot(store, settings, clock, address)
+    assert send_due(deps).count("sent") == 1
+    sample, notice = (m.message for m in smtp.received)
+    html = sample.get_body(("html",))
+    text = notice.get_body(("plain",))
+    assert html is not None and text is not None
+    pixel, clicks = _paths(html.get_content())
+    status_path = urlsplit(re.search(r"http://drill\.test(/t/oneshot/\S+)", text.get_content())[0]).path
+
+    before = client.get(status_path).get_data(as_text=True)
+    assert "ワンショット体験の結果" in before and address in before and before.count("記録はありません") == 2
+    clock.advance(timedelta(seconds=3))
+    get(client, clicks[0], agent="Mozilla/5.0 (compatible; Barracuda Sentinel)")  # a gateway
+    clock.advance(timedelta(minutes=20))
+    get(client, pixel)  # the person opens it
+    after = client.get(status_path).get_data(as_text=True)
+    assert after.count("記録はありません") == 1 and "1 件ありました" in after
+    assert "開いても記録されないことがあります" in after
+    assert "このリンクは使えません" in client.get("/t/oneshot/forged").get_data(as_text=True)

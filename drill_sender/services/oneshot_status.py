@@ -1,0 +1,95 @@
+"""The one-shot status page: whether the sample drill mail was sent, opened and clicked, by a signed
+link mailed to the address that asked for it, right after the sample went out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from campaign_core.content import load_yaml
+from campaign_core.mail import MailError, compose
+from campaign_core.tokens import TokenError
+from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.tracking import Counts, message_activity
+from form_lambda.services.oneshot import ONESHOT
+
+log = logging.getLogger(__name__)
+STATUS_PURPOSE = "oneshot-status"
+STATUS_MAX_AGE = timedelta(days=30)
+MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
+
+
+@dataclass(frozen=True)
+class OneshotStatus:
+    email: str
+    company: str
+    sent_at: datetime | None
+    opened_at: datetime | None
+    clicked_at: datetime | None
+    machine_hits: int
+
+
+def status_url(deps: DrillDeps, request_key: str) -> str:
+    token = deps.signer.sign(STATUS_PURPOSE, {"k": request_key})
+    return f"{deps.settings.base_url.rstrip('/')}/t/oneshot/{token}"
+
+
+def request_of(deps: DrillDeps, token: str) -> str:
+    """The request key behind a status token; `TokenError` otherwise."""
+    payload = deps.signer.unsign(STATUS_PURPOSE, token, max_age=STATUS_MAX_AGE)
+    key = payload.get("k") if isinstance(payload, dict) else None
+    if not isinstance(key, str) or deps.store.get(ONESHOT, key) is None:
+        raise TokenError("invalid")
+    return key
+
+
+def load_status(deps: DrillDeps, request_key: str) -> OneshotStatus:
+    request = deps.store.get(ONESHOT, request_key)
+    if request is None:
+        raise KeyError(request_key)
+    message_key = str(request.data.get("message_key", ""))
+    counts: Counts = message_activity(deps, message_key) if message_key else Counts(0, 0, 0, 0, ())
+    activity = counts.messages[0] if counts.messages else None
+    sent = request.data.get("sent_at")
+    return OneshotStatus(
+        email=str(request.data.get("email", "")),
+        company=str(request.data.get("company", "")),
+        sent_at=parse_iso(str(sent)) if sent else None,
+        opened_at=activity.first_open if activity else None,
+        clicked_at=activity.first_click if activity else None,
+        machine_hits=counts.machine_hits,
+    )
+
+
+def mail_status_link(deps: DrillDeps, request_key: str) -> bool:
+    """Once per request, after the sample was sent: the link to its status page."""
+    request = deps.store.get(ONESHOT, request_key)
+    if request is None or request.data.get("status_mailed"):
+        return False
+    if not deps.store.update(ONESHOT, request_key, {"status_mailed": True}, expect_version=request.version):
+        return False  # another runner got there first
+    base = deps.settings.base_url.rstrip("/")
+    try:
+        message = compose(
+            MAIL_DIR,
+            "oneshot_status",
+            to=str(request.data["email"]),
+            sender=deps.settings.mail_from,
+            values={
+                "company": request.data.get("company", ""),
+                "status_url": status_url(deps, request_key),
+                "valid_days": STATUS_MAX_AGE.days,
+                "oneshot_url": f"{base}/drill/oneshot/",
+                "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
+                "site_url": f"{base}/",
+            },
+            now=deps.clock.now(),
+        )
+        deps.mailer.send(message)
+    except MailError:
+        log.exception("the one-shot status mail was not sent")
+        deps.store.update(ONESHOT, request_key, {"status_mailed": False})
+        return False
+    return True
