@@ -37,6 +37,7 @@ class SitePage:
 
     url: str  # "" for the top page, "drill/faq/", "404.html"
     file: str  # "index.html", "drill/faq/index.html", "404.html"
+    source: str = ""  # its Markdown below docs_dir, "" for pages the theme makes (404)
 
     @property
     def id(self) -> str:
@@ -60,7 +61,7 @@ def site_pages() -> list[SitePage]:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     config = load_config(str(PROJECT_ROOT / "mkdocs.yml"))
     pages = [
-        SitePage(url=file.url.removeprefix("./"), file=file.dest_uri)
+        SitePage(url=file.url.removeprefix("./"), file=file.dest_uri, source=file.abs_src_path or "")
         for file in get_files(config).documentation_pages()
     ]
     pages.append(SitePage(url="404.html", file="404.html"))
