@@ -10,12 +10,15 @@
   their boto3 clients are created on first use. The mailer skips suppressed addresses.
 - `make_handler(app)` wraps a Flask app for API Gateway HTTP API events (payload 2.0) with apig-wsgi.
   The client address is taken from CloudFront's `CloudFront-Viewer-Address` header (what API Gateway
-  sees as the source is a CloudFront edge).
+  sees as the source is a CloudFront edge). With `CAMPAIGN_ORIGIN_VERIFY` set, a request must carry
+  that value in `X-Origin-Verify`, which CloudFront adds (and overwrites if a viewer sent one): calls
+  to the public execute-api address get 403 and reach no app, so no one forges the viewer address.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 import os
 import secrets
 import threading
@@ -34,6 +37,12 @@ if TYPE_CHECKING:
     from flask import Flask
 
 Event = dict[str, Any]
+FORBIDDEN: dict[str, Any] = {
+    "statusCode": 403,
+    "headers": {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
+    "body": "Forbidden",
+    "isBase64Encoded": False,
+}
 Handler = Callable[[Event, Any], dict[str, Any]]
 SECRET_PARAMETER = "CAMPAIGN_SECRET_PARAMETER"  # noqa: S105 (the name of a variable)
 
@@ -125,8 +134,13 @@ def make_handler(app: Flask, rt: Runtime | None = None) -> Handler:
     rt = rt or runtime()
     adapter = make_lambda_handler(viewer_address(app), binary_support=True)
     ready = threading.Event()
+    expected = rt.settings.extra.get("CAMPAIGN_ORIGIN_VERIFY", "").encode()
 
     def handler(event: Event, context: Any) -> dict[str, Any]:
+        if expected:
+            headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+            if not hmac.compare_digest(headers.get("x-origin-verify", "").encode(), expected):
+                return dict(FORBIDDEN)
         if not ready.is_set():
             settings = rt.resolved_settings()
             app.config["CAMPAIGN_SETTINGS"] = settings

@@ -22,7 +22,7 @@ import pytest
 from campaign_core import aws
 from campaign_core.clock import FixedClock
 from campaign_core.store.dynamodb import DynamoDBStore
-from tests.aws.events import Context, http_event
+from tests.aws.events import ORIGIN_VERIFY, Context, http_event
 from tests.servers import MOTO_CREDENTIALS, MotoServer
 
 ENTRY_MODULES = ("form_lambda.lambda_entry", "drill_sender.lambda_entry", "campaign_core.lambda_entry")
@@ -118,6 +118,7 @@ def lambdas(
         "CAMPAIGN_SECRET_PARAMETER": parameter,
         "CAMPAIGN_DATA_DIR": str(tmp_path / "lambda-tmp"),
         "CAMPAIGN_PROXIES": "0",
+        "CAMPAIGN_ORIGIN_VERIFY": ORIGIN_VERIFY,
         "CAMPAIGN_REPORT_ADDRESS": REPORT_ADDRESS,
         "CAMPAIGN_INBOUND_BUCKET": inbound,
         "CAMPAIGN_INBOUND_PREFIX": "inbound/",

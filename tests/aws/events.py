@@ -14,6 +14,7 @@ API_ID = "a1b2c3d4e5"
 API_HOST = f"{API_ID}.execute-api.ap-northeast-1.amazonaws.com"
 EDGE_IP = "130.176.212.10"  # a CloudFront edge: what API Gateway sees as the source
 VIEWER_IP = "203.0.113.45"
+ORIGIN_VERIFY = "5f0c6a80-2c1e-11f1-9d41-0a1b2c3d4e5f"  # the stack id's random part (template.yaml)
 BROWSER = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
@@ -29,6 +30,7 @@ def http_event(
     base64_body: bool = True,
     headers: Mapping[str, str] | None = None,
     viewer_ip: str = VIEWER_IP,
+    origin_verify: str | None = ORIGIN_VERIFY,
 ) -> dict[str, Any]:
     """What the HTTP API hands the function for a request CloudFront forwarded (Host is the API's own;
     the origin request policy passes the viewer's headers and CloudFront-Viewer-Address)."""
@@ -46,6 +48,8 @@ def http_event(
         "cloudfront-viewer-address": f"{viewer_ip}:52311",
         **{k.lower(): v for k, v in (headers or {}).items()},
     }
+    if origin_verify is not None:  # CloudFront's origin custom header
+        all_headers["x-origin-verify"] = origin_verify
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": f"ANY {prefix}{{proxy+}}",

@@ -28,6 +28,7 @@ from scripts.campaign import cli
 from tests.aws.conftest import REPORT_ADDRESS, SITE, Lambdas
 from tests.aws.events import (
     Context,
+    http_event,
     response_body,
     scheduled_event,
     ses_bounce,
@@ -135,6 +136,27 @@ def test_health_answers_through_the_http_api(lambdas: Lambdas) -> None:
     response = lambdas.api("GET", "/api/health")
     assert response["statusCode"] == 200
     assert json.loads(response_body(response)) == {"status": "ok"}
+
+
+def test_requests_that_bypass_cloudfront_reach_no_app(lambdas: Lambdas) -> None:
+    """The execute-api address is public; without CloudFront's origin header a request is refused
+    before the app, so a forged CloudFront-Viewer-Address or Origin counts for nothing."""
+    form = drill_form(["hanako@test-corp.example.jp"])
+    for origin_verify in (None, "guessed-value"):
+        response = lambdas.forms.handler(
+            http_event(
+                "POST", "/api/drill", form=form, headers={"Origin": SITE}, origin_verify=origin_verify
+            ),
+            Context(),
+        )
+        assert response["statusCode"] == 403
+        tracked = lambdas.drill.handler(
+            http_event("GET", "/t/o/x.gif", origin_verify=origin_verify), Context()
+        )
+        assert tracked["statusCode"] == 403
+    assert lambdas.runtime.store.query(APPLICATION) == [] and lambdas.mails() == []
+    # Through CloudFront the same post is taken.
+    assert lambdas.api("POST", "/api/drill", form=form, headers={"Origin": SITE})["statusCode"] == 200
 
 
 def test_importing_an_entry_module_calls_no_aws_service() -> None:

@@ -183,6 +183,10 @@ def test_site_and_api_share_one_origin_over_https() -> None:
             "DELETE",
         }
         assert behaviour["OriginRequestPolicyId"] == {"Ref": "ApiOriginRequestPolicy"}
+    # CloudFront proves itself to the functions with the value they expect.
+    custom = {h["HeaderName"]: h["HeaderValue"] for h in origins["api"]["OriginCustomHeaders"]}
+    expected = template()["Globals"]["Function"]["Environment"]["Variables"]["CAMPAIGN_ORIGIN_VERIFY"]
+    assert custom["X-Origin-Verify"] == expected and "AWS::StackId" in json.dumps(expected)
     request_policy = resources("AWS::CloudFront::OriginRequestPolicy")["ApiOriginRequestPolicy"]
     forwarded = request_policy["Properties"]["OriginRequestPolicyConfig"]
     assert forwarded["QueryStringsConfig"]["QueryStringBehavior"] == "all"
