@@ -260,6 +260,16 @@ def test_a_drill_from_the_form_to_the_tracked_click(lambdas: Lambdas) -> None:
     ]
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
 
+    # The officer's check sheet (its link came with the send-window mail of `campaign schedule`)
+    # shows the forwarded report, through the tracking function.
+    window_mail = next(m for m in lambdas.mails(to=OFFICER) if "/t/sheet/" in text_of(m))
+    sheet_link = re.search(rf"{re.escape(SITE)}(/t/sheet/[\w.\-]+)", text_of(window_mail))
+    assert sheet_link, text_of(window_mail)
+    sheet = lambdas.track("GET", sheet_link.group(1))
+    assert sheet["statusCode"] == 200, page(sheet)
+    assert "訓練のチェックシート" in page(sheet) and "hanako@test-corp.example.jp" in page(sheet)
+    assert page(sheet).count("報告用アドレスに転送されました") == 1  # hanako's, not jiro's
+
     # A forged link gets a polite page, with the built site around it.
     forged = lambdas.track("GET", "/t/c/not-a-token")
     assert forged["statusCode"] == 200 and "このリンクは使えません" in page(forged)
