@@ -31,7 +31,7 @@ from mkdocs.utils.yaml import yaml_load
 from campaign_core.settings import PROJECT_ROOT
 
 # Modules holding further `@benchmark` functions (imported before a run), e.g. "scripts.bench_forms".
-BENCH_MODULES: list[str] = ["scripts.bench_forms", "scripts.bench_aws"]
+BENCH_MODULES: list[str] = ["scripts.bench_forms", "scripts.bench_aws", "scripts.campaign_bench"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,10 @@ class Options:
 
 @dataclass(frozen=True)
 class Measurement:
-    measured: float  # median seconds of the thing under test
-    baseline: float  # median seconds of the reference, measured in the same run
+    measured: float  # median of the thing under test (seconds unless `unit` says otherwise)
+    baseline: float  # median of the reference, measured in the same run (or a fixed limit)
     detail: str = ""
+    unit: str = "s"
 
     @property
     def ratio(self) -> float:
@@ -170,7 +171,7 @@ def run(names: list[str], repeat: int) -> int:
         print(f"no benchmark matches {names}; known: {sorted(_BENCHMARKS)}")
         return 2
     width = max(len(b.name) for b in chosen)
-    header = f"{'benchmark':<{width}}  {'ours':>8}  {'baseline':>8}  {'ratio':>7}  {'goal':>8}"
+    header = f"{'benchmark':<{width}}  {'ours':>10}  {'baseline':>10}  {'ratio':>7}  {'goal':>8}"
     rows = []
     missed = 0
     for bench in chosen:
@@ -179,8 +180,9 @@ def run(names: list[str], repeat: int) -> int:
         ok = result.ratio <= bench.goal
         missed += not ok
         goal = f"≤ {bench.goal:.2f}×"
+        ours, base = (f"{value:.2f} {result.unit}" for value in (result.measured, result.baseline))
         rows.append(
-            f"{bench.name:<{width}}  {result.measured:>7.2f}s  {result.baseline:>7.2f}s"
+            f"{bench.name:<{width}}  {ours:>10}  {base:>10}"
             f"  {result.ratio:>6.2f}×  {goal:>8}  {'ok' if ok else 'MISS'}"
             + (f"  ({result.detail})" if result.detail else "")
         )
