@@ -58,6 +58,21 @@ def read_secret(name: str, *, endpoint_url: str | None = None, region_name: str 
     return value
 
 
+def environ_with_secret(environ: Mapping[str, str]) -> dict[str, str]:
+    """For the staff command on AWS: the environment with `CAMPAIGN_SECRET_KEY` read from the SSM
+    parameter `CAMPAIGN_SECRET_PARAMETER` names (unless the key is given), so links it mails are
+    signed with the functions' key and not with a key generated on the staff member's machine."""
+    env = dict(environ)
+    parameter = env.get(SECRET_PARAMETER, "").strip()
+    if parameter and not env.get("CAMPAIGN_SECRET_KEY"):
+        env["CAMPAIGN_SECRET_KEY"] = read_secret(
+            parameter,
+            endpoint_url=env.get("CAMPAIGN_AWS_ENDPOINT_URL") or None,
+            region_name=env.get("CAMPAIGN_AWS_REGION") or None,
+        )
+    return env
+
+
 @dataclass
 class Runtime:
     """What one Lambda container shares between its events."""

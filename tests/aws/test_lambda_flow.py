@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 from click.testing import CliRunner
 
+from campaign_core.aws import environ_with_secret
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.suppression import SUPPRESSED
 from campaign_core.tokens import Signer
@@ -119,17 +120,21 @@ def accepted_drill(lambdas: Lambdas, participants: list[str], *, address: str) -
 
 def schedule_with_the_staff_command(lambdas: Lambdas, application_id: str) -> dict[str, Any]:
     """`campaign schedule` against the same DynamoDB table and SES (CAMPAIGN_STORE=dynamodb)."""
-    env = {
-        **lambdas.env,
-        "CAMPAIGN_SECRET_KEY": lambdas.secret,
-        "CAMPAIGN_NOW": lambdas.clock.now().isoformat(),
-    }
+    # The key as the functions get it, from SSM (see environ_with_secret).
+    env = environ_with_secret({**lambdas.env, "CAMPAIGN_NOW": lambdas.clock.now().isoformat()})
     result = CliRunner().invoke(
         cli, ["schedule", application_id, "--start", "2026-11-30", "--days", "1", "--json"], env=env
     )
     assert result.exit_code == 0, result.output
     scheduled: dict[str, Any] = json.loads(result.output)
     return scheduled
+
+
+def test_the_staff_command_environment_gets_the_functions_key_from_ssm(lambdas: Lambdas) -> None:
+    env = environ_with_secret({**lambdas.env, "CAMPAIGN_SECRET_KEY": ""})
+    assert env["CAMPAIGN_SECRET_KEY"] == lambdas.secret
+    given = environ_with_secret({**lambdas.env, "CAMPAIGN_SECRET_KEY": "k" * 40})
+    assert given["CAMPAIGN_SECRET_KEY"] == "k" * 40  # an explicit key wins, SSM is not asked
 
 
 def test_health_answers_through_the_http_api(lambdas: Lambdas) -> None:
