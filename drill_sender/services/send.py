@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from drill_sender.services.deps import MAX_BACKOFF, DrillDeps, iso, parse_iso
 from drill_sender.services.followups import NOTICE, build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
 from drill_sender.services.schedule import MESSAGE, new_message
-from drill_sender.templates import TemplateError, load_template, render, tracking_token
+from drill_sender.templates import DrillTemplate, TemplateError, load_template, render, tracking_token
 from form_lambda.services.drill import APPLICATION, mailable_participants
 from form_lambda.services.oneshot import ONESHOT
 
@@ -138,9 +139,16 @@ def queue_oneshots(deps: DrillDeps, *, dry_run: bool = False) -> int:
     return queued
 
 
+@functools.lru_cache(maxsize=32)
+def _template(month: int, variant: str) -> DrillTemplate:
+    """Parsed once per process: a run sends one month's mail to many people. Content edits are
+    picked up by the next `campaign send-due` (a new process) or the server's restart."""
+    return load_template(month, variant)
+
+
 def build_message(deps: DrillDeps, record: Record, *, now: datetime) -> EmailMessage:
     data = record.data
-    template = load_template(int(data["month"]), str(data["variant"]))
+    template = _template(int(data["month"]), str(data["variant"]))
     token = tracking_token(deps.signer, record.key)
     rendered = render(
         template,
