@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +16,13 @@ from campaign_core.settings import PROJECT_ROOT
 from scripts.deploy_aws import (
     HASHED_CACHE,
     HTML_CACHE,
+    SAM,
     Config,
     Deployer,
     copy_installed_requirements,
     inline_script_hashes,
     inline_scripts,
+    precompile,
     script_hash,
     stage_lambda_source,
 )
@@ -180,3 +183,41 @@ def test_the_staged_package_imports_with_its_requirements_only(built_site: Path,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "imported"
+
+
+def test_sam_build_packages_the_staged_source_with_arm64_wheels(built_site: Path, tmp_path: Path) -> None:
+    """`sam build` as scripts/deploy runs it (pip fetches the aarch64 wheels from PyPI), on a copy of
+    the template next to its own staged source; then the bytecode step."""
+    shutil.copy2(PROJECT_ROOT / "template.yaml", tmp_path / "template.yaml")
+    stage_lambda_source(built_site, tmp_path / ".cache" / "lambda-src")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {"SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "ap-northeast-1", "AWS_CONFIG_FILE": os.devnull}
+    build_dir = tmp_path / "build"
+    command = [
+        str(SAM),
+        "build",
+        "--template-file",
+        str(tmp_path / "template.yaml"),
+        "--build-dir",
+        str(build_dir),
+    ]
+    result = subprocess.run(
+        command,
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=540,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    functions = sorted(p.name for p in build_dir.iterdir() if p.is_dir())
+    assert functions == [
+        "DrillFunction",
+        "FormsFunction",
+        "ReportFunction",
+        "SendDueFunction",
+        "SesEventsFunction",
+    ]
+    forms = build_dir / "FormsFunction"
+    assert (forms / "form_lambda" / "lambda_entry.py").is_file() and (forms / "site" / "index.html").is_file()
+    assert not (forms / "boto3").exists() and not (forms / "mkdocs").exists()
+    native = [p.name for p in forms.rglob("*.so")]
+    assert native and all("aarch64" in name for name in native), native
+    precompile(forms)
+    assert list((forms / "form_lambda" / "__pycache__").glob("lambda_entry.cpython-311.pyc"))
