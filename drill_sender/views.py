@@ -26,8 +26,6 @@ from campaign_core.tokens import TokenError
 from drill_sender.services import checksheet, oneshot_status, report
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
-from form_lambda.guard import same_origin
-from form_lambda.rendering import built_page, jst_label, replace_article, standalone_page
 
 bp = Blueprint("tracking", __name__, url_prefix="/t")
 
@@ -91,6 +89,9 @@ def _pages() -> jinja2.Environment:
 
 def _page(d: DrillDeps, title: str, template: str, anchor: str, status: int = 200, **values: Any) -> Response:
     """Our part inside a built page of the site (its header, navigation and styles)."""
+    # Lazy: importing form_lambda loads the forms app; a pixel or a click needs none of it.
+    from form_lambda.rendering import built_page, jst_label, replace_article, standalone_page
+
     body = _pages().get_template(template).render(jst=jst_label, **values)
     page = built_page(d.settings.site_dir, "/learn/")
     if page:
@@ -120,6 +121,8 @@ def check_sheet(token: str) -> Response:
     errors: dict[str, str] = {}
     saved = False
     if request.method == "POST":
+        from form_lambda.guard import same_origin
+
         if not same_origin(d.settings):
             return _link_problem(d, "invalid")
         errors = checksheet.save_sheet(d, application_id, request.form)

@@ -13,6 +13,11 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
 
+# Record kinds the forms app writes and the drill reads. Named here, not imported: importing any
+# `form_lambda` module loads the whole forms app, which a Lambda cold start of `/t/` does not need.
+APPLICATION = "application"
+ONESHOT = "oneshot"
+
 DEFAULT_RATE = 5.0  # messages per second; a shared relay or SES sandbox allows far fewer than 50
 DEFAULT_LEASE = timedelta(minutes=10)  # far longer than one SMTP send (timeout 30 s)
 DEFAULT_MAX_ATTEMPTS = 8

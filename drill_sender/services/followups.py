@@ -19,11 +19,10 @@ from campaign_core.content import load_yaml
 from campaign_core.mail import compose
 from campaign_core.store import Record
 from drill_sender.services.checksheet import CHECK
-from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.deps import APPLICATION, DrillDeps, parse_iso
 from drill_sender.services.schedule import DRILL, MESSAGE, new_message
 from drill_sender.templates import load_template
 from drill_sender.window import assign_send_times, send_intervals
-from form_lambda.services.drill import APPLICATION
 
 NOTICE = "drill_notice"
 REVEAL_AFTER = timedelta(days=7)

@@ -10,10 +10,9 @@ from campaign_core.clock import JST
 from campaign_core.content import load_yaml
 from campaign_core.mail import compose
 from drill_sender.services.checksheet import sheet_url
-from drill_sender.services.deps import DrillDeps
+from drill_sender.services.deps import APPLICATION, DrillDeps
 from drill_sender.services.report import REPORT_MAX_AGE, report_url
 from drill_sender.services.schedule import ScheduleResult
-from form_lambda.services.drill import APPLICATION
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
 _WEEKDAYS = "月火水木金土日"

@@ -11,9 +11,8 @@ from pathlib import Path
 from campaign_core.content import load_yaml
 from campaign_core.mail import MailError, compose
 from campaign_core.tokens import TokenError
-from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.deps import ONESHOT, DrillDeps, parse_iso
 from drill_sender.services.tracking import Counts, message_activity
-from form_lambda.services.oneshot import ONESHOT
 
 log = logging.getLogger(__name__)
 STATUS_PURPOSE = "oneshot-status"

@@ -17,10 +17,9 @@ from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.store import ConditionFailed, Put, Update
-from drill_sender.services.deps import DrillDeps, iso
+from drill_sender.services.deps import APPLICATION, DrillDeps, iso
 from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
 from drill_sender.window import assign_send_times, send_intervals
-from form_lambda.services.drill import APPLICATION, mailable_participants
 
 DRILL = "drill"
 MESSAGE = "drill_message"
@@ -125,6 +124,8 @@ def schedule(
         template = load_template(chosen_month, variant)
     except TemplateError as exc:
         raise ScheduleError("bad_template", str(exc)) from exc
+
+    from form_lambda.services.drill import mailable_participants  # the forms' rule, one source of truth
 
     mailable = mailable_participants(application)
     everyone = [str(p.get("email", "")) for p in application.get("participants", [])]

@@ -27,13 +27,11 @@ from typing import Any
 from campaign_core.clock import JST
 from campaign_core.mail import PermanentMailError, TransientMailError, check_header, parse_address
 from campaign_core.store import Record
-from drill_sender.services.deps import MAX_BACKOFF, DrillDeps, iso, parse_iso
+from drill_sender.services.deps import APPLICATION, MAX_BACKOFF, ONESHOT, DrillDeps, iso, parse_iso
 from drill_sender.services.followups import NOTICE, build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
 from drill_sender.services.schedule import MESSAGE, new_message
 from drill_sender.templates import DrillTemplate, TemplateError, load_template, render, tracking_token
-from form_lambda.services.drill import APPLICATION, mailable_participants
-from form_lambda.services.oneshot import ONESHOT
 
 ONESHOT_VARIANT = "obvious"
 ONESHOT_PREFIX = "oneshot-"
@@ -181,6 +179,8 @@ class _Runner:
         """Checked again at send time: a drill mail only to an address that is mailable now."""
         if data.get("purpose") == "oneshot":
             return True  # the one-shot address confirmed by its own link before it was queued
+        from form_lambda.services.drill import mailable_participants  # the forms' rule, one source of truth
+
         application_id = str(data.get("application_id", ""))
         if application_id not in self._applications:
             record = self.deps.store.get(APPLICATION, application_id)

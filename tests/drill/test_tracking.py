@@ -7,6 +7,8 @@ import csv
 import io
 import re
 import smtplib
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -588,3 +590,18 @@ def test_oneshot_status_page_shows_sent_opened_and_clicked_for_people_only(
     assert after.count("記録はありません") == 1 and "1 件ありました" in after
     assert "開いても記録されないことがあります" in after
     assert "このリンクは使えません" in client.get("/t/oneshot/forged").get_data(as_text=True)
+
+
+def test_tracking_and_sending_load_without_the_forms_app() -> None:
+    """A Lambda cold start of /t/ or of the scheduled sender must not pay for the forms app."""
+    code = (
+        "import sys, drill_sender, drill_sender.views, drill_sender.services.send;"
+        "print(sorted(m for m in sys.modules if m.startswith('form_lambda')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+    # The record kinds named on both sides are the same.
+    from drill_sender.services import deps as drill_deps
+    from form_lambda.services import drill, oneshot
+
+    assert (drill_deps.APPLICATION, drill_deps.ONESHOT) == (drill.APPLICATION, oneshot.ONESHOT)
