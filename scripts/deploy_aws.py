@@ -4,7 +4,7 @@
         --certificate-arn arn:aws:acm:us-east-1:123456789012:certificate/... \\
         --sender "事務局 <noreply@drill.example.jp>" --mail-domain drill.example.jp \\
         [--hosted-zone-id Z123...] [--drill-domain ...] [--report-address report@drill.example.jp]
-        [--region ap-northeast-1] [--dry-run]
+        [--alarm-email ops@example.jp] [--region ap-northeast-1] [--dry-run]
 
 Every option also reads `CAMPAIGN_DEPLOY_<OPTION>` (e.g. CAMPAIGN_DEPLOY_DOMAIN), so `make deploy`
 can take them from the environment. `--dry-run` prints each step (commands, every S3 upload with
@@ -259,6 +259,7 @@ class Config:
     site_dir: Path
     dry_run: bool
     report_address: str = ""
+    alarm_email: str = ""
 
     @property
     def stack(self) -> str:
@@ -275,6 +276,7 @@ def sam_deploy_command(config: Config, hashes: Sequence[str]) -> list[str]:
         "MailDomain": config.mail_domain,
         "DrillDomain": config.drill_domain,
         "ReportAddress": config.report_address,
+        "AlarmEmail": config.alarm_email,
         "InlineScriptHashes": " ".join(hashes),
     }
     return [
@@ -433,6 +435,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
     parser.add_argument(
         "--report-address", default=default("report_address", ""), help="SES receiving for forwarded reports"
     )
+    parser.add_argument(
+        "--alarm-email", default=default("alarm_email", ""), help="who hears of failures (CloudWatch alarms)"
+    )
     parser.add_argument("--site-dir", type=Path, default=PROJECT_ROOT / "site")
     parser.add_argument("--dry-run", action="store_true", help="print every step, call nothing")
     args = parser.parse_args(argv)
@@ -455,6 +460,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         drill_domain=args.drill_domain,
         region=args.region,
         report_address=args.report_address,
+        alarm_email=args.alarm_email,
         site_dir=Path(args.site_dir).resolve(),
         dry_run=args.dry_run,
     )

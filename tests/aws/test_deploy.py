@@ -52,9 +52,8 @@ def test_dry_run_prints_every_step_and_calls_nothing(built_site: Path) -> None:
         if (PROJECT_ROOT / ".cache").exists()
         else []
     )
-    result = deploy(
-        *ARGS, "--report-address", "report@drill.example.jp", "--site-dir", str(built_site), "--dry-run"
-    )
+    extra = ["--report-address", "report@drill.example.jp", "--alarm-email", "ops@example.jp"]
+    result = deploy(*ARGS, *extra, "--site-dir", str(built_site), "--dry-run")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     steps = re.findall(r"^==> (\d)\.", out, re.MULTILINE)
@@ -77,7 +76,9 @@ def test_dry_run_prints_every_step_and_calls_nothing(built_site: Path) -> None:
     assert shown[bundle] == ("text/javascript; charset=utf-8", HASHED_CACHE)
     assert shown["assets/css/site.css"][0] == "text/css; charset=utf-8"
     assert shown["assets/css/site.css"][1] not in (HASHED_CACHE, HTML_CACHE)  # not hashed: short cache
-    assert "ReportAddress=report@drill.example.jp" in deploy_line
+    assert (
+        "ReportAddress=report@drill.example.jp" in deploy_line and "AlarmEmail=ops@example.jp" in deploy_line
+    )
     assert "set-active-receipt-rule-set security-drill-prod" in out
     assert "create-invalidation" in out and "'/*'" in out
     # Nothing was built or staged.

@@ -232,3 +232,15 @@ def test_every_function_has_a_log_group_with_retention() -> None:
     }
     assert named == set(functions())
     assert all(g["Properties"]["RetentionInDays"] <= 400 for g in groups.values())
+
+
+def test_alarms_reach_staff_when_sends_fail_or_ses_reputation_drops() -> None:
+    alarms = resources("AWS::CloudWatch::Alarm")
+    for alarm in alarms.values():
+        assert alarm["Condition"] == "HasAlarmEmail"
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    watched = {d["Value"]["Ref"] for a in alarms.values() for d in a["Properties"].get("Dimensions", [])}
+    assert {"SendDueFunction", "FormsFunction"} <= watched
+    metrics = {a["Properties"]["MetricName"]: a["Properties"]["Threshold"] for a in alarms.values()}
+    # Below the rates at which SES reviews an account (5 % bounces, 0.1 % complaints).
+    assert metrics["Reputation.BounceRate"] < 0.05 and metrics["Reputation.ComplaintRate"] < 0.001
