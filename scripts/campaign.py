@@ -347,8 +347,8 @@ def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
         if summary.outcomes:
             table = Table(title="Due now" if dry_run else "Sent in this run", box=box.SIMPLE_HEAD)
             table.add_column("result")
-            table.add_column("participant", overflow="fold")
-            table.add_column("message", no_wrap=True)
+            table.add_column("participant", overflow="fold", min_width=20)
+            table.add_column("message", overflow="fold")
             table.add_column("detail" if not dry_run else "due since (JST)", overflow="fold")
             for o in summary.outcomes:
                 table.add_row(o.result, o.email, o.key, jst(o.detail) if o.result == "due" else o.detail)
