@@ -291,7 +291,7 @@ def sam_deploy_command(config: Config, hashes: Sequence[str]) -> list[str]:
         "--stack-name", config.stack,
         "--region", config.region,
         "--resolve-s3",
-        "--capabilities", "CAPABILITY_IAM",
+        "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND",
         "--no-confirm-changeset",
         "--no-fail-on-empty-changeset",
         "--parameter-overrides",
