@@ -41,7 +41,9 @@ def create_app(
 
 
 def blueprints() -> list[Blueprint]:
-    """What the local server registers next to the forms."""
+    """What the local server registers next to the forms: tracking, and the outbox viewer (local
+    only: it answers requests from this machine while mail goes to `var/outbox/`)."""
+    from drill_sender.outbox_view import bp as outbox_bp
     from drill_sender.views import bp as tracking_bp
 
-    return [tracking_bp]
+    return [tracking_bp, outbox_bp]

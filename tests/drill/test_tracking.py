@@ -605,3 +605,37 @@ def test_tracking_and_sending_load_without_the_forms_app() -> None:
     from form_lambda.services import drill, oneshot
 
     assert (drill_deps.APPLICATION, drill_deps.ONESHOT) == (drill.APPLICATION, oneshot.ONESHOT)
+
+
+def test_local_outbox_viewer_shows_mail_to_this_machine_only(
+    built_site: Path, store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    from campaign_core.mail import OutboxMailer
+    from scripts.serve import create_local_app
+
+    local = settings.with_overrides(site_dir=built_site, mail_backend="outbox")
+    app = create_local_app(local)
+    app.extensions["campaign_store"] = store
+    app.config["CAMPAIGN_CLOCK"] = clock
+    deps = DrillDeps(store=store, mailer=OutboxMailer(local.outbox_dir), clock=clock, settings=local)
+    app_id = accepted_application(store, local, clock, staff(1))
+    schedule(deps, app_id, days=1)
+    clock.advance(timedelta(days=3))
+    assert send_due(deps).count("sent") == 1
+    viewer = app.test_client()
+
+    listing = viewer.get("/outbox/", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert listing.status_code == 200 and "【失効間近】" in listing.get_data(as_text=True)
+    name = re.search(r'href="/outbox/([0-9a-f]{32}\.eml)">【失効間近】', listing.get_data(as_text=True))
+    assert name
+    mail = viewer.get(f"/outbox/{name.group(1)}", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert mail.mimetype == "text/html" and "/t/o/" in mail.get_data(as_text=True)
+    assert "script-src 'none'" in mail.headers["Content-Security-Policy"]
+    # Not from another machine, not a path of our choosing, and not in the Lambda app at all.
+    assert viewer.get("/outbox/", environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 404
+    assert (
+        viewer.get("/outbox/..%2Fcampaign.sqlite3", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code
+        == 404
+    )
+    lambda_app = create_app(local, store=store, mailer=deps.mailer, clock=clock)
+    assert lambda_app.test_client().get("/outbox/").status_code == 404
