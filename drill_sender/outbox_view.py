@@ -40,6 +40,7 @@ _HEADERS = {
 class _Mail:
     name: str
     sent: datetime | None
+    sender: str
     to: str
     subject: str
 
@@ -69,7 +70,8 @@ def _summary(path: Path) -> _Mail:
         sent: datetime | None = parsedate_to_datetime(str(message["Date"]))
     except (TypeError, ValueError):
         sent = None
-    return _Mail(path.name, sent, str(message["To"] or ""), str(message["Subject"] or ""))
+    fields = (str(message[name] or "") for name in ("From", "To", "Subject"))
+    return _Mail(path.name, sent, *fields)
 
 
 @bp.get("/")

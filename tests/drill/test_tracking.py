@@ -626,6 +626,7 @@ def test_local_outbox_viewer_shows_mail_to_this_machine_only(
 
     listing = viewer.get("/outbox/", environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert listing.status_code == 200 and "【失効間近】" in listing.get_data(as_text=True)
+    assert "ポイント会員サービス係" in listing.get_data(as_text=True)  # the sender, a clue to check
     name = re.search(r'href="/outbox/([0-9a-f]{32}\.eml)">【失効間近】', listing.get_data(as_text=True))
     assert name
     mail = viewer.get(f"/outbox/{name.group(1)}", environ_base={"REMOTE_ADDR": "127.0.0.1"})
