@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
 import click
@@ -51,6 +51,7 @@ from drill_sender.templates import VARIANTS
 from form_lambda.services.common import maintenance_message, set_maintenance
 from form_lambda.services.drill import APPLICATION, mailable_participants
 
+REPORT_TARGET = timedelta(days=14)
 STAGES = ("pending", "expired", "accepted", "scheduled", "sent")
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
@@ -132,6 +133,14 @@ def _stage(application: Mapping[str, Any], messages: list[Record], now: datetime
     return "scheduled"
 
 
+def _report_status(drill: Mapping[str, Any] | None) -> dict[str, str | None]:
+    """The report is due two weeks after the last day of the send window (the campaign's target)."""
+    if drill is None:
+        return {"report_due": None, "report_sent_at": None}
+    due = parse_iso(str(drill["window_end"])) + REPORT_TARGET
+    return {"report_due": due.isoformat(), "report_sent_at": drill.get("report_sent_at")}
+
+
 def _chamber_matches(application: Mapping[str, Any], wanted: str) -> bool:
     chamber = application.get("chamber") or {}
     return wanted.strip().lower() in {
@@ -158,6 +167,7 @@ def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_js
     messages: dict[str, list[Record]] = {}
     for message in env.store.query(MESSAGE):
         messages.setdefault(str(message.data.get("application_id")), []).append(message)
+    drills = {d.key: d.data for d in env.store.query(DRILL)}
     rows = []
     for record in env.store.query(APPLICATION):
         data = record.data
@@ -180,6 +190,7 @@ def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_js
                 "confirmed_participants": len(mailable_participants(data)),
                 "applied_at": data.get("applied_at", ""),
                 "officer_email": data.get("officer_email", ""),
+                **_report_status(drills.get(record.key)),
             }
         )
     rows.sort(key=lambda row: str(row["applied_at"]), reverse=True)
@@ -196,6 +207,7 @@ def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_js
     table.add_column("chamber", overflow="fold")
     table.add_column("people", no_wrap=True)
     table.add_column("applied", no_wrap=True, min_width=10)
+    table.add_column("report", no_wrap=True)
     for row in rows:
         table.add_row(
             str(row["id"]),
@@ -204,9 +216,19 @@ def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_js
             str(row["chamber"]),
             f"{row['confirmed_participants']}/{row['participants']}",
             jst(row["applied_at"])[:10],
+            _report_cell(row, now),
         )
     out.print(table)
-    out.print("people = participants who may receive drill mail / all participants")
+    out.print("people = participants who may receive drill mail / all participants; report = due date (JST)")
+
+
+def _report_cell(row: Mapping[str, Any], now: datetime) -> str:
+    if row.get("report_sent_at"):
+        return "sent"
+    if not row.get("report_due"):
+        return ""
+    due = parse_iso(str(row["report_due"]))
+    return f"[red]overdue {jst(due)[5:10]}[/]" if due < now else f"by {jst(due)[5:10]}"
 
 
 # -- schedule -----------------------------------------------------------------------------------
@@ -480,6 +502,7 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
             send_report_notice(deps, application_id)
         except MailError as exc:
             fail(f"the report mail was not sent: {exc}")
+        env.store.update(DRILL, application_id, {"report_sent_at": deps.now().isoformat()})
         err.print(f"Mailed the officer the link: {escape(report_url(deps, application_id))}", soft_wrap=True)
 
 

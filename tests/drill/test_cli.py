@@ -203,8 +203,13 @@ def test_report_writes_html_or_csv_and_mails_the_officer_a_link(
     )  # BOM + 参加者
     assert smtp.received == []
 
+    (row,) = json.loads(run("applications", "--json", now=later).output)
+    # The campaign's target: the report within two weeks of the last day of the window.
+    assert row["report_due"] == "2026-12-14T08:00:00+00:00" and row["report_sent_at"] is None
     sent = run("report", app_id, "--send", "--output", str(html_file), now=later)
     assert sent.exit_code == 0
+    (row,) = json.loads(run("applications", "--json", now=later).output)
+    assert row["report_sent_at"] == later
     (notice,) = smtp.received
     assert notice.rcpt_tos == ["taro@test-corp.example.jp"]
     body = notice.message.get_body(("plain",))
