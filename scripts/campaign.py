@@ -44,7 +44,7 @@ from drill_sender.services.feedback import render_csv as feedback_csv
 from drill_sender.services.feedback import render_html as feedback_html
 from drill_sender.services.notices import send_report_notice, send_schedule_notice
 from drill_sender.services.report import build_report, render_csv, render_html, report_url
-from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule
+from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule, schedule_late
 from drill_sender.services.send import Outcome, due_messages, send_due
 from drill_sender.services.tracking import activity
 from drill_sender.templates import VARIANTS
@@ -260,6 +260,11 @@ def _parse_month(text: str | None) -> int | None:
 @click.option(
     "--variant", type=click.Choice(VARIANTS), default="obvious", show_default=True, help="Template variant."
 )
+@click.option(
+    "--late",
+    is_flag=True,
+    help="Add only the participants who confirmed after the drill was scheduled (same template).",
+)
 @click.option("--no-mail", is_flag=True, help="Do not mail the officer the window and check sheet link.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
@@ -270,6 +275,7 @@ def schedule_command(
     days: int,
     month_text: str | None,
     variant: str,
+    late: bool,
     no_mail: bool,
     as_json: bool,
 ) -> None:
@@ -280,13 +286,17 @@ def schedule_command(
     holidays, no year-end days). Participants who have not confirmed are listed and get nothing.
     `send-due` (every minute inside `make run`) then sends each message when its time has come.
     The officer gets a mail with the window (not the times) and the link to their check sheet.
+    With --late, participants who confirmed after scheduling are added to the drill.
     """
     month = _parse_month(month_text)
     first_day: date | None = start.date() if start else None
     try:
-        result = schedule(
-            env.deps(), application_id, start=first_day, days=days, month=month, variant=variant
-        )
+        if late:
+            result = schedule_late(env.deps(), application_id, start=first_day)
+        else:
+            result = schedule(
+                env.deps(), application_id, start=first_day, days=days, month=month, variant=variant
+            )
     except ScheduleError as exc:
         fail(f"{exc} ({exc.code})")
     link = sheet_url(env.deps(), result.application_id)

@@ -17,7 +17,7 @@ from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.store import ConditionFailed, Put, Update
-from drill_sender.services.deps import APPLICATION, DrillDeps, iso
+from drill_sender.services.deps import APPLICATION, DrillDeps, iso, parse_iso
 from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
 from drill_sender.window import assign_send_times, send_intervals
 
@@ -203,4 +203,72 @@ def schedule(
         refused=refused,
         window_start=window_start,
         window_end=window_end,
+    )
+
+
+def schedule_late(
+    deps: DrillDeps,
+    application_id: str,
+    *,
+    start: date | None = None,
+    rng: random.Random | None = None,
+) -> ScheduleResult:
+    """Add the participants who confirmed by their own link after the drill was scheduled, with the
+    same template, in a window of as many business days from `start` (default: today)."""
+    from form_lambda.services.drill import mailable_participants  # the forms' rule, one source of truth
+
+    now = deps.now()
+    drill = deps.store.get(DRILL, application_id)
+    application = deps.store.get(APPLICATION, application_id)
+    if drill is None or application is None:
+        raise ScheduleError("not_scheduled", f"application {application_id} has no scheduled drill")
+    scheduled = {
+        str(m.data.get("email")) for m in deps.store.query(MESSAGE, where={"application_id": application_id})
+    }
+    late = [address for address in mailable_participants(application.data) if address not in scheduled]
+    if not late:
+        raise ScheduleError("nothing_new", "every confirmed participant already has a drill mail")
+    first_day = start or now.astimezone(JST).date()
+    if first_day < now.astimezone(JST).date():
+        raise ScheduleError("past_start", f"the start date {first_day} has already passed")
+    intervals = send_intervals(first_day, int(drill.data.get("days", DEFAULT_DAYS)), not_before=now)
+    if not intervals:
+        raise ScheduleError("bad_window", "the send window has already passed; choose a later start")
+    try:
+        times = assign_send_times(late, intervals, rng or random.SystemRandom())
+    except ValueError as exc:
+        raise ScheduleError("bad_window", f"no room in the send window: {exc}") from exc
+    month, variant = int(drill.data["month"]), str(drill.data["variant"])
+    company = str(application.data.get("company", ""))
+    messages = tuple(ScheduledMessage(secrets.token_hex(10), address, at) for address, at in times)
+    ops: list[Put | Update] = [
+        Put(
+            MESSAGE,
+            m.key,
+            new_message(
+                deps, m.key, application_id=application_id, email=m.email, company=company,
+                month=month, variant=variant, send_at=m.send_at, purpose="drill",
+            ),
+        )
+        for m in messages
+    ]  # fmt: skip
+    still_waiting = [r for r in drill.data.get("refused", []) if r not in late]
+    changes = {
+        "messages": [*drill.data.get("messages", []), *(m.key for m in messages)],
+        "refused": still_waiting,
+        "window_end": iso(max(intervals[-1].end, parse_iso(str(drill.data["window_end"])))),
+        "followups_planned": False,
+    }
+    ops.append(Update(DRILL, application_id, changes, expect_version=drill.version))
+    try:
+        deps.store.transact(ops)
+    except ConditionFailed as exc:
+        raise ScheduleError("changed", f"the drill of {application_id} changed meanwhile; try again") from exc
+    return ScheduleResult(
+        application_id=application_id,
+        template=str(drill.data["template"]),
+        messages=tuple(sorted(messages, key=lambda m: m.send_at)),
+        refused=tuple(still_waiting),
+        window_start=intervals[0].start,
+        window_end=intervals[-1].end,
     )

@@ -259,6 +259,15 @@ def accepted_application(
     return applied.application_id
 
 
+def confirm_participant(
+    store: Store, settings: Settings, clock: FixedClock, application_id: str, address: str
+) -> None:
+    """The participant opens their own confirmation link."""
+    d = form_deps(store, settings, clock)
+    token = d.signer.sign(drill_forms.PARTICIPANT_PURPOSE, {"a": application_id, "p": address})
+    assert drill_forms.confirm_participant(d, token).status == "accepted"
+
+
 def confirmed_oneshot(store: Store, settings: Settings, clock: FixedClock, address: str) -> None:
     cleaned, errors = validate_oneshot(
         {"email": address, "company": "株式会社ワンショット", "consent": "yes"}

@@ -155,6 +155,8 @@ def test_schedule_twice_and_unconfirmed_applications_are_refused(
     assert run("schedule", app_id).exit_code == 0
     twice = run("schedule", app_id)
     assert twice.exit_code == 1 and "already_scheduled" in twice.output
+    nobody_new = run("schedule", app_id, "--late")
+    assert nobody_new.exit_code == 1 and "nothing_new" in nobody_new.output
     pending = accepted_application(store, settings, clock, staff(1), officer_confirms=False)
     refused = run("schedule", pending)
     assert refused.exit_code == 1 and "not_accepted" in refused.output

@@ -13,7 +13,7 @@ from campaign_core.clock import JST, FixedClock
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.deps import DrillDeps, parse_iso
-from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule
+from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule, schedule_late
 from drill_sender.services.send import send_due
 from drill_sender.window import is_business_day
 from form_lambda.services.oneshot import ONESHOT
@@ -22,6 +22,7 @@ from tests.drill.conftest import (
     FaultySMTPServer,
     PacingTime,
     accepted_application,
+    confirm_participant,
     confirmed_oneshot,
     staff,
 )
@@ -299,3 +300,28 @@ def test_dry_run_lists_due_mail_and_sends_nothing(
     assert summary.count("due") == 2
     assert smtp.received == []
     assert {r.data["state"] for r in store.query(MESSAGE)} == {"scheduled"}
+
+
+def test_a_participant_who_confirms_after_scheduling_is_added_once(
+    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+) -> None:
+    app_id = accepted_application(store, settings, clock, [*staff(2), OUTSIDER])
+    first = schedule(deps, app_id, days=1)
+    assert first.refused == (OUTSIDER,)
+    with pytest.raises(ScheduleError) as nothing:
+        schedule_late(deps, app_id)
+    assert nothing.value.code == "nothing_new"
+
+    # The outsider confirms by their own link two days later; staff add them.
+    clock.advance(timedelta(days=2))
+    confirm_participant(store, settings, clock, app_id, OUTSIDER)
+    late = schedule_late(deps, app_id)
+    assert [m.email for m in late.messages] == [OUTSIDER] and late.template == first.template
+    with pytest.raises(ScheduleError):
+        schedule_late(deps, app_id)
+    drill = store.get(DRILL, app_id)
+    assert drill is not None and drill.data["refused"] == [] and len(drill.data["messages"]) == 3
+
+    after_window(clock)
+    assert send_due(deps).count("sent") == 3
+    assert Counter(smtp.recipients()) == Counter([*staff(2), OUTSIDER])
