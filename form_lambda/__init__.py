@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from typing import TYPE_CHECKING
 
-from campaign_core.clock import Clock, SystemClock
-from campaign_core.mail import Mailer, MailError, create_mailer
-from campaign_core.settings import Settings, load_settings
-from campaign_core.store import Store, create_store
-from form_lambda import guard
-from form_lambda.health import bp as health_bp
-from form_lambda.views import bp as forms_bp
-from form_lambda.views import form_of, html_page
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from campaign_core.clock import Clock
+    from campaign_core.mail import Mailer
+    from campaign_core.settings import Settings
+    from campaign_core.store import Store
 
 
 def create_app(
@@ -22,6 +20,20 @@ def create_app(
     mailer: Mailer | None = None,
     clock: Clock | None = None,
 ) -> Flask:
+    # Imported here, not above: the drill sender imports `form_lambda.services.*` and `guard`, and
+    # importing those must not load (and pay for) the whole forms app.
+    from flask import Flask, Response, request
+    from werkzeug.exceptions import HTTPException
+
+    from campaign_core.clock import SystemClock
+    from campaign_core.mail import MailError, create_mailer
+    from campaign_core.settings import load_settings
+    from campaign_core.store import create_store
+    from form_lambda import guard
+    from form_lambda.health import bp as health_bp
+    from form_lambda.views import bp as forms_bp
+    from form_lambda.views import form_of, html_page
+
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config["CAMPAIGN_SETTINGS"] = settings

@@ -24,7 +24,6 @@ import jinja2
 from markupsafe import Markup, escape
 
 from campaign_core.clock import JST, parse_instant
-from campaign_core.content import load_yaml
 from form_lambda.choices import EMPLOYEES, INDUSTRIES, MEMBER, PREFECTURE_CHOICES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -48,6 +47,8 @@ def content_yaml(content_dir: Path, name: str) -> Any:
         cached = _YAML_CACHE.get(path)
         if cached is not None and cached[0] == stamp:
             return copy.deepcopy(cached[1])
+    from campaign_core.content import load_yaml  # PyYAML: on the first read, not at the app's start
+
     data = load_yaml(content_dir, name)
     with _YAML_LOCK:
         _YAML_CACHE[path] = (stamp, data)

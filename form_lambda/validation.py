@@ -3,6 +3,10 @@
 Each `validate_*` returns the cleaned input and a dict of field name -> Japanese message, in form
 order; the input is None when any field is wrong. Nothing here touches the store: whether a seminar
 session still has seats or an office is still free is the services' business.
+
+The address rules (`campaign_core.emails`, with email-validator's regular expressions) and the
+corporate number check (python-stdnum) are imported on the first form that needs them, so that
+building the app (a Lambda's cold start) does not pay for them.
 """
 
 from __future__ import annotations
@@ -12,18 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from stdnum.jp import cn as corporate_number_rules
-
 from campaign_core.address import PREFECTURES, lookup_postal_code
-from campaign_core.emails import (
-    InvalidEmail,
-    check_email,
-    dedupe_key,
-    domain_of,
-    in_domain,
-    is_shared_domain,
-    split_address_list,
-)
 from campaign_core.normalize import clean_text, digits_only, normalize_dashes, phone_digits, tidy_company
 from campaign_core.office import office_keys
 from form_lambda.choices import EMPLOYEES, INDUSTRIES, MEMBER
@@ -134,6 +127,8 @@ class _Checker:
         if not clean_text(raw):
             self.error(name, f"{label}を入力してください。")
             return ""
+        from campaign_core.emails import InvalidEmail, check_email
+
         try:
             return check_email(raw)
         except InvalidEmail:
@@ -213,6 +208,16 @@ def validate_seminar(
 
 def validate_participants(text: str, officer_email: str) -> tuple[tuple[Participant, ...], str | None]:
     """The participant list and an error message (None when fine)."""
+    from campaign_core.emails import (
+        InvalidEmail,
+        check_email,
+        dedupe_key,
+        domain_of,
+        in_domain,
+        is_shared_domain,
+        split_address_list,
+    )
+
     if len(text) > MAX_PARTICIPANTS_FIELD:
         return (), "参加者のメールアドレスが長すぎます。1行に1件ずつ、最大10件まで入力してください。"
     entries = split_address_list(_CONTROL_RE.sub("", text))
@@ -262,6 +267,8 @@ def validate_participants(text: str, officer_email: str) -> tuple[tuple[Particip
 def validate_drill(
     form: Mapping[str, str], *, chambers: Sequence[Mapping[str, Any]]
 ) -> tuple[DrillInput | None, Errors]:
+    from stdnum.jp import cn as corporate_number_rules
+
     check = _Checker(form)
     company = tidy_company(check.text("company", "会社名・団体名"))
     office = check.text("office", "事業所名", required=False)

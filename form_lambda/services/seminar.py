@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any, Literal
 
-from icalendar import Calendar, Event
-
 from form_lambda.choices import MEMBER, label
 from form_lambda.rendering import Session, jst_label, load_sessions
 from form_lambda.services.common import Deps, email_key, iso
@@ -41,6 +39,8 @@ def invitation(session: Session, *, url: str, uid: str, now_stamp: Any) -> bytes
     """An .ics with one event: the start in JST, the join URL as location and in the description."""
     if session.starts_at is None:
         raise ValueError(f"live session {session.id} has no start time")
+    from icalendar import Calendar, Event  # only live sessions need it: not at the app's start
+
     calendar = Calendar()
     calendar.add("prodid", "-//security-drill-campaign//seminar//JA")
     calendar.add("version", "2.0")
