@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import select
 import smtplib
 import ssl
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 from campaign_core.mail.errors import PermanentMailError, TransientMailError
@@ -19,8 +22,20 @@ def _by_code(code: int, text: str) -> TransientMailError | PermanentMailError:
     return PermanentMailError(f"SMTP {code}: {text}")
 
 
+class _Connection(threading.local):
+    client: smtplib.SMTP | None = None
+    sessions = 0
+
+
 class SMTPMailer:
-    """One connection per message: simple, and nothing stale to recover after a relay restarts."""
+    """One connection per message, or one for a whole batch inside `with mailer.session():`.
+
+    In a session the connection stays open between messages. Before each message a connection the
+    relay has closed or is closing (it hung up, or sent 421 while idle) is replaced by a new one,
+    since nothing of that message was sent yet. Any failure during a message closes the
+    connection, and the next message opens a fresh one; the failure itself is classified as always
+    (4xx or a drop: TransientMailError; 5xx: PermanentMailError), so the caller retries or records it.
+    """
 
     def __init__(
         self,
@@ -40,6 +55,7 @@ class SMTPMailer:
         self.password = password
         self.timeout = timeout
         self.ssl_context = ssl_context
+        self._local = _Connection()  # per thread: threads sharing this mailer never share a socket
 
     @classmethod
     def from_settings_extra(cls, extra: Mapping[str, str]) -> SMTPMailer:
@@ -56,16 +72,64 @@ class SMTPMailer:
             ssl_context=ssl.create_default_context(cafile=ca_file) if ca_file else None,
         )
 
-    def send(self, message: EmailMessage) -> str:
+    @contextmanager
+    def session(self) -> Iterator[SMTPMailer]:
+        """Keep one connection open for every send inside the block (nested blocks share it)."""
+        local = self._local
+        local.sessions += 1
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
+            yield self
+        finally:
+            local.sessions -= 1
+            if not local.sessions:
+                self._close(polite=True)
+
+    def send(self, message: EmailMessage) -> str:
+        self._deliver(lambda client: client.send_message(message))
+        return str(message.get("Message-ID", ""))
+
+    def send_raw(self, sender: str, recipients: Sequence[str], data: bytes, message_id: str) -> str:
+        """Send a message already in wire form (CRLF line ends, ASCII envelope addresses)."""
+        self._deliver(lambda client: client.sendmail(sender, list(recipients), data))
+        return message_id
+
+    def _open(self) -> smtplib.SMTP:
+        client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            client.ehlo()
+            if self.starttls:
+                client.starttls(context=self.ssl_context or ssl.create_default_context())
                 client.ehlo()
-                if self.starttls:
-                    client.starttls(context=self.ssl_context or ssl.create_default_context())
-                    client.ehlo()
-                if self.username:
-                    client.login(self.username, self.password or "")
-                refused = client.send_message(message)
+            if self.username:
+                client.login(self.username, self.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def _connection(self) -> smtplib.SMTP:
+        client = self._local.client
+        if client is not None and not _idle_and_open(client):
+            self._close(polite=False)
+            client = None
+        if client is None:
+            client = self._open()
+            if self._local.sessions:
+                self._local.client = client
+        return client
+
+    def _close(self, *, polite: bool) -> None:
+        client, self._local.client = self._local.client, None
+        if client is not None:
+            _finish(client, polite=polite)
+
+    def _deliver(self, action: Callable[[smtplib.SMTP], dict[str, tuple[int, bytes]]]) -> None:
+        client: smtplib.SMTP | None = None
+        done = False
+        try:
+            client = self._connection()
+            refused = action(client)
+            done = True
         except smtplib.SMTPRecipientsRefused as error:
             replies = list(error.recipients.values())
             if replies and all(400 <= code < 500 for code, _ in replies):
@@ -86,6 +150,32 @@ class SMTPMailer:
         except OSError as error:
             # Connection refused or reset, DNS failure, timeout, TLS failure: may work later.
             raise TransientMailError(f"SMTP connection to {self.host}:{self.port} failed: {error}") from error
+        finally:
+            if client is not None and client is not self._local.client:
+                _finish(client, polite=done)  # a one-off connection
+            elif not done:
+                self._close(polite=False)  # after a failure the session's connection is in doubt
         if refused:  # some recipients accepted, some not (we send to one, so rarely seen)
             raise _by_code(min(code for code, _ in refused.values()), f"refused: {refused}")
-        return str(message.get("Message-ID", ""))
+
+
+def _idle_and_open(client: smtplib.SMTP) -> bool:
+    """True if the relay has said nothing since its last reply: no 421, no hang-up pending."""
+    sock = client.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed, or a descriptor select() cannot watch: start afresh
+        return False
+    return not readable
+
+
+def _finish(client: smtplib.SMTP, *, polite: bool) -> None:
+    try:
+        if polite:
+            client.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        client.close()

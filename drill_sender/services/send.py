@@ -17,6 +17,7 @@ import functools
 import math
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -31,7 +32,15 @@ from drill_sender.services.deps import APPLICATION, MAX_BACKOFF, ONESHOT, DrillD
 from drill_sender.services.followups import NOTICE, build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
 from drill_sender.services.schedule import MESSAGE, new_message
-from drill_sender.templates import DrillTemplate, TemplateError, load_template, render, tracking_token
+from drill_sender.services.wire import wire_mail
+from drill_sender.templates import (
+    DrillTemplate,
+    RenderedMail,
+    TemplateError,
+    load_template,
+    render,
+    tracking_token,
+)
 
 ONESHOT_VARIANT = "obvious"
 ONESHOT_PREFIX = "oneshot-"
@@ -144,17 +153,22 @@ def _template(month: int, variant: str) -> DrillTemplate:
     return load_template(month, variant)
 
 
-def build_message(deps: DrillDeps, record: Record, *, now: datetime) -> EmailMessage:
+def render_for(deps: DrillDeps, record: Record, *, token: str) -> RenderedMail:
     data = record.data
-    template = _template(int(data["month"]), str(data["variant"]))
-    token = tracking_token(deps.signer, record.key)
-    rendered = render(
-        template,
+    return render(
+        _template(int(data["month"]), str(data["variant"])),
         base_url=deps.settings.base_url,
         token=token,
         recipient_email=str(data["email"]),
         company=str(data.get("company", "")),
     )
+
+
+def build_message(deps: DrillDeps, record: Record, *, now: datetime) -> EmailMessage:
+    """The drill mail as an `EmailMessage` (every mailer takes it; `wire.wire_mail` is the same
+    message as bytes, for SMTP)."""
+    data = record.data
+    rendered = render_for(deps, record, token=tracking_token(deps.signer, record.key))
     message = EmailMessage()
     message["Subject"] = check_header("Subject", rendered.subject)
     message["From"] = Address(
@@ -174,6 +188,8 @@ class _Runner:
         self.deps = deps
         self.runner_id = runner_id
         self._applications: dict[str, list[str]] = {}
+        self._drill_domain: str | None = None
+        self.signer = deps.signer
 
     def may_mail(self, data: dict[str, Any]) -> bool:
         """Checked again at send time: a drill mail only to an address that is mailable now."""
@@ -186,6 +202,28 @@ class _Runner:
             record = self.deps.store.get(APPLICATION, application_id)
             self._applications[application_id] = mailable_participants(record.data) if record else []
         return str(data.get("email")) in self._applications[application_id]
+
+    def deliver(self, record: Record, kind: str, *, now: datetime) -> str:
+        """Hand the message to the mailer: as wire bytes when the mailer takes them (SMTP) and the
+        message qualifies, else as an `EmailMessage`."""
+        deps = self.deps
+        if kind == NOTICE:
+            return deps.mailer.send(build_notice(deps, record))
+        send_raw = getattr(deps.mailer, "send_raw", None)
+        if send_raw is not None:
+            if self._drill_domain is None:
+                self._drill_domain = deps.drill_domain
+            rendered = render_for(deps, record, token=tracking_token(self.signer, record.key))
+            wire = wire_mail(
+                rendered,
+                drill_domain=self._drill_domain,
+                to=str(record.data["email"]),
+                date=format_datetime(now),
+                message_id=str(record.data["message_id"]),
+            )
+            if wire is not None:
+                return str(send_raw(wire.sender, [wire.recipient], wire.data, wire.message_id))
+        return deps.mailer.send(build_message(deps, record, now=now))
 
     def backoff(self, attempts: int) -> timedelta:
         wait: timedelta = self.deps.backoff * (2 ** max(0, attempts - 1))
@@ -214,8 +252,7 @@ class _Runner:
             mark({"state": "failed", "last_error": "participant not confirmed", "lease_until": None})
             return Outcome(record.key, email, "failed", "participant not confirmed")
         try:
-            message = build_notice(deps, record) if kind == NOTICE else build_message(deps, record, now=now)
-            provider_id = deps.mailer.send(message)
+            provider_id = self.deliver(record, kind, now=now)
         except TransientMailError as exc:
             if attempts >= deps.max_attempts:
                 mark({"state": "failed", "last_error": f"gave up: {exc}", "lease_until": None})
@@ -248,6 +285,12 @@ class _Runner:
             self.deps.store.update(ONESHOT, request_key, {"send_status": status, **extra})
 
 
+def _session(mailer: object) -> AbstractContextManager[object]:
+    """The mailer's `session()` (SMTP: one connection for the run) if it has one."""
+    session = getattr(mailer, "session", None)
+    return session() if callable(session) else nullcontext()
+
+
 def send_due(
     deps: DrillDeps,
     *,
@@ -268,14 +311,15 @@ def send_due(
         return summary
     runner = _Runner(deps, runner_id or secrets.token_hex(6))
     pacer = Pacer(deps.rate, deps.monotonic, deps.sleep)
-    for kind, record in due:
-        if stop is not None and stop():
-            break
-        pacer.wait()
-        outcome = runner.process(record, kind)
-        summary.outcomes.append(outcome)
-        if progress is not None:
-            progress(outcome)
+    with _session(deps.mailer):
+        for kind, record in due:
+            if stop is not None and stop():
+                break
+            pacer.wait()
+            outcome = runner.process(record, kind)
+            summary.outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
     # Drills whose last mail just went out get their reveal and follow-up planned (when asked for).
     summary.planned_followups = plan_followups(deps)
     return summary

@@ -1,0 +1,171 @@
+"""One SMTP connection for a send-due run, and drill mail sent as bytes that are exactly the
+message `build_message` composes. A real aiosmtpd server that records which connection each
+mail came over."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from campaign_core.clock import FixedClock
+from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.settings import Settings
+from campaign_core.store import Record, Store
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.schedule import MESSAGE, new_message, schedule
+from drill_sender.services.send import build_message, render_for, send_due
+from drill_sender.services.wire import wire_mail
+from drill_sender.templates import MONTHS, VARIANTS, tracking_token
+from tests.drill.conftest import accepted_application, staff
+from tests.drill.test_send import after_window
+from tests.servers import free_port
+
+NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+
+
+@dataclass
+class _PeerHandler:
+    """Accepts every mail, noting the client's address and port (one per connection); with
+    `close_after = n` it hangs up right after accepting the n-th mail, while the client is idle."""
+
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    close_after: int | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            self.peers.append(tuple(session.peer))  # type: ignore[arg-type]
+            if self.close_after is not None and len(self.peers) == self.close_after:
+                transport = server.transport
+                assert transport is not None
+                asyncio.get_running_loop().call_later(0.05, transport.close)  # after our 250
+        return "250 OK"
+
+
+@pytest.fixture
+def relay() -> Iterator[tuple[_PeerHandler, int]]:
+    handler = _PeerHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def _deps_with(deps: DrillDeps, port: int) -> DrillDeps:
+    return DrillDeps(
+        store=deps.store,
+        mailer=SMTPMailer("127.0.0.1", port, timeout=10),
+        clock=deps.clock,
+        settings=deps.settings,
+        monotonic=deps.monotonic,
+        sleep=deps.sleep,
+    )
+
+
+def test_a_run_sends_every_mail_over_one_connection(
+    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[_PeerHandler, int]
+) -> None:
+    handler, port = relay
+    app_id = accepted_application(store, settings, clock, staff(5))
+    schedule(deps, app_id, days=1)
+    after_window(clock)
+    assert send_due(_deps_with(deps, port)).count("sent") == 5
+    assert len(handler.peers) == 5
+    assert len(set(handler.peers)) == 1
+
+
+def test_a_relay_that_hangs_up_between_mails_gets_a_new_connection_and_no_mail_waits(
+    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[_PeerHandler, int]
+) -> None:
+    handler, port = relay
+    handler.close_after = 2
+    app_id = accepted_application(store, settings, clock, staff(5))
+    schedule(deps, app_id, days=1)
+    after_window(clock)
+    sending = _deps_with(deps, port)
+    mailer = sending.mailer
+    assert isinstance(mailer, SMTPMailer)
+    with mailer.session():  # the run's own session nests in this one and keeps its connection
+        first = send_due(sending, stop=lambda: len(handler.peers) >= 2)
+        assert first.count("sent") == 2
+        threading.Event().wait(0.3)  # the relay hangs up while we are idle
+        second = send_due(sending)
+    assert second.count("sent") == 3 and second.count("retry") == 0
+    assert len(handler.peers) == 5
+    assert len(set(handler.peers[:2])) == 1 and len(set(handler.peers[2:])) == 1
+    assert handler.peers[1] != handler.peers[2]
+
+
+def _parsed(data: bytes) -> EmailMessage:
+    parsed = message_from_bytes(data, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("email", "company"),
+    [("taro.yamada+drill@example.co.jp", "株式会社A&B <試験>"), ("x@a.example", "")],
+)
+def test_the_wire_bytes_are_the_message_build_message_composes(
+    deps: DrillDeps, email: str, company: str
+) -> None:
+    for month in MONTHS:
+        for variant in VARIANTS:
+            key = f"wire-{month}-{variant}"
+            data = new_message(
+                deps, key, application_id="a", email=email, company=company, month=month,
+                variant=variant, send_at=NOW, purpose="drill",
+            )  # fmt: skip
+            record = Record(MESSAGE, key, data, 1, None)
+            reference = build_message(deps, record, now=NOW)
+            rendered = render_for(deps, record, token=tracking_token(deps.signer, key))
+            wire = wire_mail(
+                rendered,
+                drill_domain=deps.drill_domain,
+                to=email,
+                date="Wed, 02 Dec 2026 01:00:00 +0000",
+                message_id=str(data["message_id"]),
+            )
+            assert wire is not None
+            assert wire.recipient == email
+            assert wire.sender == reference["From"].addresses[0].addr_spec
+            assert wire.message_id == reference["Message-ID"]
+            assert b"\r\n" in wire.data and b"\n" not in wire.data.replace(b"\r\n", b"")
+            ours = _parsed(wire.data)
+            assert [k for k, _ in ours.items()] == [k for k, _ in reference.items()]
+            for name in ("Subject", "From", "To", "Date", "Message-ID", "MIME-Version"):
+                assert str(ours[name]) == str(reference[name]), name
+            assert ours.get_content_type() == "multipart/alternative"
+            ours_parts = [(p.get_content_type(), p.get_content()) for p in ours.iter_parts()]
+            reference_parts = [(p.get_content_type(), p.get_content()) for p in reference.iter_parts()]
+            assert ours_parts == reference_parts
+            # Byte for byte, but for the boundary each side picked at random.
+            expected = reference.as_bytes(policy=reference.policy.clone(linesep="\r\n"))
+            ours_boundary, reference_boundary = ours.get_boundary(), _parsed(expected).get_boundary()
+            assert ours_boundary and reference_boundary
+            assert wire.data.replace(ours_boundary.encode(), reference_boundary.encode()) == expected
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "email", ["山田@example.jp", '"odd local"@example.jp', "taro@xn--eckwd4c7c.example.jp".upper() + "\n"]
+)
+def test_addresses_the_wire_path_is_unsure_of_go_the_email_package_way(deps: DrillDeps, email: str) -> None:
+    data = new_message(
+        deps, "odd", application_id="a", email="x@example.jp", company="", month=1, variant="obvious",
+        send_at=NOW, purpose="drill",
+    )  # fmt: skip
+    rendered = render_for(deps, Record(MESSAGE, "odd", data, 1, None), token="t")
+    date = "Wed, 02 Dec 2026 01:00:00 +0000"
+    assert wire_mail(rendered, drill_domain="d.example.jp", to=email, date=date, message_id="<m@d>") is None
