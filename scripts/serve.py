@@ -106,13 +106,14 @@ def main() -> int:
     except (OSError, RuntimeError) as exc:
         print(f"報告用の受信を始められませんでした / inbound SMTP not started: {exc}", flush=True)
     try:
-        server.run()
+        server.run()  # waitress catches Ctrl-C itself and returns
     except KeyboardInterrupt:
-        print("\n停止しました / stopped", flush=True)
+        pass
     finally:
         scheduler.stop()
         inbound.stop()
         server.close()
+        print("\n停止しました / stopped", flush=True)
     return 0
 
 

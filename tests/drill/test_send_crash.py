@@ -134,4 +134,5 @@ def test_local_server_runs_the_scheduler_and_stops_on_ctrl_c(
     assert server.returncode == 0, output  # ended by itself, scheduler thread and all
     assert "send-due: {'sent': 2" in output
     assert "report address: report@drill.example.jp" in output  # the inbound listener was up
+    assert "停止しました" in output  # the newcomer is told the server stopped
     assert Counter(smtp.recipients()) == Counter(staff(2))
