@@ -8,6 +8,7 @@
     campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send]
     campaign feedback CHAMBER [--from DATE] [--to DATE] [--format html|csv] [--output FILE] [--send]
     campaign maintenance on|off [--message TEXT]
+    campaign suppressed [--json]
 
 `CAMPAIGN_NOW` (ISO 8601; without a zone, JST) pins "now", so staff can rehearse a whole drill.
 Exit codes: 0 done, 1 refused or failed (the message says why), 2 wrong usage.
@@ -37,6 +38,7 @@ from campaign_core.clock import JST, Clock, clock_from_env
 from campaign_core.mail import Mailer, MailError, create_mailer
 from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Record, Store, create_store
+from campaign_core.suppression import suppressed_addresses
 from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.deps import DrillDeps, parse_iso
 from drill_sender.services.feedback import UnknownChamber, build_feedback, find_chamber, send_feedback
@@ -50,6 +52,7 @@ from drill_sender.services.tracking import activity
 from drill_sender.templates import VARIANTS
 from form_lambda.services.common import maintenance_message, set_maintenance
 from form_lambda.services.drill import APPLICATION, mailable_participants
+from scripts.campaign_hq import HQ_COMMANDS
 
 REPORT_TARGET = timedelta(days=14)
 STAGES = ("pending", "expired", "accepted", "scheduled", "sent")
@@ -59,15 +62,40 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+def staff_environ(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """Against DynamoDB (the campaign on AWS): the environment with the functions' signing key read
+    from the SSM parameter `CAMPAIGN_SECRET_PARAMETER` names, so links staff mail (check sheets,
+    reports) open on the site. Against SQLite: the environment as it is, and no AWS call."""
+    if environ.get("CAMPAIGN_STORE", "sqlite") != "dynamodb":
+        return environ
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from campaign_core.aws import SECRET_PARAMETER, environ_with_secret
+
+    try:
+        return environ_with_secret(environ)
+    except (BotoCoreError, ClientError, RuntimeError) as exc:  # no access, no such parameter, no key in it
+        name = environ.get(SECRET_PARAMETER, "")
+        fail(f"could not read the signing key from the SSM parameter {name}: {exc}")
+
+
 @dataclass
 class Env:
-    """What every subcommand needs, built on first use (no store is opened for `--help`)."""
+    """What every subcommand needs, built on first use (no store is opened, no key read from SSM,
+    for `--help`)."""
 
-    settings: Settings
+    environ: Mapping[str, str]
     clock: Clock
+    _settings: Settings | None = None
     _store: Store | None = None
     _mailer: Mailer | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(staff_environ(self.environ))
+        return self._settings
 
     @property
     def store(self) -> Store:
@@ -115,7 +143,7 @@ def cli(ctx: click.Context) -> None:
         clock = clock_from_env(os.environ)
     except ValueError as exc:
         raise click.UsageError(f"CAMPAIGN_NOW is not an ISO 8601 time: {exc}") from exc
-    ctx.obj = Env(settings=load_settings(), clock=clock)
+    ctx.obj = Env(environ=dict(os.environ), clock=clock)
 
 
 # -- applications -------------------------------------------------------------------------------
@@ -589,6 +617,48 @@ def maintenance(env: Env, state: str, message: str) -> None:
         out.print("Forms are open (maintenance off).")
     else:
         out.print(f"Forms are paused (maintenance on). Notice: {current or '(the standard notice)'}")
+
+
+# -- suppression list ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def suppressed(env: Env, as_json: bool) -> None:
+    """List the addresses no mail goes to any more, newest first.
+
+    An address is listed once SES reported it bounced for good (the mailbox does not exist) or
+    its owner marked our mail as spam (a complaint). Drill mail, notices and reports to a listed
+    address are not sent.
+    """
+    rows = sorted(suppressed_addresses(env.store), key=lambda row: str(row.get("last_at", "")), reverse=True)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        out.print("No address is suppressed.")
+        return
+    table = Table(title=f"Suppressed addresses ({len(rows)})", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("address", no_wrap=True)  # staff search for it, so never split
+    table.add_column("reason", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    table.add_column("last", no_wrap=True)
+    table.add_column("events", no_wrap=True, justify="right")
+    for row in rows:
+        table.add_row(
+            str(row.get("email", "")),
+            str(row.get("last_reason") or row.get("reason", "")),
+            str(row.get("last_detail") or row.get("detail", "")),
+            jst(row.get("last_at"))[:10],
+            str(row.get("events", 1)),
+        )
+    out.print(table)
+    out.print("last = the latest bounce or complaint (JST); --json also gives the first")
+
+
+for _hq_command in HQ_COMMANDS:  # leads, purge, forget, audit (HQ)
+    cli.add_command(_hq_command)
 
 
 def main() -> None:  # pragma: no cover - the console script calls cli()

@@ -6,20 +6,26 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
+import boto3
 import pytest
 from click.testing import CliRunner, Result
 
 from campaign_core.clock import FixedClock
 from campaign_core.settings import Settings
 from campaign_core.store import Store
+from campaign_core.suppression import suppress
+from campaign_core.tokens import Signer, TokenError
+from drill_sender.services.checksheet import SHEET_PURPOSE
 from drill_sender.services.schedule import MESSAGE
 from form_lambda.services.common import maintenance_message
 from scripts.campaign import cli
 from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
+from tests.servers import MOTO_CREDENTIALS, MotoServer
 
 
 class Run(Protocol):
@@ -48,7 +54,18 @@ def run(settings: Settings, smtp: FaultySMTPServer, clock: FixedClock) -> Run:
 
 
 @pytest.mark.parametrize(
-    "command", ["applications", "schedule", "send-due", "show", "sheet", "report", "feedback", "maintenance"]
+    "command",
+    [
+        "applications",
+        "schedule",
+        "send-due",
+        "show",
+        "sheet",
+        "report",
+        "feedback",
+        "maintenance",
+        "suppressed",
+    ],
 )
 def test_every_command_explains_itself(run: Run, command: str) -> None:
     result = run(command, "--help")
@@ -256,3 +273,59 @@ def test_feedback_lists_the_chambers_companies_that_took_part(
     assert "株式会社完了" in attachment.get_payload(decode=True).decode("utf-8-sig")
     assert run("feedback", "atlantis").exit_code == 1
     assert run("feedback", "sapporo", "--from", "2026-12-02", "--to", "2026-12-01").exit_code == 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_suppressed_lists_the_addresses_no_mail_goes_to(run: Run, store: Store, clock: FixedClock) -> None:
+    assert run("suppressed").output.strip() == "No address is suppressed."
+    assert json.loads(run("suppressed", "--json").output) == []
+    suppress(store, "Gone@Example.jp", reason="bounce", detail="Permanent/General", now=clock.now())
+    clock.advance(timedelta(days=1))
+    suppress(store, "angry@example.jp", reason="complaint", detail="abuse", now=clock.now())
+    clock.advance(timedelta(hours=1))
+    suppress(store, "gone@example.jp", reason="bounce", detail="Permanent/NoEmail", now=clock.now())
+
+    rows = json.loads(run("suppressed", "--json").output)
+    assert [(r["email"], r["reason"], r["events"]) for r in rows] == [
+        ("gone@example.jp", "bounce", 2),  # newest event first; repeats counted, not listed twice
+        ("angry@example.jp", "complaint", 1),
+    ]
+    table = run("suppressed").output
+    assert "Suppressed addresses (2)" in table
+    assert "gone@example.jp" in table and "Permanent/NoEmail" in table and "complaint" in table
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_on_sqlite_the_command_never_asks_aws_for_the_key(run: Run) -> None:
+    # A parameter name but no AWS at all (no endpoint, no credentials): the local key is used.
+    result = run("applications", "--json", CAMPAIGN_SECRET_KEY="", CAMPAIGN_SECRET_PARAMETER="/nowhere/key")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == []
+
+
+@pytest.mark.parametrize("backend", ["dynamodb"], indirect=True)
+def test_on_dynamodb_links_are_signed_with_the_functions_key_from_ssm(
+    run: Run, store: Store, settings: Settings, clock: FixedClock, moto: MotoServer
+) -> None:
+    application_id = accepted_application(store, settings, clock, staff(1))
+    assert run("schedule", application_id, "--start", "2026-11-30", "--days", "1", "--no-mail").exit_code == 0
+    parameter = f"/security-drill/cli-{uuid.uuid4().hex[:8]}/secret-key"
+    functions_key = uuid.uuid4().hex + uuid.uuid4().hex
+    boto3.client("ssm", endpoint_url=moto.endpoint, **MOTO_CREDENTIALS).put_parameter(
+        Name=parameter, Type="SecureString", Value=functions_key
+    )
+
+    result = run("sheet", application_id, CAMPAIGN_SECRET_KEY="", CAMPAIGN_SECRET_PARAMETER=parameter)
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().rsplit("/", 1)[-1]
+    signed_by = Signer(functions_key, clock)
+    assert signed_by.unsign(SHEET_PURPOSE, token, max_age=timedelta(days=1)) == {"a": application_id}
+    with pytest.raises(TokenError):
+        Signer(TEST_SECRET, clock).unsign(SHEET_PURPOSE, token, max_age=timedelta(days=1))
+
+    missing = run("sheet", application_id, CAMPAIGN_SECRET_KEY="", CAMPAIGN_SECRET_PARAMETER=parameter + "-x")
+    assert missing.exit_code == 1
+    assert "could not read the signing key from the SSM parameter" in missing.output
+    assert (
+        run("sheet", "--help", CAMPAIGN_SECRET_PARAMETER=parameter + "-x").exit_code == 0
+    )  # no AWS for help
