@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email import errors, policy
@@ -35,22 +36,29 @@ class FoldOncePolicy(EmailPolicy):
     exactly what `policy.default` writes; only defect-free header objects are kept, keyed by all the
     folding depends on (line length, line ending, UTF-8, header name, header type and value)."""
 
-    _folded: ClassVar[dict[tuple[object, ...], str]] = {}  # shared by every clone (SES adds CRLF)
+    # Shared by every clone (SES adds CRLF); least recently used lines go first, so the headers
+    # every mail repeats stay while each mail's own To, Date and Message-ID pass through.
+    _folded: ClassVar[OrderedDict[tuple[object, ...], str]] = OrderedDict()
     _folded_lock: ClassVar[threading.Lock] = threading.Lock()
-    _folded_max: ClassVar[int] = 512
+    _folded_max: ClassVar[int] = 256
 
     def _fold_once(self, name: str, value: str) -> str | None:
         """The folded header, from the cache or folded now; None if the value is not cacheable."""
         if not isinstance(value, BaseHeader) or value.defects:
             return None
-        key = (self.max_line_length, self.linesep, self.utf8, name, value.name, type(value), str(value))
-        folded = self._folded.get(key)
-        if folded is None:
-            folded = value.fold(policy=self)  # what EmailPolicy.fold does with a header object
-            with self._folded_lock:
-                if len(self._folded) >= self._folded_max:
-                    self._folded.clear()
-                self._folded[key] = folded
+        # The header registry makes a new class for every header object; its bases say which kind.
+        kind = type(value).__bases__
+        key = (self.max_line_length, self.linesep, self.utf8, name, value.name, kind, str(value))
+        with self._folded_lock:
+            folded = self._folded.get(key)
+            if folded is not None:
+                self._folded.move_to_end(key)
+                return folded
+        folded = value.fold(policy=self)  # what EmailPolicy.fold does with a header object
+        with self._folded_lock:
+            self._folded[key] = folded
+            if len(self._folded) > self._folded_max:
+                self._folded.popitem(last=False)
         return folded
 
     def fold(self, name: str, value: str) -> str:
