@@ -78,3 +78,13 @@ def test_headers_with_defects_are_folded_each_time() -> None:
     before = dict(FoldOncePolicy._folded)
     assert MAIL_POLICY.fold("To", message["To"]) == policy.default.fold("To", message["To"])
     assert dict(FoldOncePolicy._folded) == before
+
+
+def test_the_headers_mails_share_are_folded_once(tmp_path: Path) -> None:
+    bytes(composed(tmp_path / "a"))
+    before = set(FoldOncePolicy._folded)
+    bytes(composed(tmp_path / "b"))
+    added = sorted(key[3] for key in set(FoldOncePolicy._folded) - before)
+    # Only this mail's own Message-ID and its two MIME boundaries (mixed, alternative) are new:
+    # sender, subject and the parts' headers were folded for the first mail.
+    assert added == ["Content-Type", "Content-Type", "Message-ID"]
