@@ -1,0 +1,139 @@
+"""`campaign forget` on both stores: afterwards no item of any kind and no outbox mail holds the
+address, the company's report keeps its anonymous counts, and the audit log says it happened
+without naming the address."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+
+from campaign_core import audit
+from campaign_core.clock import FixedClock
+from campaign_core.forget import forget, mail_mentions
+from campaign_core.retention import PERSONAL_KINDS
+from campaign_core.settings import Settings
+from campaign_core.store import Store
+from campaign_core.suppression import suppress
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.report import build_report
+from form_lambda.services.drill import mailable_participants
+from scripts.campaign import cli
+from tests.drill.conftest import OFFICER_DOMAIN, TEST_SECRET, confirmed_oneshot, staff
+from tests.drill.test_tracking import SentDrill, get
+from tests.hq.conftest import every_item
+
+
+def _everything_mentioning(store: Store, settings: Settings, address: str) -> list[str]:
+    found = [f"{kind}/{key}" for kind, key, text in every_item(store) if address in (key + text).lower()]
+    found += [
+        path.name
+        for path in settings.outbox_dir.glob("*.eml")
+        if address in message_from_bytes(path.read_bytes(), policy=policy.default).as_string().lower()
+        or mail_mentions(path.read_bytes(), address)
+    ]
+    return found
+
+
+def test_forget_a_participant_officer_and_signup_everywhere(
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    deps: DrillDeps,
+    client: FlaskClient,
+    sent: Callable[..., SentDrill],
+) -> None:
+    drill = sent(count=3)
+    person = staff(3)[1]  # a participant who also signed up for a seminar and a one-shot sample
+    officer = f"taro@{OFFICER_DOMAIN}"
+    clock.advance(timedelta(minutes=30))
+    get(client, drill.links[person][1][0])  # clicks
+    get(client, drill.links[staff(3)[0]][0])  # another participant opens
+    store.put_new(
+        "seminar_signup",
+        "s1:x",
+        {"email": person.upper(), "name": "鈴木 一郎", "consent": {"version": "2026-11", "at": "2026-11-01"}},
+    )
+    confirmed_oneshot(store, settings, clock, person)
+    store.put_new("drill_check", "note", {"application_id": "x", "notes": f"{person} に確認済み"})
+    suppress(store, person, reason="complaint", detail="abuse", now=clock.now())
+    before = build_report(deps, drill.application_id)
+    assert _everything_mentioning(store, settings, person), "the address is stored before"
+
+    environment = {
+        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
+        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
+        "CAMPAIGN_STORE": settings.store_backend,
+        "CAMPAIGN_NOW": clock.now().isoformat(),
+        "CAMPAIGN_STAFF": "honbu-sato",
+        **settings.extra,
+    }
+    result = CliRunner().invoke(cli, ["forget", person, "--yes"], env=environment, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Forgotten:" in result.output
+
+    assert _everything_mentioning(store, settings, person) == []
+    after = build_report(deps, drill.application_id)
+    assert (after.rates.sent, after.rates.opened, after.rates.clicked) == (
+        before.rates.sent,
+        before.rates.opened,
+        before.rates.clicked,
+    )
+    assert [r.email for r in after.rows].count("") == 1
+    application = store.get("application", drill.application_id)
+    assert application is not None and person not in mailable_participants(dict(application.data))
+    assert _everything_mentioning(store, settings, officer), "other people's data stays"
+
+    (line,) = audit.lines(store)
+    assert line.data["who"] == "honbu-sato" and line.data["command"] == "forget"
+    assert person not in repr(line.data).lower()
+    assert line.data["details"]["deleted"]["seminar_signup"] == 1
+    assert line.data["details"]["deleted"]["oneshot"] == 1
+
+    # The officer too: name and address erased, the drill's other data stays.
+    summary = forget(store, officer.upper(), outbox_dir=settings.outbox_dir)
+    assert summary.anonymised["application"] == 1
+    assert _everything_mentioning(store, settings, officer) == []
+    application = store.get("application", drill.application_id)
+    assert application is not None and application.data["officer_name"] == ""
+    assert application.data["company"] == "株式会社テスト"
+
+
+def test_forget_an_unknown_address_changes_nothing_but_is_audited(
+    store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    store.put_new("seminar_signup", "k", {"email": "someone@example.jp"})
+    environment = {
+        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
+        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
+        "CAMPAIGN_STORE": settings.store_backend,
+        "CAMPAIGN_NOW": clock.now().isoformat(),
+        **settings.extra,
+    }
+    result = CliRunner().invoke(cli, ["forget", "nobody@example.jp", "--yes"], env=environment)
+    assert result.exit_code == 0 and "Nothing was stored" in result.output
+    assert store.get("seminar_signup", "k") is not None
+    assert [r.data["command"] for r in audit.lines(store)] == ["forget"]
+    refused = CliRunner().invoke(cli, ["forget", "not-an-address", "--yes"], env=environment)
+    assert refused.exit_code == 2
+
+
+def test_every_kind_written_by_the_services_is_listed_as_personal() -> None:
+    from drill_sender.services import checksheet, followups, schedule, tracking
+    from form_lambda.services import drill, oneshot, seminar
+
+    written = {
+        drill.APPLICATION,
+        drill.OFFICE_CLAIM,
+        oneshot.ONESHOT,
+        seminar.SIGNUP,
+        schedule.DRILL,
+        schedule.MESSAGE,
+        tracking.EVENT,
+        checksheet.CHECK,
+        followups.NOTICE,
+    }
+    assert written <= set(PERSONAL_KINDS)

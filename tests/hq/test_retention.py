@@ -1,0 +1,155 @@
+"""Retention on both stores with moved time: tracking detail is erased after its period while the
+report keeps its numbers; records past their period are deleted, newer ones stay; every run of the
+staff command leaves an audit line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+
+from campaign_core import audit
+from campaign_core.clock import FixedClock
+from campaign_core.retention import EVENT, SETTLED_AGENT, SETTLED_MACHINE_AGENT, Retention, purge
+from campaign_core.settings import Settings
+from campaign_core.store import Store
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.report import build_report, render_csv, render_html
+from scripts.campaign import cli
+from tests.drill.conftest import TEST_SECRET, staff
+from tests.drill.test_tracking import BROWSER, OFFICE_ADDRESS, SentDrill, get
+from tests.hq.conftest import every_item
+
+SCANNER = "Mozilla/5.0 (compatible; Proofpoint URL Defense scanner)"
+GATEWAY = "203.0.113.9"
+
+
+def _signup(store: Store, key: str, email: str, at: str) -> None:
+    store.put_new(
+        "seminar_signup",
+        key,
+        {
+            "session_id": "s1",
+            "company": "株式会社サンプル",
+            "name": "佐藤 花子",
+            "email": email,
+            "member": "non_member",
+            "consent": {"version": "2026-11", "at": at},
+            "signed_up_at": at,
+        },
+    )
+
+
+def _purge_cli(settings: Settings, clock: FixedClock) -> str:
+    environment = {
+        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
+        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
+        "CAMPAIGN_STORE": settings.store_backend,
+        "CAMPAIGN_NOW": clock.now().isoformat(),
+        "CAMPAIGN_STAFF": "honbu-tanaka",
+        **settings.extra,
+    }
+    result = CliRunner().invoke(cli, ["purge"], env=environment, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    deps: DrillDeps,
+    client: FlaskClient,
+    sent: Callable[..., SentDrill],
+) -> None:
+    drill = sent(count=3)
+    first, second, third = staff(3)
+    clock.advance(timedelta(minutes=30))
+    assert get(client, drill.links[first][0]).status_code == 200  # a person opens
+    assert get(client, drill.links[second][1][0]).status_code == 302  # a person clicks
+    for path in drill.links[third][1]:  # a scanner follows every link of the third mail
+        get(client, path, agent=SCANNER, address=GATEWAY)
+    _signup(store, "old", "old-signup@example.jp", (clock.now() - timedelta(days=10)).isoformat())
+    outbox = settings.outbox_dir
+    assert any(outbox.glob("*.eml")), "the forms' mails went to the outbox"
+    before = build_report(deps, drill.application_id)
+    assert (before.rates.opened, before.rates.clicked) == (2, 1)
+
+    # 91 days on: the tracking detail is past its period; everything else stays.
+    clock.advance(timedelta(days=91))
+    output = _purge_cli(settings, clock)
+    assert "tracking event(s) settled" in output
+    events = store.query(EVENT)
+    assert events and all(e.data.get("settled") for e in events)
+    assert not any(
+        GATEWAY in text or OFFICE_ADDRESS in text or BROWSER in text for _, _, text in every_item(store)
+    )
+    assert {e.data["user_agent"] for e in events} == {SETTLED_AGENT, SETTLED_MACHINE_AGENT}
+    after = build_report(deps, drill.application_id)
+    assert after.rates == before.rates and after.rows == before.rows
+    assert "株式会社テスト" in render_html(after, site_url="http://drill.test")
+    assert render_csv(after) == render_csv(before)
+    assert store.get("application", drill.application_id) is not None
+    assert store.get("seminar_signup", "old") is not None
+    assert not any(outbox.glob("*.eml")), "outbox copies older than 90 days are deleted"
+    (line,) = audit.lines(store)
+    assert line.data["who"] == "honbu-tanaka" and line.data["command"] == "purge"
+    assert line.data["details"]["settled_events"] == len(events)
+
+    # Three years after the drill: the drill and its application go; a recent signup stays.
+    clock.advance(timedelta(days=3 * 365))
+    _signup(store, "new", "new-signup@example.jp", clock.now().isoformat())
+    summary = purge(store, clock, Retention.from_extra(settings.extra), outbox_dir=outbox)
+    assert summary.deleted["application"] == 1 and summary.deleted["drill_message"] == 3
+    kinds = {kind for kind, _, _ in every_item(store)}
+    assert kinds == {"seminar_signup", "audit"}
+    assert [r.key for r in store.query("seminar_signup")] == ["new"]
+    assert not any(
+        drill.application_id in text or drill.application_id in key for _, key, text in every_item(store)
+    )
+
+
+def test_unconfirmed_applications_go_after_their_own_period(
+    store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    from tests.drill.conftest import accepted_application
+
+    pending = accepted_application(store, settings, clock, staff(1), officer_confirms=False)
+    accepted = accepted_application(store, settings, clock, staff(2))
+    retention = Retention()
+    clock.advance(timedelta(days=retention.unconfirmed_days - 1))
+    purge(store, clock, retention)
+    assert store.get("application", pending) is not None
+    clock.advance(timedelta(days=5))
+    summary = purge(store, clock, retention)
+    assert store.get("application", pending) is None
+    assert store.get("application", accepted) is not None
+    assert summary.deleted["office_claim"] >= 1
+    assert all(c.data["application_id"] == accepted for c in store.query("office_claim"))
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"CAMPAIGN_RETAIN_TRACKING_DAYS": "0"}, "at least 1 day"),
+        ({"CAMPAIGN_RETAIN_RECORDS_DAYS": "a year"}, "not a number"),
+        ({"CAMPAIGN_RETAIN_TRACKING_DAYS": "400", "CAMPAIGN_RETAIN_RECORDS_DAYS": "300"}, "longer than"),
+    ],
+)
+def test_retention_settings_refuse_nonsense(extra: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Retention.from_extra(extra)
+
+
+def test_retention_settings_have_defaults_and_take_overrides() -> None:
+    assert Retention.from_extra({}) == Retention(tracking_days=90, records_days=1095)
+    assert Retention.from_extra({"CAMPAIGN_RETAIN_TRACKING_DAYS": "30"}).tracking_days == 30
+
+
+def test_outbox_dir_missing_is_fine(store: Store, clock: FixedClock, tmp_path: Path) -> None:
+    summary = purge(store, clock, Retention(), outbox_dir=tmp_path / "none")
+    assert summary.as_dict() == {"deleted": {}, "settled_events": 0, "outbox_files": 0}
