@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.clock import Clock
+from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
 
 log = logging.getLogger(__name__)
@@ -314,6 +315,23 @@ def mail_date(path: Path) -> datetime:
     except (TypeError, ValueError):
         return datetime.fromtimestamp(path.stat().st_mtime, UTC)
     return sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+
+
+def purge_and_audit(
+    store: Store, clock: Clock, settings: Settings, *, who: str | None = None
+) -> dict[str, Any]:
+    """`purge` with the configured periods, and its audit line (the staff command, the daily job)."""
+    from campaign_core import audit
+
+    summary = purge(
+        store,
+        clock,
+        Retention.from_extra(settings.extra),
+        outbox_dir=settings.outbox_dir,
+        extra=settings.extra,
+    ).as_dict()
+    audit.record(store, clock, "purge", summary, who=who)
+    return summary
 
 
 class DailyPurge:

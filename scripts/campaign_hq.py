@@ -28,7 +28,7 @@ from campaign_core.clock import JST, Clock, parse_instant
 from campaign_core.forget import forget
 from campaign_core.leads import build_leads
 from campaign_core.leads import render_csv as leads_csv
-from campaign_core.retention import Retention, purge
+from campaign_core.retention import Retention, purge_and_audit
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 
@@ -143,12 +143,8 @@ def purge_command(env: HQEnv, as_json: bool) -> None:
 
 def run_purge(env: HQEnv, *, who: str | None = None) -> dict[str, Any]:
     """Purge and write the audit line (also called by the local server's daily job)."""
-    retention = _retention(env)
-    summary = purge(
-        env.store, env.clock, retention, outbox_dir=env.settings.outbox_dir, extra=env.settings.extra
-    ).as_dict()
-    audit.record(env.store, env.clock, "purge", summary, who=who)
-    return summary
+    _retention(env)  # refuse bad settings with a clear message before touching anything
+    return purge_and_audit(env.store, env.clock, env.settings, who=who)
 
 
 @click.command(name="forget")

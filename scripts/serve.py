@@ -16,6 +16,7 @@ from waitress.server import create_server
 from werkzeug.security import safe_join
 
 from campaign_core.clock import clock_from_env
+from campaign_core.retention import DailyPurge, purge_and_audit
 from campaign_core.settings import Settings, load_settings
 from drill_sender import blueprints as drill_blueprints
 from drill_sender.inbound import InboundServer, report_address
@@ -94,6 +95,10 @@ def main() -> int:
     print(f"サイトとフォームを {url} で公開しています (Ctrl-C で停止) / serving on {url}", flush=True)
     print(f"データ: {settings.data_dir}  送信メール: {settings.outbox_dir}", flush=True)
     scheduler.start()
+    # `campaign purge` once a day: what is past its retention period goes (on AWS: the scheduled Lambda).
+    DailyPurge(
+        lambda: purge_and_audit(scheduler.deps.store, scheduler.deps.clock, settings, who="scheduler")
+    ).start()
     # The drill's report address: participants forward drill mails here (SES receiving on AWS).
     inbound_port = int(settings.extra.get("CAMPAIGN_INBOUND_PORT", "2525"))
     inbound = InboundServer(scheduler.deps, settings.host, inbound_port)

@@ -153,3 +153,28 @@ def test_retention_settings_have_defaults_and_take_overrides() -> None:
 def test_outbox_dir_missing_is_fine(store: Store, clock: FixedClock, tmp_path: Path) -> None:
     summary = purge(store, clock, Retention(), outbox_dir=tmp_path / "none")
     assert summary.as_dict() == {"deleted": {}, "settled_events": 0, "outbox_files": 0}
+
+
+def test_daily_job_purges_at_start_and_writes_its_audit_line(
+    store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    import threading
+
+    from campaign_core.retention import DailyPurge, purge_and_audit
+
+    _signup(store, "old", "old@example.jp", (clock.now() - timedelta(days=4 * 365)).isoformat())
+    done = threading.Event()
+
+    def job() -> object:
+        summary = purge_and_audit(store, clock, settings, who="scheduler")
+        done.set()
+        return summary
+
+    daily = DailyPurge(job, interval=3600)
+    daily.start()
+    assert done.wait(30)
+    daily.stop()
+    assert daily.runs == 1
+    assert store.get("seminar_signup", "old") is None
+    (line,) = audit.lines(store)
+    assert line.data["who"] == "scheduler" and line.data["details"]["deleted"] == {"seminar_signup": 1}
