@@ -10,15 +10,15 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from email import errors, policy
-from email.headerregistry import Address, BaseHeader
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -27,39 +27,90 @@ from campaign_core.mail.errors import HeaderInjectionError
 TEMPLATE_FILES = ("subject.txt", "body.txt", "body.html")
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Recent(Generic[K, V]):
+    """A small thread-safe map that forgets the least recently used entry past `size`, so what
+    every mail repeats stays while each mail's own values (To, Date, Message-ID) pass through."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def keys(self) -> list[K]:
+        with self._lock:
+            return list(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class ParseOnceRegistry(HeaderRegistry):
+    """The stdlib's header factory, which makes each header class once (the stdlib makes a new class
+    for every header) and parses each repeated header text once: header objects are immutable, so
+    mails may share one (the MIME headers of their parts, the subject of a template)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+        self._parsed: _Recent[tuple[str, str], BaseHeader] = _Recent(256)
+
+    def map_to_type(self, name: str, cls: type[BaseHeader]) -> None:
+        super().map_to_type(name, cls)
+        self._classes.clear()
+        self._parsed.clear()
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+    def __call__(self, name: str, value: Any) -> BaseHeader:
+        if type(value) is not str:  # Address objects, header objects: made each time
+            return self[name](name, value)
+        return self._parsed.get((name, value), lambda: self[name](name, value))
+
+
 class FoldOncePolicy(EmailPolicy):
-    """`email.policy.default` that folds each distinct header value once and then reuses the lines.
+    """`email.policy.default` that parses each distinct header text once (`ParseOnceRegistry`) and
+    folds each distinct header value once, then reuses the result.
 
     Folding a header into RFC 2047 encoded words is the costliest step of writing a mail (a sender
     with a Japanese display name takes milliseconds), and a form's mails repeat most of their
     headers: the sender, the subject of each template, the MIME headers of each part. The lines are
     exactly what `policy.default` writes; only defect-free header objects are kept, keyed by all the
-    folding depends on (line length, line ending, UTF-8, header name, header type and value)."""
+    folding depends on (line length, line ending, UTF-8, header name, header kind and value)."""
 
-    # Shared by every clone (SES adds CRLF); least recently used lines go first, so the headers
-    # every mail repeats stay while each mail's own To, Date and Message-ID pass through.
-    _folded: ClassVar[OrderedDict[tuple[object, ...], str]] = OrderedDict()
-    _folded_lock: ClassVar[threading.Lock] = threading.Lock()
-    _folded_max: ClassVar[int] = 256
+    # Shared by every clone (SES adds CRLF).
+    _folded: ClassVar[_Recent[tuple[object, ...], str]] = _Recent(256)
 
     def _fold_once(self, name: str, value: str) -> str | None:
         """The folded header, from the cache or folded now; None if the value is not cacheable."""
         if not isinstance(value, BaseHeader) or value.defects:
             return None
-        # The header registry makes a new class for every header object; its bases say which kind.
+        # Which kind of header (the stdlib's registry makes a new class for every header object).
         kind = type(value).__bases__
         key = (self.max_line_length, self.linesep, self.utf8, name, value.name, kind, str(value))
-        with self._folded_lock:
-            folded = self._folded.get(key)
-            if folded is not None:
-                self._folded.move_to_end(key)
-                return folded
-        folded = value.fold(policy=self)  # what EmailPolicy.fold does with a header object
-        with self._folded_lock:
-            self._folded[key] = folded
-            if len(self._folded) > self._folded_max:
-                self._folded.popitem(last=False)
-        return folded
+        # What EmailPolicy.fold does with a header object.
+        return self._folded.get(key, lambda: value.fold(policy=self))
 
     def fold(self, name: str, value: str) -> str:
         folded = self._fold_once(name, value)
@@ -72,7 +123,7 @@ class FoldOncePolicy(EmailPolicy):
         return folded.encode("utf8" if self.utf8 else "ascii", "surrogateescape")
 
 
-MAIL_POLICY = FoldOncePolicy()
+MAIL_POLICY = FoldOncePolicy(header_factory=ParseOnceRegistry())
 
 
 @functools.lru_cache(maxsize=16)
