@@ -1,6 +1,7 @@
 """The shared core: signed tokens and Japanese text normalisation."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,14 @@ def test_clean_text_folds_width_and_spaces() -> None:
 
 def test_naive_instant_is_read_as_jst() -> None:
     assert parse_instant("2026-12-01T09:00") == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+
+
+def test_content_yaml_is_reread_when_the_file_changes_and_copies_are_private(tmp_path: Path) -> None:
+    from campaign_core.content import load_yaml
+
+    (tmp_path / "x.yml").write_text("items: [1, 2]\n", encoding="utf-8")
+    first = load_yaml(tmp_path, "x")
+    first["items"].append(3)  # a caller's change must not leak into the next caller's data
+    assert load_yaml(tmp_path, "x") == {"items": [1, 2]}
+    (tmp_path / "x.yml").write_text("items: [1, 2, 3, 4]\n", encoding="utf-8")
+    assert load_yaml(tmp_path, "x") == {"items": [1, 2, 3, 4]}
