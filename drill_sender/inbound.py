@@ -14,15 +14,15 @@ import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
-from typing import Any
-
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from typing import TYPE_CHECKING, Any
 
 from campaign_core.tokens import TokenError
 from drill_sender.services.checksheet import record_forwarded
 from drill_sender.services.deps import DrillDeps
 from drill_sender.templates import TRACK_PURPOSE
+
+if TYPE_CHECKING:  # aiosmtpd only for the local listener: the Lambda package does without it
+    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ class InboundServer:
     """The local report address: an SMTP listener on `host:port` in its own thread."""
 
     def __init__(self, deps: DrillDeps, host: str = "127.0.0.1", port: int = 2525) -> None:
+        from aiosmtpd.controller import Controller
+
         self.host, self.port = host, port
         self._controller = Controller(
             _Handler(deps), hostname=host, port=port, data_size_limit=MAX_BYTES, ready_timeout=10
