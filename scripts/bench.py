@@ -31,7 +31,12 @@ from mkdocs.utils.yaml import yaml_load
 from campaign_core.settings import PROJECT_ROOT
 
 # Modules holding further `@benchmark` functions (imported before a run), e.g. "scripts.bench_forms".
-BENCH_MODULES: list[str] = ["scripts.bench_forms", "scripts.bench_aws", "scripts.campaign_bench"]
+BENCH_MODULES: list[str] = [
+    "scripts.bench_forms",
+    "scripts.bench_aws",
+    "scripts.campaign_bench",
+    "scripts.campaign_hq_bench",
+]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
     campaign purge [--json]
     campaign forget EMAIL [--yes] [--json]
     campaign audit [--since DATE] [--json]
+    campaign stats [--from DATE] [--to DATE] [--out FILE.html] [--format html|csv]
 
 Every one of them writes an audit line (who: `CAMPAIGN_STAFF` or the OS user; when; what, as counts
 and filters, never an address). The subcommands reach the store, clock and settings through the
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
@@ -30,6 +31,7 @@ from campaign_core.leads import build_leads
 from campaign_core.leads import render_csv as leads_csv
 from campaign_core.retention import Retention, purge_and_audit
 from campaign_core.settings import Settings
+from campaign_core.stats import build_stats, load_rows, render_csv, render_html, summary_lines
 from campaign_core.store import Store
 
 out = Console(highlight=False)
@@ -204,4 +206,43 @@ def audit_command(env: HQEnv, since: str | None, as_json: bool) -> None:
     out.print(table)
 
 
-HQ_COMMANDS = (leads_command, purge_command, forget_command, audit_command)
+def _day(text: str | None, option: str) -> date | None:
+    instant = _instant(text, option)
+    return instant.astimezone(JST).date() if instant else None
+
+
+@click.command(name="stats")
+@click.option("--from", "start", help="First day (JST) of applications counted, e.g. 2026-10-01.")
+@click.option("--to", "end", help="Last day (JST) of applications counted.")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True)
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the page (or CSV) here; default campaign-stats.html / .csv in the current folder.",
+)
+@click.pass_obj
+def stats_command(env: HQEnv, start: str | None, end: str | None, fmt: str, output: str | None) -> None:
+    """The campaign dashboard: one self-contained HTML page (charts as inline SVG, no scripts, prints
+    on A4) or the same numbers as CSV, and a short summary here.
+
+    Applications per week (seminar, drill, one-shot), confirmed and expired, drills by chamber and
+    prefecture, members and non-members, the funnel seminar -> drill -> reported -> follow-up, report
+    rate and median time to report by month, obvious and subtle mails compared. Nothing is shown per
+    company; groups of fewer than 5 companies are folded together or not shown.
+    """
+    first, last = _day(start, "--from"), _day(end, "--to")
+    if first and last and first > last:
+        raise click.BadParameter("--from is after --to", param_hint="--from")
+    result = build_stats(
+        load_rows(env.store), env.clock.now(), start=first, end=last, extra=env.settings.extra
+    )
+    path = Path(output or f"campaign-stats.{fmt}")
+    path.write_bytes(render_csv(result) if fmt == "csv" else render_html(result).encode("utf-8"))
+    audit.record(env.store, env.clock, "stats", {"from": start or "", "to": end or "", "format": fmt})
+    for line in summary_lines(result):
+        out.print(escape(line), soft_wrap=True)
+    out.print(f"Written to {escape(str(path))}")
+
+
+HQ_COMMANDS = (leads_command, purge_command, forget_command, audit_command, stats_command)
