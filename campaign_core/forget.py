@@ -4,9 +4,9 @@
   and its tracking events.
 - In a drill application, the officer's name and address are erased when they are the person's; a
   participant's address is erased and the participant can no longer be mailed.
-- A drill mail not yet sent to the address is deleted; a sent one keeps only what the company's
-  report counts (sent, opened, clicked, reported, as anonymous rows): the address is erased and its
-  tracking events are settled (client address and agent erased) first.
+- A drill mail (or reveal / follow-up mail) not yet sent to the address is deleted; a sent one
+  keeps only what the company's report counts (sent, opened, clicked, reported, as anonymous rows):
+  the address is erased and its tracking events are settled (client address and agent erased).
 - The suppression list entry, and any other mention of the address in a record, are erased.
 - Local outbox copies (`var/outbox/`) that mention the address are deleted.
 
@@ -28,6 +28,7 @@ from campaign_core.retention import (
     APPLICATION,
     EVENT,
     MESSAGE,
+    NOTICE,
     ONESHOT,
     PERSONAL_KINDS,
     SIGNUP,
@@ -149,6 +150,13 @@ def forget(
     for message in store.query(MESSAGE):
         if _same(message.data.get("email"), address):
             _forget_message(store, message, summary, extra or {})
+    for notice in store.query(NOTICE):  # reveal and follow-up mails: none goes out any more
+        if _same(notice.data.get("email"), address):
+            if notice.data.get("state") == "sent":
+                store.update(NOTICE, notice.key, {"email": "", FORGOTTEN: True})
+                summary.anonymised[NOTICE] += 1
+            else:
+                _delete(store, notice, summary)
     _delete(store, store.get(SUPPRESSED, address), summary)
 
     # Anything left that still mentions the address (notes on a check sheet, an error text, ...).

@@ -59,8 +59,20 @@ def test_forget_a_participant_officer_and_signup_everywhere(
     )
     confirmed_oneshot(store, settings, clock, person)
     store.put_new("drill_check", "note", {"application_id": "x", "notes": f"{person} に確認済み"})
+    store.put_new(
+        "drill_notice",
+        "followup-x",
+        {
+            "application_id": drill.application_id,
+            "purpose": "followup",
+            "email": person,
+            "state": "scheduled",
+        },
+    )
     suppress(store, person, reason="complaint", detail="abuse", now=clock.now())
     before = build_report(deps, drill.application_id)
+    notices = [n for n in store.query("drill_notice") if n.data.get("email") == person]
+    assert len(notices) >= 2, "the reveal and follow-up notices planned by send-due, and ours"
     assert _everything_mentioning(store, settings, person), "the address is stored before"
 
     environment = {
@@ -92,6 +104,7 @@ def test_forget_a_participant_officer_and_signup_everywhere(
     assert person not in repr(line.data).lower()
     assert line.data["details"]["deleted"]["seminar_signup"] == 1
     assert line.data["details"]["deleted"]["oneshot"] == 1
+    assert line.data["details"]["deleted"]["drill_notice"] == len(notices), "none was sent yet"
 
     # The officer too: name and address erased, the drill's other data stays.
     summary = forget(store, officer.upper(), outbox_dir=settings.outbox_dir)
