@@ -38,21 +38,27 @@ _YAML_CACHE: dict[Path, tuple[int, Any]] = {}
 _YAML_LOCK = threading.Lock()
 
 
-def content_yaml(content_dir: Path, name: str) -> Any:
-    """`content/<name>.yml`, parsed once and again only when the file changes: every form request
-    reads the chambers, sessions and consent text, and parsing YAML costs more than the request."""
+def _shared_yaml(content_dir: Path, name: str) -> Any:
+    """`content/<name>.yml` as parsed, shared by every caller: read it, never change it."""
     path = content_dir / f"{name}.yml"
     stamp = path.stat().st_mtime_ns
     with _YAML_LOCK:
         cached = _YAML_CACHE.get(path)
         if cached is not None and cached[0] == stamp:
-            return copy.deepcopy(cached[1])
+            return cached[1]
     from campaign_core.content import load_yaml  # PyYAML: on the first read, not at the app's start
 
     data = load_yaml(content_dir, name)
     with _YAML_LOCK:
         _YAML_CACHE[path] = (stamp, data)
-    return copy.deepcopy(data)
+    return data
+
+
+def content_yaml(content_dir: Path, name: str) -> Any:
+    """`content/<name>.yml`, parsed once and again only when the file changes: every form request
+    reads the chambers, sessions and consent text, and parsing YAML costs more than the request.
+    Each caller gets its own copy."""
+    return copy.deepcopy(_shared_yaml(content_dir, name))
 
 
 @cache
@@ -78,7 +84,7 @@ class Consent:
 
 def load_consent(content_dir: Path) -> Consent:
     """The consent text shown next to the checkbox and its version, stored with each application."""
-    data = content_yaml(content_dir, "consent")
+    data = _shared_yaml(content_dir, "consent")
     return Consent(version=str(data["version"]), text=str(data["text"]))
 
 
@@ -140,12 +146,12 @@ class Session:
 
 
 def load_sessions(content_dir: Path) -> list[Session]:
-    data = content_yaml(content_dir, "seminars") or {}
+    data = _shared_yaml(content_dir, "seminars") or {}
     return [Session.from_content(raw) for raw in data.get("sessions", [])]
 
 
 def load_chambers(content_dir: Path) -> list[dict[str, str]]:
-    data = content_yaml(content_dir, "chambers") or []
+    data = _shared_yaml(content_dir, "chambers") or []
     return [
         {"code": str(c["code"]), "name": str(c["name"]), "prefecture": str(c.get("prefecture", ""))}
         for c in data
@@ -202,7 +208,8 @@ def render_snippet(template: str, **values: Any) -> str:
 _URL_ATTR_RE = re.compile(r'\b(href|src|action)="([^"]*)"')
 _CONFIG_BASE_RE = re.compile(r'("base":\s*")([^"]*)(")')
 _CONFIG_SEARCH_RE = re.compile(r'("search":\s*")([^"]*)(")')
-_ARTICLE_RE = re.compile(r'(<article class="md-content__inner md-typeset">)(.*?)(</article>)', re.DOTALL)
+_ARTICLE_START = '<article class="md-content__inner md-typeset">'
+_ARTICLE_END = "</article>"
 _TITLE_RE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 
 
@@ -248,11 +255,13 @@ def replace_form(page_html: str, form_html: str) -> str:
 
 
 def replace_article(page_html: str, title: str, body_html: str) -> str:
-    if not _ARTICLE_RE.search(page_html):
+    # Two plain searches: a lazy regular expression across the article took 0.2 ms a page.
+    start = page_html.find(_ARTICLE_START)
+    end = page_html.find(_ARTICLE_END, start) if start >= 0 else -1
+    if end < 0:
         raise ValueError("the built page holds no article")
-    page_html = _ARTICLE_RE.sub(
-        lambda m: m.group(1) + f"<h1>{escape(title)}</h1>\n{body_html}" + m.group(3), page_html, count=1
-    )
+    start += len(_ARTICLE_START)
+    page_html = page_html[:start] + f"<h1>{escape(title)}</h1>\n{body_html}" + page_html[end:]
     return _TITLE_RE.sub(
         lambda m: f"<title>{escape(title)} - {m.group(1).split(' - ')[-1]}</title>", page_html, count=1
     )
