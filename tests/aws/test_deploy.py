@@ -210,8 +210,8 @@ def test_sam_build_makes_small_function_packages_and_one_arm64_dependency_layer(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     built = sorted(p.name for p in build_dir.iterdir() if p.is_dir())
     assert built == [
-        "DependenciesLayer", "DrillFunction", "FormsFunction", "ReportFunction", "SendDueFunction",
-        "SesEventsFunction",
+        "DependenciesLayer", "DrillFunction", "FormsFunction", "PurgeFunction", "ReportFunction",
+        "SendDueFunction", "SesEventsFunction",
     ]  # fmt: skip
     forms = build_dir / "FormsFunction"
     assert (forms / "form_lambda" / "lambda_entry.py").is_file() and (forms / "site" / "index.html").is_file()
