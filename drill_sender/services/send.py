@@ -2,7 +2,12 @@
 
 - A claim sets `state = "sending"` with a lease; only the runner whose write matched the version
   it read holds it, so a second runner (or a second `campaign send-due`) skips that message.
+- Claims are written a batch at a time (one commit for up to 25 messages; fewer at a slow rate),
+  marks one at a time, right after each send. A run that stops hands back what it claimed and did
+  not send; a batch held past half its lease renews each lease before that message's send.
 - After the relay accepted the mail, the mark (`state = "sent"`) is written on the claimed version.
+- SMTP keeps one connection for the run (`SMTPMailer.session`) and gets each drill mail as bytes
+  (`wire.wire_mail`, byte for byte what `build_message` composes).
 - A runner that crashed leaves the claim behind; once the lease has expired, a later run claims the
   message again. Only a crash in the instant between the relay's "250 OK" and the mark can lead to a
   second copy; the copy carries the same Message-ID, so mail systems can recognise it.
@@ -18,7 +23,7 @@ import math
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -27,7 +32,7 @@ from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.mail import PermanentMailError, TransientMailError, check_header, parse_address
-from campaign_core.store import Record
+from campaign_core.store import ConditionFailed, Record, Update
 from drill_sender.services.deps import APPLICATION, MAX_BACKOFF, ONESHOT, DrillDeps, iso, parse_iso
 from drill_sender.services.followups import NOTICE, build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
@@ -43,6 +48,7 @@ from drill_sender.templates import (
 )
 
 ONESHOT_VARIANT = "obvious"
+CLAIM_BATCH = 25  # messages claimed in one write (DynamoDB takes up to 100 in a transaction)
 ONESHOT_PREFIX = "oneshot-"
 
 
@@ -229,20 +235,60 @@ class _Runner:
         wait: timedelta = self.deps.backoff * (2 ** max(0, attempts - 1))
         return min(wait, max(self.deps.backoff, MAX_BACKOFF))
 
-    def process(self, record: Record, kind: str = MESSAGE) -> Outcome:
+    def claim(self, record: Record, now: datetime) -> dict[str, Any]:
+        return {
+            "state": "sending",
+            "lease_until": iso(now + self.deps.lease),
+            "claimed_by": self.runner_id,
+            "attempts": int(record.data.get("attempts", 0)) + 1,
+        }
+
+    def claim_batch(self, batch: list[tuple[str, Record]]) -> list[Record] | None:
+        """Claim every message of `batch` in one write (one commit instead of one per message);
+        the records as claimed, or None when another runner holds any of them (nothing written)."""
+        now = self.deps.now()
+        claims = [self.claim(record, now) for _, record in batch]
+        ops = [
+            Update(kind, record.key, claim, expect_version=record.version)
+            for (kind, record), claim in zip(batch, claims, strict=True)
+        ]
+        try:
+            self.deps.store.transact(ops)
+        except ConditionFailed:
+            return None
+        return [
+            replace(record, data={**record.data, **claim}, version=record.version + 1)
+            for (_, record), claim in zip(batch, claims, strict=True)
+        ]
+
+    def renew(self, kind: str, held: Record) -> Record | None:
+        """A fresh lease on a message claimed in a batch a while ago (None: it was taken over)."""
+        claim = self.claim(held, self.deps.now())
+        claim["attempts"] = held.data["attempts"]  # the same attempt, not a new one
+        if not self.deps.store.update(kind, held.key, claim, expect_version=held.version):
+            return None
+        return replace(held, data={**held.data, **claim}, version=held.version + 1)
+
+    def release(self, kind: str, held: Record, original: Record) -> None:
+        """Hand back a message claimed in a batch but not sent (the run was stopped): due again
+        at once, as it was, for the next run."""
+        fields = ("state", "lease_until", "claimed_by", "attempts")
+        back = {name: original.data.get(name) for name in fields}
+        self.deps.store.update(kind, held.key, back, expect_version=held.version)
+
+    def process(self, record: Record, kind: str = MESSAGE, *, claimed: bool = False) -> Outcome:
+        """Claim (unless `claimed`: the record as `claim_batch` or `renew` wrote it), send, mark."""
         deps, data = self.deps, record.data
         email = str(data.get("email", ""))
         now = deps.now()
-        attempts = int(data.get("attempts", 0)) + 1
-        claim = {
-            "state": "sending",
-            "lease_until": iso(now + deps.lease),
-            "claimed_by": self.runner_id,
-            "attempts": attempts,
-        }
-        if not deps.store.update(kind, record.key, claim, expect_version=record.version):
-            return Outcome(record.key, email, "skipped", "claimed by another runner")
-        claimed_version = record.version + 1
+        if claimed:
+            attempts, claimed_version = int(data["attempts"]), record.version
+        else:
+            claim = self.claim(record, now)
+            attempts = int(claim["attempts"])
+            if not deps.store.update(kind, record.key, claim, expect_version=record.version):
+                return Outcome(record.key, email, "skipped", "claimed by another runner")
+            claimed_version = record.version + 1
 
         def mark(changes: dict[str, Any]) -> None:
             # A mark that loses means our lease expired and another run took over: it decides now.
@@ -285,6 +331,53 @@ class _Runner:
             self.deps.store.update(ONESHOT, request_key, {"send_status": status, **extra})
 
 
+def claim_batch_size(deps: DrillDeps) -> int:
+    """How many messages one claim write takes: at most CLAIM_BATCH, and no more than the rate
+    sends in a quarter of the lease, so the last of a batch goes out long before its lease ends."""
+    if deps.rate <= 0:
+        return CLAIM_BATCH
+    return max(1, min(CLAIM_BATCH, int(deps.rate * deps.lease.total_seconds() / 4)))
+
+
+def _send_all(
+    deps: DrillDeps,
+    runner: _Runner,
+    due: list[tuple[str, Record]],
+    pacer: Pacer,
+    stop: Callable[[], bool],
+    record: Callable[[Outcome], None],
+) -> None:
+    """Claim the due messages a batch at a time, then send and mark each. A batch held longer than
+    half the lease (a slow relay) renews each lease before its send; a stop hands the rest back."""
+    size = claim_batch_size(deps)
+    half_lease = deps.lease.total_seconds() / 2
+    for first in range(0, len(due), size):
+        chunk = due[first : first + size]
+        if stop():
+            return
+        held = runner.claim_batch(chunk) if len(chunk) > 1 else None
+        held_since = deps.monotonic()
+        for index, (kind, original) in enumerate(chunk):
+            if stop():
+                if held is not None:
+                    for (back_kind, back), unsent in zip(chunk[index:], held[index:], strict=True):
+                        runner.release(back_kind, unsent, back)
+                return
+            pacer.wait()
+            if held is None:
+                record(runner.process(original, kind))
+                continue
+            mine = (
+                held[index]
+                if deps.monotonic() - held_since <= half_lease
+                else runner.renew(kind, held[index])
+            )
+            if mine is None:
+                record(Outcome(original.key, str(original.data.get("email", "")), "skipped", "lease lost"))
+                continue
+            record(runner.process(mine, kind, claimed=True))
+
+
 def _session(mailer: object) -> AbstractContextManager[object]:
     """The mailer's `session()` (SMTP: one connection for the run) if it has one."""
     session = getattr(mailer, "session", None)
@@ -311,15 +404,14 @@ def send_due(
         return summary
     runner = _Runner(deps, runner_id or secrets.token_hex(6))
     pacer = Pacer(deps.rate, deps.monotonic, deps.sleep)
+
+    def record(outcome: Outcome) -> None:
+        summary.outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+
     with _session(deps.mailer):
-        for kind, record in due:
-            if stop is not None and stop():
-                break
-            pacer.wait()
-            outcome = runner.process(record, kind)
-            summary.outcomes.append(outcome)
-            if progress is not None:
-                progress(outcome)
+        _send_all(deps, runner, due, pacer, stop or (lambda: False), record)
     # Drills whose last mail just went out get their reveal and follow-up planned (when asked for).
     summary.planned_followups = plan_followups(deps)
     return summary

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from drill_sender.services.schedule import MESSAGE, new_message, schedule
 from drill_sender.services.send import build_message, render_for, send_due
 from drill_sender.services.wire import wire_mail
 from drill_sender.templates import MONTHS, VARIANTS, tracking_token
-from tests.drill.conftest import accepted_application, staff
+from tests.drill.conftest import FaultySMTPServer, PacingTime, accepted_application, staff
 from tests.drill.test_send import after_window
 from tests.servers import free_port
 
@@ -169,3 +170,46 @@ def test_addresses_the_wire_path_is_unsure_of_go_the_email_package_way(deps: Dri
     rendered = render_for(deps, Record(MESSAGE, "odd", data, 1, None), token="t")
     date = "Wed, 02 Dec 2026 01:00:00 +0000"
     assert wire_mail(rendered, drill_domain="d.example.jp", to=email, date=date, message_id="<m@d>") is None
+
+
+def test_a_stopped_run_hands_back_what_it_claimed_but_did_not_send(
+    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+) -> None:
+    app_id = accepted_application(store, settings, clock, staff(5))
+    schedule(deps, app_id, days=1)
+    after_window(clock)
+    first = send_due(deps, stop=lambda: len(smtp.received) >= 2)  # all five claimed in one write
+    assert first.count("sent") == 2 and len(first.outcomes) == 2
+    unsent = [r for r in store.query(MESSAGE) if r.data["state"] != "sent"]
+    assert len(unsent) == 3
+    assert all(r.data["state"] == "scheduled" and r.data["attempts"] == 0 for r in unsent)
+    assert all(r.data["lease_until"] is None and r.data["claimed_by"] is None for r in unsent)
+    assert send_due(deps).count("sent") == 3  # due again at once, not after a lease
+    assert Counter(smtp.recipients()) == Counter(staff(5))
+
+
+def test_a_batch_held_past_half_its_lease_renews_each_lease_before_sending(
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    deps: DrillDeps,
+    smtp: FaultySMTPServer,
+    pacing: PacingTime,
+) -> None:
+    app_id = accepted_application(store, settings, clock, staff(3))
+    schedule(deps, app_id, days=1)
+    after_window(clock)
+    before = {r.key: r.version for r in store.query(MESSAGE)}
+
+    def slow_relay() -> bool:  # after the first, each send takes 400 s of a 600 s lease
+        if smtp.received:
+            pacing.now += 400
+        return False
+
+    summary = send_due(deps, stop=slow_relay)
+    assert summary.count("sent") == 3
+    after = {r.key: r.version for r in store.query(MESSAGE)}
+    # Claim and mark: two writes; the two sent after the lease was half gone were renewed first.
+    assert sorted(after[key] - before[key] for key in before) == [2, 3, 3]
+    assert {r.data["attempts"] for r in store.query(MESSAGE)} == {1}
+    assert Counter(smtp.recipients()) == Counter(staff(3))
