@@ -94,29 +94,32 @@ def main() -> int:
     url = f"http://{settings.host}:{settings.port}/"
     print(f"サイトとフォームを {url} で公開しています (Ctrl-C で停止) / serving on {url}", flush=True)
     print(f"データ: {settings.data_dir}  送信メール: {settings.outbox_dir}", flush=True)
-    scheduler.start()
-    # `campaign purge` once a day: what is past its retention period goes (on AWS: the scheduled Lambda).
-    DailyPurge(
-        lambda: purge_and_audit(scheduler.deps.store, scheduler.deps.clock, settings, who="scheduler")
-    ).start()
-    # The drill's report address: participants forward drill mails here (SES receiving on AWS).
-    inbound_port = int(settings.extra.get("CAMPAIGN_INBOUND_PORT", "2525"))
-    inbound = InboundServer(scheduler.deps, settings.host, inbound_port)
+    inbound: InboundServer | None = None
+    # Ctrl-C may come at any moment of the start-up too: everything below stops cleanly.
     try:
-        inbound.start()
-        print(
-            f"報告用アドレス / report address: {report_address(scheduler.deps)} (SMTP {inbound_port})",
-            flush=True,
-        )
-    except (OSError, RuntimeError) as exc:
-        print(f"報告用の受信を始められませんでした / inbound SMTP not started: {exc}", flush=True)
-    try:
+        # The drill's report address: participants forward drill mails here (SES receiving on AWS).
+        inbound_port = int(settings.extra.get("CAMPAIGN_INBOUND_PORT", "2525"))
+        try:
+            inbound = InboundServer(scheduler.deps, settings.host, inbound_port)
+            inbound.start()
+            print(
+                f"報告用アドレス / report address: {report_address(scheduler.deps)} (SMTP {inbound_port})",
+                flush=True,
+            )
+        except (OSError, RuntimeError) as exc:
+            print(f"報告用の受信を始められませんでした / inbound SMTP not started: {exc}", flush=True)
+        scheduler.start()
+        # `campaign purge` once a day: what is past its retention period goes (on AWS: the scheduled Lambda).
+        DailyPurge(
+            lambda: purge_and_audit(scheduler.deps.store, scheduler.deps.clock, settings, who="scheduler")
+        ).start()
         server.run()  # waitress catches Ctrl-C itself and returns
     except KeyboardInterrupt:
         pass
     finally:
         scheduler.stop()
-        inbound.stop()
+        if inbound is not None:
+            inbound.stop()
         server.close()
         print("\n停止しました / stopped", flush=True)
     return 0

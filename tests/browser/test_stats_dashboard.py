@@ -11,7 +11,6 @@ from playwright.sync_api import Browser
 from campaign_core.stats import build_stats, load_rows, render_html
 from campaign_core.store.sqlite import SQLiteStore
 from scripts.campaign_hq_bench import NOW, synthetic_campaign
-from tests.browser.conftest import browser, playwright_instance  # noqa: F401 (fixtures)
 from tests.browser.test_site_quality import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -29,7 +28,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_dashboard_reads_at_phone_and_desktop_width(browser: Browser, dashboard: Path, width: int) -> None:  # noqa: F811
+def test_dashboard_reads_at_phone_and_desktop_width(browser: Browser, dashboard: Path, width: int) -> None:
     context = browser.new_context(locale="ja-JP", viewport={"width": width, "height": 800})
     tab = context.new_page()
     requests: list[str] = []
@@ -53,7 +52,7 @@ def test_dashboard_reads_at_phone_and_desktop_width(browser: Browser, dashboard:
     context.close()
 
 
-def test_dashboard_prints_on_a4(browser: Browser, dashboard: Path) -> None:  # noqa: F811
+def test_dashboard_prints_on_a4(browser: Browser, dashboard: Path) -> None:
     context = browser.new_context(locale="ja-JP")
     tab = context.new_page()
     tab.goto(dashboard.as_uri())
