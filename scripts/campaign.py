@@ -11,6 +11,8 @@
     campaign suppressed [--json]
 
 `CAMPAIGN_NOW` (ISO 8601; without a zone, JST) pins "now", so staff can rehearse a whole drill.
+Every command that reads or changes personal data writes an audit line (`campaign audit`): who
+(`CAMPAIGN_STAFF`, else the OS user), when, which command and what it touched, as ids and counts.
 Exit codes: 0 done, 1 refused or failed (the message says why), 2 wrong usage.
 """
 
@@ -34,6 +36,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from campaign_core import audit
 from campaign_core.clock import JST, Clock, clock_from_env
 from campaign_core.mail import Mailer, MailError, create_mailer
 from campaign_core.settings import Settings, load_settings
@@ -112,6 +115,10 @@ class Env:
     def deps(self) -> DrillDeps:
         return DrillDeps(store=self.store, mailer=self.mailer, clock=self.clock, settings=self.settings)
 
+    def audit_line(self, command: str, details: Mapping[str, Any]) -> None:
+        """The command's audit line: ids, filters and counts only, never an address or a name."""
+        audit.record(self.store, self.clock, command, details)
+
 
 def fail(text: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
@@ -123,6 +130,10 @@ def jst(value: Any) -> str:
         return "     -"
     instant = value if isinstance(value, datetime) else parse_iso(str(value))
     return instant.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def _format(as_json: bool) -> str:
+    return "json" if as_json else "table"
 
 
 def emit_json(data: Any) -> None:
@@ -222,6 +233,10 @@ def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_js
             }
         )
     rows.sort(key=lambda row: str(row["applied_at"]), reverse=True)
+    env.audit_line(
+        "applications",
+        {"status": list(statuses), "chamber": chamber or "", "format": _format(as_json), "rows": len(rows)},
+    )
     if as_json:
         emit_json(rows)
         return
@@ -337,6 +352,17 @@ def schedule_command(
             err.print(
                 f"[yellow]warning:[/] the officer's mail was not sent ({exc}); give them the link below."
             )
+    env.audit_line(
+        "schedule",
+        {
+            "application_id": result.application_id,
+            "late": late,
+            "template": result.template,
+            "messages": len(result.messages),
+            "refused": len(result.refused),
+            "officer_mailed": bool(mailed),
+        },
+    )
     if as_json:
         emit_json(
             {
@@ -401,6 +427,10 @@ def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
     total = 0 if dry_run else len(due_messages(deps))
     with _progress(total, enabled=not as_json and err.is_terminal) as advance:
         summary = send_due(deps, dry_run=dry_run, progress=advance)
+    results = Counter(o.result for o in summary.outcomes)
+    env.audit_line(
+        "send-due", {"dry_run": dry_run, **dict(sorted(results.items())), "oneshots": summary.queued_oneshots}
+    )
     if as_json:
         emit_json(summary.as_dict())
     else:
@@ -413,8 +443,7 @@ def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
             for o in summary.outcomes:
                 table.add_row(o.result, o.email, o.key, jst(o.detail) if o.result == "due" else o.detail)
             out.print(table)
-        counts = Counter(o.result for o in summary.outcomes)
-        parts = [f"{n} {name}" for name, n in sorted(counts.items())]
+        parts = [f"{n} {name}" for name, n in sorted(results.items())]
         if summary.queued_oneshots:
             parts.append(f"{summary.queued_oneshots} one-shot {'to queue' if dry_run else 'queued'}")
         out.print(("Dry run: " if dry_run else "") + (", ".join(parts) if parts else "nothing due"))
@@ -454,6 +483,9 @@ def show(env: Env, application_id: str, as_json: bool) -> None:
         }
         for m in counts.messages
     ]
+    env.audit_line(
+        "show", {"application_id": application_id, "format": _format(as_json), "participants": len(rows)}
+    )
     if as_json:
         emit_json(
             {
@@ -499,6 +531,7 @@ def sheet(env: Env, application_id: str) -> None:
     """
     if env.store.get(DRILL, application_id) is None:
         fail(f"application {application_id} has no scheduled drill (see `campaign applications`)")
+    env.audit_line("sheet", {"application_id": application_id})
     click.echo(sheet_url(env.deps(), application_id))
 
 
@@ -531,6 +564,16 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
         data = render_html(built, site_url=env.settings.base_url).encode("utf-8")
     with click.open_file(output, "wb") as handle:
         handle.write(data)
+    env.audit_line(
+        "report",
+        {
+            "application_id": application_id,
+            "format": fmt,
+            "to_file": output != "-",
+            "participants": len(built.rows),
+            "send": send,
+        },
+    )
     if output != "-":
         rates = built.rates
         summary = f"reported {rates.reported}/{rates.sent}, opened {rates.opened}, clicked {rates.clicked}"
@@ -583,6 +626,18 @@ def feedback_command(
     data = feedback_csv(built) if fmt == "csv" else feedback_html(built).encode("utf-8")
     with click.open_file(output, "wb") as handle:
         handle.write(data)
+    env.audit_line(
+        "feedback",
+        {
+            "chamber": found.code,
+            "from": first.isoformat() if first else "",
+            "to": last.isoformat() if last else "",
+            "format": fmt,
+            "to_file": output != "-",
+            "companies": len(built.rows),
+            "send": send,
+        },
+    )
     if output != "-":
         out.print(f"Wrote {output}: {len(built.rows)} companies of {found.name}", soft_wrap=True)
     if send:
@@ -633,6 +688,7 @@ def suppressed(env: Env, as_json: bool) -> None:
     address are not sent.
     """
     rows = sorted(suppressed_addresses(env.store), key=lambda row: str(row.get("last_at", "")), reverse=True)
+    env.audit_line("suppressed", {"format": _format(as_json), "rows": len(rows)})
     if as_json:
         emit_json(rows)
         return
