@@ -16,7 +16,8 @@ from the same settings (`scripts/site_build/retention.py`), so page and practice
 
 On DynamoDB the expired, unconfirmed one-shot requests and office claims also carry a TTL
 (`expires_at`), which removes them on its own; `purge` does the rest on both stores. On AWS the
-scheduled sender's Lambda runs `purge` once a day as `scripts/serve.py` does locally.
+`PurgeFunction` (`drill_sender.lambda_entry.purge_handler`, daily at 03:30 JST) runs it, as
+`scripts/serve.py` does locally.
 """
 
 from __future__ import annotations
