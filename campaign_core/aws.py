@@ -77,7 +77,7 @@ def environ_with_secret(environ: Mapping[str, str]) -> dict[str, str]:
 class Runtime:
     """What one Lambda container shares between its events."""
 
-    settings: Settings  # the secret is a placeholder until `resolved_settings()`
+    settings: Settings  # a random stand-in key until `resolved_settings()` reads SSM
     store: Store
     mailer: Mailer
     clock: Clock
@@ -109,7 +109,7 @@ def build_runtime(environ: Mapping[str, str]) -> Runtime:
     if env.get("CAMPAIGN_SECRET_KEY"):
         parameter = None
     elif parameter:
-        env["CAMPAIGN_SECRET_KEY"] = secrets.token_urlsafe(48)  # this container's placeholder
+        env["CAMPAIGN_SECRET_KEY"] = secrets.token_urlsafe(48)  # random: signed before SSM is read = refused
     else:
         # A key generated under /tmp would differ in every container: links would break at random.
         raise RuntimeError(f"set {SECRET_PARAMETER} (an SSM SecureString) or CAMPAIGN_SECRET_KEY")
