@@ -20,7 +20,7 @@ site: $(VENV)/.installed
 	$(BIN)/mkdocs build --strict --quiet
 
 run: site
-	$(BIN)/python -m scripts.serve
+	$(BIN)/python -m local.serve
 
 # Debian packages and npm modules the browser tests need (chromium, fonts, axe-core).
 test-deps: $(VENV)/.installed
@@ -29,6 +29,7 @@ test-deps: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
@@ -45,7 +46,7 @@ audit: site test-deps
 	./scripts/audit.sh
 
 bench: site
-	$(BIN)/python -m scripts.bench
+	$(BIN)/python -m bench.core
 
 # AWS (see README): the options come from DEPLOY_ARGS or CAMPAIGN_DEPLOY_* variables.
 deploy: $(VENV)/.installed

@@ -44,6 +44,17 @@ def parse_instant(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=JST)
 
 
+def iso(instant: datetime) -> str:
+    """How instants are stored: ISO 8601 in UTC."""
+    return instant.astimezone(UTC).isoformat()
+
+
+def parse_iso(text: str) -> datetime:
+    """A stored instant back; a naive value is read as UTC (how records store them)."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def clock_from_env(environ: Mapping[str, str]) -> Clock:
     """`CAMPAIGN_NOW` pins "now" for the command and the server, so staff can rehearse a drill."""
     pinned = environ.get("CAMPAIGN_NOW")

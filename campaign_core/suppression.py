@@ -17,9 +17,8 @@ from typing import Any
 
 from campaign_core.clock import Clock
 from campaign_core.mail import Mailer, PermanentMailError
+from campaign_core.records import SUPPRESSED
 from campaign_core.store import Store
-
-SUPPRESSED = "suppressed"
 
 
 def address_key(email: str) -> str:

@@ -1,12 +1,12 @@
 """Drill runs: schedule, render, send, track (open / click / report), reports and follow-ups.
 
 `create_app` builds the tracking app (the `/t/` blueprint) as it runs on Lambda; the local server
-registers the same blueprint next to the forms (see `scripts/serve.py`).
+registers the same blueprint next to the forms (see `local/serve.py`).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campaign_core.clock import Clock, SystemClock
@@ -38,12 +38,3 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     app.register_blueprint(tracking_bp)
     return app
-
-
-def blueprints() -> list[Blueprint]:
-    """What the local server registers next to the forms: tracking, and the outbox viewer (local
-    only: it answers requests from this machine while mail goes to `var/outbox/`)."""
-    from drill_sender.outbox_view import bp as outbox_bp
-    from drill_sender.views import bp as tracking_bp
-
-    return [tracking_bp, outbox_bp]

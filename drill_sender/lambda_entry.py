@@ -4,8 +4,6 @@
 new messages 30 s before the invocation's timeout (claims and leases make the next run go on).
 `inbound_handler` gets SES receiving's event for mail to the report address, after the receipt
 rule stored the raw mail in S3; it records the report as the local SMTP listener does.
-`purge_handler` runs what `campaign purge` runs (and `scripts/serve.py` locally once a day) on a daily
-EventBridge schedule: it removes what is past its retention period and writes the audit line.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import json
 from typing import Any
 
 from campaign_core.aws import Event, InboundMailbox, make_handler, runtime, stop_before_timeout
-from campaign_core.retention import purge_and_audit
 from drill_sender import create_app
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.send import send_due
@@ -30,12 +27,6 @@ def send_due_handler(event: Event, context: Any) -> dict[str, Any]:
     counts = {key: value for key, value in summary.as_dict().items() if key != "messages"}
     print(json.dumps({"send_due": counts}), flush=True)  # counts only: no addresses in the logs
     return counts
-
-
-def purge_handler(event: Event, context: Any) -> dict[str, Any]:
-    summary = purge_and_audit(RUNTIME.store, RUNTIME.clock, RUNTIME.resolved_settings(), who="scheduler")
-    print(json.dumps({"purge": summary}), flush=True)  # counts only: no addresses in the logs
-    return summary
 
 
 def _deps() -> DrillDeps:

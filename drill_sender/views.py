@@ -19,10 +19,13 @@ from flask import Blueprint, Response, current_app, request
 from markupsafe import Markup
 
 from campaign_core.clock import Clock
+from campaign_core.jst import jst_label
 from campaign_core.mail import Mailer
+from campaign_core.pages import built_page, replace_article, standalone_page
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import TokenError
+from campaign_core.web import same_origin
 from drill_sender.services import checksheet, oneshot_status, report
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
@@ -89,9 +92,6 @@ def _pages() -> jinja2.Environment:
 
 def _page(d: DrillDeps, title: str, template: str, anchor: str, status: int = 200, **values: Any) -> Response:
     """Our part inside a built page of the site (its header, navigation and styles)."""
-    # Lazy: importing form_lambda loads the forms app; a pixel or a click needs none of it.
-    from form_lambda.rendering import built_page, jst_label, replace_article, standalone_page
-
     body = _pages().get_template(template).render(jst=jst_label, **values)
     page = built_page(d.settings.site_dir, "/learn/")
     if page:
@@ -121,8 +121,6 @@ def check_sheet(token: str) -> Response:
     errors: dict[str, str] = {}
     saved = False
     if request.method == "POST":
-        from form_lambda.guard import same_origin
-
         if not same_origin(d.settings):
             return _link_problem(d, "invalid")
         errors = checksheet.save_sheet(d, application_id, request.form)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, request
 
 from campaign_core.normalize import clean_text
 from campaign_core.settings import Settings
+from campaign_core.web import same_origin
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -32,26 +32,6 @@ MAX_BODY_BYTES = 64 * 1024  # the drill form with 10 participants is well under 
 DEFAULT_CLIENT_LIMIT = "30 per minute;500 per day"
 DEFAULT_EMAIL_LIMIT = "5 per hour;20 per day"
 _OFF = ("off", "0", "none", "")
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
-
-
-def same_origin(settings: Settings) -> bool:
-    """A post must come from our own pages: Origin (or, without it, Referer) names our origin.
-
-    Browsers send Origin with every form post; a request with neither header (some privacy tools
-    strip both) is let through: the other checks still apply to it."""
-    allowed = {_origin(settings.base_url), _origin(request.host_url)}
-    origin = request.headers.get("Origin")
-    if origin is not None:
-        return origin.lower() in allowed
-    referer = request.headers.get("Referer")
-    if referer:
-        return _origin(referer) in allowed
-    return True
 
 
 def email_key() -> str:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from campaign_core.address import PREFECTURES, lookup_postal_code
+from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER
 from campaign_core.normalize import clean_text, digits_only, normalize_dashes, phone_digits, tidy_company
 from campaign_core.office import office_keys
-from form_lambda.choices import EMPLOYEES, INDUSTRIES, MEMBER
 
 MAX_PARTICIPANTS = 10
 MAX_TEXT = 100

@@ -15,20 +15,17 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from campaign_core.address import lookup_postal_code
 from campaign_core.clock import Clock
 from campaign_core.mail import Mailer
+from campaign_core.pages import built_page, prefix_title, replace_article, standalone_page
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from form_lambda.rendering import (
-    built_page,
     load_chambers,
     load_consent,
     load_form_content,
     load_sessions,
-    prefix_title,
     render_form,
     render_snippet,
-    replace_article,
     replace_form,
-    standalone_page,
 )
 from form_lambda.services import drill, oneshot, seminar
 from form_lambda.services.common import Deps, maintenance_message

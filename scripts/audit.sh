@@ -67,7 +67,7 @@ fi
 
 PORT="$($PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 DATA_DIR="$(mktemp -d)"
-PORT="$PORT" CAMPAIGN_DATA_DIR="$DATA_DIR" CAMPAIGN_SITE_DIR="$PWD/site" "$PYTHON" -m scripts.serve \
+PORT="$PORT" CAMPAIGN_DATA_DIR="$DATA_DIR" CAMPAIGN_SITE_DIR="$PWD/site" "$PYTHON" -m local.serve \
   >"$DATA_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 cleanup() {

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 SAM = PROJECT_ROOT / ".cache" / "sam-venv" / "bin" / "sam"
 LAMBDA_SRC = PROJECT_ROOT / ".cache" / "lambda-src"
 LAMBDA_DEPS = PROJECT_ROOT / ".cache" / "lambda-deps"  # template.yaml: DependenciesLayer
-PACKAGES = ("campaign_core", "form_lambda", "drill_sender")
+PACKAGES = ("campaign_core", "form_lambda", "drill_sender", "hq")
 # What the functions import (the Lambda runtime brings boto3, botocore and their dependencies).
 LAMBDA_REQUIREMENTS = (
     "aiosmtpd",  # imported by drill_sender.inbound (the report function) for the local listener

@@ -40,7 +40,7 @@ def settings(tmp_path: Path, built_site: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, clock: FixedClock) -> Flask:
-    from scripts.serve import create_local_app
+    from local.serve import create_local_app
 
     application = create_local_app(settings)
     application.config["CAMPAIGN_CLOCK"] = clock

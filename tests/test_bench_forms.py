@@ -7,8 +7,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlencode
 
-from campaign_core.store import create_store
-from scripts.bench_forms import (
+from bench.forms import (
     Applications,
     Audit,
     Server,
@@ -20,6 +19,7 @@ from scripts.bench_forms import (
     post_all,
     run_volume,
 )
+from campaign_core.store import create_store
 
 
 def test_throughput_posts_every_batch_to_both_servers(tmp_path: Path) -> None:

@@ -11,12 +11,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from lxml import html
+from site_build.help import parse_help
+from site_build.privacy import parse_consent, parse_organisation, version_label
+from site_build.selfcheck import parse_selfcheck
 
 from campaign_core.content import load_yaml
 from campaign_core.settings import PROJECT_ROOT
-from scripts.site_build.help import parse_help
-from scripts.site_build.privacy import parse_consent, parse_organisation, version_label
-from scripts.site_build.selfcheck import parse_selfcheck
 
 CONTENT = PROJECT_ROOT / "content"
 MY_PAGES = [

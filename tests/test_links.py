@@ -28,7 +28,7 @@ from campaign_core.settings import PROJECT_ROOT
 # Attributes that load or link something; `action` is left out: forms post to the API, not to files.
 LINK_ATTRIBUTES = ("href", "src", "poster", "data")
 EXTERNAL_SCHEMES = ("https", "mailto", "tel")
-SITE_BLUEPRINT_ENDPOINT = "site.page"  # the catch-all that serves the built files (scripts/serve.py)
+SITE_BLUEPRINT_ENDPOINT = "site.page"  # the catch-all that serves the built files (local/serve.py)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class LinkChecker:
         self.routes = app.url_map.bind(root.netloc or "localhost")
 
     def target_file(self, path: str) -> Path | None:
-        """The built file a site path (below the root, unquoted) is served from, as scripts/serve.py does."""
+        """The built file a site path (below the root, unquoted) is served from, as local/serve.py does."""
         candidate = (self.site_dir / path).resolve()
         if not candidate.is_relative_to(self.site_dir.resolve()):
             return None
@@ -193,7 +193,7 @@ class LinkChecker:
 @pytest.fixture(scope="module")
 def checker(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> LinkChecker:
     from campaign_core.settings import Settings
-    from scripts.serve import create_local_app
+    from local.serve import create_local_app
     from tests.conftest import TEST_SECRET
 
     settings = Settings(

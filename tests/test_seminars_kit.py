@@ -17,11 +17,8 @@ from lxml import etree
 from lxml import html as lxml_html
 from mkdocs.config import load_config
 from pptx import Presentation
-
-from campaign_core.clock import parse_instant
-from campaign_core.settings import PROJECT_ROOT
-from scripts.site_build import PageContext
-from scripts.site_build.kit import (
+from site_build import PageContext
+from site_build.kit import (
     banner_template,
     parse_banners,
     parse_chambers,
@@ -29,8 +26,11 @@ from scripts.site_build.kit import (
     text_template,
     with_ref,
 )
-from scripts.site_build.seminars import parse_sessions, render_seminars, split_live
-from scripts.site_build.slides import DeckSources, body_size, deck_slides, parse_kit_copy
+from site_build.seminars import parse_sessions, render_seminars, split_live
+from site_build.slides import DeckSources, body_size, deck_slides, parse_kit_copy
+
+from campaign_core.clock import parse_instant
+from campaign_core.settings import PROJECT_ROOT
 
 CONTENT = PROJECT_ROOT / "content"
 PINNED_NOW = "2027-04-01T09:00:00+09:00"

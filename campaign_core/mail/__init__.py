@@ -11,12 +11,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Protocol
 
 from campaign_core.mail.compose import check_header, compose, parse_address
-from campaign_core.mail.errors import (
-    HeaderInjectionError,
-    MailError,
-    PermanentMailError,
-    TransientMailError,
-)
+from campaign_core.mail.errors import HeaderInjectionError, MailError, PermanentMailError, TransientMailError
 from campaign_core.mail.outbox import OutboxMailer
 
 if TYPE_CHECKING:

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from campaign_core.clock import JST
+from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.records import CHECK, DRILL, MESSAGE
 from campaign_core.tokens import TokenError
-from drill_sender.services.deps import DrillDeps, iso, parse_iso
-from drill_sender.services.schedule import DRILL, MESSAGE
+from drill_sender.services.deps import DrillDeps
 
-CHECK = "drill_check"
 SHEET_PURPOSE = "check-sheet"
 SHEET_MAX_AGE = timedelta(days=60)
 MAX_NOTES = 500

@@ -13,11 +13,6 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
 
-# Record kinds the forms app writes and the drill reads. Named here, not imported: importing any
-# `form_lambda` module loads the whole forms app, which a Lambda cold start of `/t/` does not need.
-APPLICATION = "application"
-ONESHOT = "oneshot"
-
 DEFAULT_RATE = 5.0  # messages per second; a shared relay or SES sandbox allows far fewer than 50
 DEFAULT_LEASE = timedelta(minutes=10)  # far longer than one SMTP send (timeout 30 s)
 DEFAULT_MAX_ATTEMPTS = 8
@@ -75,12 +70,3 @@ class DrillDeps:
         """`CAMPAIGN_DRILL_DOMAIN`: the drill mails' sending domain (default: that of `mail_from`)."""
         domain = self.settings.extra.get("CAMPAIGN_DRILL_DOMAIN", "").strip()
         return domain or parse_address(self.settings.mail_from, header="From").domain
-
-
-def iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat()
-
-
-def parse_iso(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

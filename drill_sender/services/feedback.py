@@ -18,12 +18,12 @@ from typing import Any
 
 import jinja2
 
-from campaign_core.clock import JST
+from campaign_core.clock import JST, parse_iso
 from campaign_core.content import load_yaml
+from campaign_core.csvsafe import safe_cell
 from campaign_core.mail import compose
-from drill_sender.services.deps import APPLICATION, DrillDeps, parse_iso
-from drill_sender.services.report import safe_cell
-from drill_sender.services.schedule import DRILL, MESSAGE
+from campaign_core.records import APPLICATION, DRILL, MESSAGE
+from drill_sender.services.deps import DrillDeps
 
 PAGE_DIR = Path(__file__).resolve().parent.parent
 MAIL_DIR = PAGE_DIR / "mail"
@@ -82,7 +82,7 @@ def _belongs(application: dict[str, Any], chamber: Chamber) -> bool:
 
 def build_feedback(deps: DrillDeps, chamber: Chamber, *, start: date | None, end: date | None) -> Feedback:
     """Drills of the chamber's companies whose window started within [start, end] (JST dates)."""
-    from form_lambda.choices import MEMBER, label
+    from campaign_core.choices import MEMBER, label
 
     messages: dict[str, list[str]] = {}
     for message in deps.store.query(MESSAGE, where={"purpose": "drill"}):

@@ -14,17 +14,16 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from campaign_core.clock import JST
+from campaign_core.clock import JST, parse_iso
 from campaign_core.content import load_yaml
 from campaign_core.mail import compose
+from campaign_core.records import APPLICATION, CHECK, DRILL, MESSAGE, NOTICE
 from campaign_core.store import Record
-from drill_sender.services.checksheet import CHECK
-from drill_sender.services.deps import APPLICATION, DrillDeps, parse_iso
-from drill_sender.services.schedule import DRILL, MESSAGE, new_message
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.schedule import new_message
 from drill_sender.templates import load_template
 from drill_sender.window import assign_send_times, send_intervals
 
-NOTICE = "drill_notice"
 REVEAL_AFTER = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=7)
 MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"

@@ -9,8 +9,9 @@ from typing import Any
 from campaign_core.clock import JST
 from campaign_core.content import load_yaml
 from campaign_core.mail import compose
+from campaign_core.records import APPLICATION
 from drill_sender.services.checksheet import sheet_url
-from drill_sender.services.deps import APPLICATION, DrillDeps
+from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import REPORT_MAX_AGE, report_url
 from drill_sender.services.schedule import ScheduleResult
 

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from campaign_core.clock import parse_iso
 from campaign_core.content import load_yaml
 from campaign_core.mail import MailError, compose
+from campaign_core.records import ONESHOT
 from campaign_core.tokens import TokenError
-from drill_sender.services.deps import ONESHOT, DrillDeps, parse_iso
+from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import Counts, message_activity
 
 log = logging.getLogger(__name__)

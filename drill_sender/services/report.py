@@ -18,13 +18,15 @@ from typing import Any
 
 import jinja2
 
-from campaign_core.clock import JST
+from campaign_core.clock import JST, parse_iso
+from campaign_core.csvsafe import safe_cell
+from campaign_core.machine import MachineRules
+from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE
 from campaign_core.store import Record
 from campaign_core.tokens import TokenError
-from drill_sender.services.checksheet import ACTION_LABELS, CHECK
-from drill_sender.services.deps import DrillDeps, parse_iso
-from drill_sender.services.schedule import DRILL, MESSAGE
-from drill_sender.services.tracking import EVENT, MachineRules, summarise
+from drill_sender.services.checksheet import ACTION_LABELS
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.tracking import summarise
 from drill_sender.templates import DrillTemplate, load_template
 
 REPORT_PURPOSE = "report"
@@ -247,15 +249,6 @@ def render_html(report: DrillReport, *, site_url: str, csv_url: str | None = Non
         .get_template("report.html")
         .render(r=report, site=site_url.rstrip("/"), csv_url=csv_url)
     )
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """Excel would run a cell starting with = + - @ (or a tab / CR) as a formula: make it text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 CSV_HEADER = (

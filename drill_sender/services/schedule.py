@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from campaign_core.clock import JST
+from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.records import APPLICATION, DRILL, MESSAGE
 from campaign_core.store import ConditionFailed, Put, Update
-from drill_sender.services.deps import APPLICATION, DrillDeps, iso, parse_iso
+from drill_sender.services.deps import DrillDeps
 from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
 from drill_sender.window import assign_send_times, send_intervals
 
-DRILL = "drill"
-MESSAGE = "drill_message"
 DEFAULT_DAYS = 3
 
 
@@ -125,7 +124,7 @@ def schedule(
     except TemplateError as exc:
         raise ScheduleError("bad_template", str(exc)) from exc
 
-    from form_lambda.services.drill import mailable_participants  # the forms' rule, one source of truth
+    from campaign_core.records import mailable_participants
 
     mailable = mailable_participants(application)
     everyone = [str(p.get("email", "")) for p in application.get("participants", [])]
@@ -215,7 +214,7 @@ def schedule_late(
 ) -> ScheduleResult:
     """Add the participants who confirmed by their own link after the drill was scheduled, with the
     same template, in a window of as many business days from `start` (default: today)."""
-    from form_lambda.services.drill import mailable_participants  # the forms' rule, one source of truth
+    from campaign_core.records import mailable_participants
 
     now = deps.now()
     drill = deps.store.get(DRILL, application_id)

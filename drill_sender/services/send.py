@@ -30,13 +30,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from campaign_core.clock import JST
+from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.mail import PermanentMailError, TransientMailError, check_header, parse_address
+from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
-from drill_sender.services.deps import APPLICATION, MAX_BACKOFF, ONESHOT, DrillDeps, iso, parse_iso
-from drill_sender.services.followups import NOTICE, build_notice, plan_followups
+from drill_sender.services.deps import MAX_BACKOFF, DrillDeps
+from drill_sender.services.followups import build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
-from drill_sender.services.schedule import MESSAGE, new_message
+from drill_sender.services.schedule import new_message
 from drill_sender.services.wire import wire_mail
 from drill_sender.templates import (
     DrillTemplate,
@@ -201,7 +202,7 @@ class _Runner:
         """Checked again at send time: a drill mail only to an address that is mailable now."""
         if data.get("purpose") == "oneshot":
             return True  # the one-shot address confirmed by its own link before it was queued
-        from form_lambda.services.drill import mailable_participants  # the forms' rule, one source of truth
+        from campaign_core.records import mailable_participants
 
         application_id = str(data.get("application_id", ""))
         if application_id not in self._applications:

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from campaign_core.clock import Clock
+from campaign_core.clock import Clock, iso
 from campaign_core.mail import Mailer, compose
+from campaign_core.records import SETTING
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
@@ -21,7 +22,6 @@ from form_lambda.rendering import content_yaml
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 CLAIM_HOURS_DEFAULT = 72
-MAINTENANCE_KIND = "setting"
 MAINTENANCE_KEY = "maintenance"
 
 
@@ -73,10 +73,6 @@ class Deps:
         return self.mailer.send(message)
 
 
-def iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat()
-
-
 def email_key(address: str) -> str:
     """A record key for an address: fixed length, no personal data in the key itself."""
     return hashlib.sha256(address.lower().encode("utf-8")).hexdigest()[:40]
@@ -88,7 +84,7 @@ def maintenance_message(store: Store, settings: Settings) -> str | None:
     from_env = settings.extra.get("CAMPAIGN_MAINTENANCE", "").strip()
     if from_env and from_env.lower() not in ("0", "off", "false", "no"):
         return "" if from_env.lower() in ("1", "on", "true", "yes") else from_env
-    record = store.get(MAINTENANCE_KIND, MAINTENANCE_KEY)
+    record = store.get(SETTING, MAINTENANCE_KEY)
     if record is not None and record.data.get("on"):
         return str(record.data.get("message", "") or "")
     return None
@@ -96,8 +92,8 @@ def maintenance_message(store: Store, settings: Settings) -> str | None:
 
 def set_maintenance(store: Store, clock: Clock, *, on: bool, message: str = "") -> None:
     """Pause or resume intake (called by the staff command)."""
-    record = store.get(MAINTENANCE_KIND, MAINTENANCE_KEY)
+    record = store.get(SETTING, MAINTENANCE_KEY)
     changes = {"on": on, "message": message, "changed_at": iso(clock.now())}
-    if record is None and store.put_new(MAINTENANCE_KIND, MAINTENANCE_KEY, changes):
+    if record is None and store.put_new(SETTING, MAINTENANCE_KEY, changes):
         return
-    store.update(MAINTENANCE_KIND, MAINTENANCE_KEY, changes)
+    store.update(SETTING, MAINTENANCE_KEY, changes)

@@ -17,28 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, label
+from campaign_core.clock import iso
+from campaign_core.jst import jst_label
 from campaign_core.mail import MailError
+from campaign_core.records import APPLICATION, CONFIRMED, OFFICE_CLAIM, TRUSTED, WAITING
 from campaign_core.store import ConditionFailed, Put, Record, Update
 from campaign_core.tokens import TokenError
-from form_lambda.choices import EMPLOYEES, INDUSTRIES, MEMBER, label
-from form_lambda.rendering import jst_label
-from form_lambda.services.common import Deps, iso
+from form_lambda.services.common import Deps
 from form_lambda.validation import DrillInput
 
 logger = logging.getLogger(__name__)
 
-APPLICATION = "application"
-OFFICE_CLAIM = "office_claim"
 CONFIRM_PURPOSE = "drill-confirm"
 PARTICIPANT_PURPOSE = "drill-participant"
 
 # How long a participant's own confirmation link stays valid.
 PARTICIPANT_WINDOW = timedelta(days=14)
-
-# Participant states: trusted by the officer's domain, waiting for their own confirmation, confirmed.
-TRUSTED = "domain"
-WAITING = "unconfirmed"
-CONFIRMED = "confirmed"
 
 
 @dataclass(frozen=True)
@@ -268,12 +263,3 @@ def confirm_participant(deps: Deps, token: str) -> ConfirmResult:
         ):
             return ConfirmResult("accepted", {**record.data, "participants": participants})
     return ConfirmResult("invalid")
-
-
-def mailable_participants(application: dict[str, Any]) -> list[str]:
-    """The addresses drill mail may go to: in the company domain, or confirmed by their own link."""
-    return [
-        str(p["email"])
-        for p in application.get("participants", [])
-        if application.get("status") == "accepted" and p.get("status") in (TRUSTED, CONFIRMED)
-    ]

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from campaign_core.clock import iso
+from campaign_core.jst import jst_label
+from campaign_core.records import ONESHOT
 from campaign_core.store import ConditionFailed, Update
 from campaign_core.tokens import TokenError
-from form_lambda.rendering import jst_label
-from form_lambda.services.common import Deps, email_key, iso
+from form_lambda.services.common import Deps, email_key
 from form_lambda.validation import OneshotInput
 
-ONESHOT = "oneshot"
 PURPOSE = "oneshot-confirm"
 
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any, Literal
 
-from form_lambda.choices import MEMBER, label
-from form_lambda.rendering import Session, jst_label, load_sessions
-from form_lambda.services.common import Deps, email_key, iso
+from campaign_core.choices import MEMBER, label
+from campaign_core.clock import iso
+from campaign_core.jst import jst_label
+from campaign_core.records import SEATS, SIGNUP
+from form_lambda.rendering import Session, load_sessions
+from form_lambda.services.common import Deps, email_key
 from form_lambda.validation import SeminarInput
-
-SIGNUP = "seminar_signup"
-SEATS = "seat_counter"
 
 Channel = Literal["recorded", "zoom", "youtube"]
 

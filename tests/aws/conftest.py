@@ -25,7 +25,12 @@ from campaign_core.store.dynamodb import DynamoDBStore
 from tests.aws.events import ORIGIN_VERIFY, Context, http_event
 from tests.servers import MOTO_CREDENTIALS, MotoServer
 
-ENTRY_MODULES = ("form_lambda.lambda_entry", "drill_sender.lambda_entry", "campaign_core.lambda_entry")
+ENTRY_MODULES = (
+    "form_lambda.lambda_entry",
+    "drill_sender.lambda_entry",
+    "campaign_core.lambda_entry",
+    "hq.lambda_entry",
+)
 DOMAIN = "drill.example.jp"
 SITE = f"https://{DOMAIN}"
 REPORT_ADDRESS = f"report@{DOMAIN}"
@@ -48,6 +53,7 @@ class Lambdas:
     forms: ModuleType
     drill: ModuleType
     core: ModuleType
+    hq: ModuleType
     mail_offset: int
 
     @property
@@ -140,6 +146,7 @@ def lambdas(
             forms=importlib.import_module("form_lambda.lambda_entry"),
             drill=importlib.import_module("drill_sender.lambda_entry"),
             core=importlib.import_module("campaign_core.lambda_entry"),
+            hq=importlib.import_module("hq.lambda_entry"),
             mail_offset=mail_offset,
         )
     finally:

@@ -16,16 +16,13 @@ import boto3
 from click.testing import CliRunner
 
 from campaign_core.aws import environ_with_secret
+from campaign_core.records import APPLICATION, CHECK, MESSAGE, SUPPRESSED
 from campaign_core.settings import PROJECT_ROOT
-from campaign_core.suppression import SUPPRESSED
 from campaign_core.tokens import Signer
-from drill_sender.services.checksheet import CHECK
+from cli.main import cli
 from drill_sender.services.deps import DrillDeps
-from drill_sender.services.schedule import MESSAGE
 from drill_sender.services.tracking import activity
 from drill_sender.templates import TRACK_PURPOSE
-from form_lambda.services.drill import APPLICATION
-from scripts.campaign import cli
 from tests.aws.conftest import REPORT_ADDRESS, SITE, Lambdas
 from tests.aws.events import (
     Context,

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from campaign_core import audit
-from campaign_core.retention import APPLICATION, SIGNUP
+from campaign_core.records import APPLICATION, SIGNUP
 from campaign_core.store import Store
+from hq import audit
 from tests.aws.conftest import Lambdas
 from tests.aws.events import Context, scheduled_event
 from tests.aws.template import resources
@@ -56,7 +56,7 @@ def test_scheduled_purge_deletes_expired_records_and_writes_an_audit_line(
     )
     assert audit.lines(store) == []
 
-    result = lambdas.drill.purge_handler(scheduled_event(), Context())
+    result = lambdas.hq.purge_handler(scheduled_event(), Context())
 
     assert store.get(SIGNUP, "old") is None
     assert store.get(APPLICATION, "pending-old") is None
@@ -78,7 +78,7 @@ def test_scheduled_purge_deletes_expired_records_and_writes_an_audit_line(
         assert "@" not in text and "佐藤" not in text
 
     # A second run (EventBridge may deliver twice) finds nothing more and says so.
-    again = lambdas.drill.purge_handler(scheduled_event(), Context())
+    again = lambdas.hq.purge_handler(scheduled_event(), Context())
     assert again["deleted"] == {}
     runs = sorted(json.dumps(r.data["details"]["deleted"], sort_keys=True) for r in audit.lines(store))
     assert runs == sorted(
@@ -95,7 +95,7 @@ def _purge_function() -> dict[str, Any]:
 
 def test_the_template_runs_purge_once_a_day_with_only_the_table_rights_it_needs() -> None:
     function = _purge_function()
-    assert function["Handler"] == "drill_sender.lambda_entry.purge_handler"
+    assert function["Handler"] == "hq.lambda_entry.purge_handler"
     schedules = [e["Properties"] for e in function["Events"].values() if e["Type"] == "ScheduleV2"]
     assert len(schedules) == 1
     expression = schedules[0]["ScheduleExpression"]

@@ -41,7 +41,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The same app `make run` serves, on a free port, for the whole session."""
-    from scripts.serve import create_local_app
+    from local.serve import create_local_app
 
     port = _free_port()
     settings = Settings(

@@ -30,7 +30,7 @@ class FormsServer:
 @pytest.fixture(scope="module")
 def forms_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FormsServer]:
     """The local app (site + forms) on its own port, with an outbox this module can read."""
-    from scripts.serve import create_local_app
+    from local.serve import create_local_app
 
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("forms-var")

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from mkdocs.config import load_config
 from playwright.sync_api import Browser, Page
+from site_build.kit import banner_template, parse_banners, parse_texts, text_template, with_ref
 
 from campaign_core.settings import PROJECT_ROOT
-from scripts.site_build.kit import banner_template, parse_banners, parse_texts, text_template, with_ref
 from tests.browser.conftest import RequestLog
 
 pytestmark = pytest.mark.browser

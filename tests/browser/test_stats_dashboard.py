@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from campaign_core.stats import build_stats, load_rows, render_html
+from bench.hq import NOW, synthetic_campaign
 from campaign_core.store.sqlite import SQLiteStore
-from scripts.campaign_hq_bench import NOW, synthetic_campaign
+from hq.stats import build_stats, load_rows, render_html
 from tests.browser.test_site_quality import axe_violations
 
 pytestmark = pytest.mark.browser

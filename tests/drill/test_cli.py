@@ -16,14 +16,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from campaign_core.clock import FixedClock
+from campaign_core.records import MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.suppression import suppress
 from campaign_core.tokens import Signer, TokenError
+from cli.main import cli
 from drill_sender.services.checksheet import SHEET_PURPOSE
-from drill_sender.services.schedule import MESSAGE
 from form_lambda.services.common import maintenance_message
-from scripts.campaign import cli
 from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
 from tests.servers import MOTO_CREDENTIALS, MotoServer
 

@@ -9,14 +9,14 @@ from datetime import timedelta
 
 import pytest
 
-from campaign_core.clock import JST, FixedClock
+from campaign_core.clock import JST, FixedClock, parse_iso
+from campaign_core.records import DRILL, MESSAGE, ONESHOT
 from campaign_core.settings import Settings
 from campaign_core.store import Store
-from drill_sender.services.deps import DrillDeps, parse_iso
-from drill_sender.services.schedule import DRILL, MESSAGE, ScheduleError, schedule, schedule_late
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.schedule import ScheduleError, schedule, schedule_late
 from drill_sender.services.send import send_due
 from drill_sender.window import is_business_day
-from form_lambda.services.oneshot import ONESHOT
 from tests.drill.conftest import (
     OFFICER_DOMAIN,
     FaultySMTPServer,

@@ -14,11 +14,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from campaign_core.clock import FixedClock
+from campaign_core.records import MESSAGE
 from campaign_core.settings import PROJECT_ROOT, Settings
 from campaign_core.store import Store
-from drill_sender.scheduler import SchedulerLoop
 from drill_sender.services.deps import DrillDeps
-from drill_sender.services.schedule import MESSAGE, schedule
+from drill_sender.services.schedule import schedule
+from local.jobs import send_due_job
 from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
 from tests.servers import free_port, wait_for
 
@@ -50,7 +51,7 @@ def test_sender_killed_mid_run_then_rerun_loses_nothing_and_duplicates_nothing(
     app_id = accepted_application(store, settings, clock, people)
     schedule(deps, app_id, days=1)
     after = clock.now() + timedelta(days=7)
-    command = [sys.executable, "-m", "scripts.campaign", "send-due"]
+    command = [sys.executable, "-m", "cli", "send-due"]
 
     # Four mails a second: the sender spends most of its time waiting for the next slot.
     env = _environment(settings, smtp, after.isoformat(), CAMPAIGN_SEND_RATE="4")
@@ -89,7 +90,7 @@ def test_scheduler_loop_sends_due_mail_and_stops_promptly(
     app_id = accepted_application(store, settings, clock, staff(3))
     schedule(deps, app_id, days=1)
     clock.advance(timedelta(days=7))
-    loop = SchedulerLoop(deps, interval=0.05, report=lambda _summary: None)
+    loop = send_due_job(deps, interval=0.05, report=lambda _summary: None)
     loop.start()
     wait_for(lambda: len(smtp.received) == 3 and loop.runs >= 3, timeout=30)
     started = time.monotonic()
@@ -119,7 +120,7 @@ def test_local_server_runs_the_scheduler_and_stops_on_ctrl_c(
         CAMPAIGN_INBOUND_PORT=str(free_port()),
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "scripts.serve"],
+        [sys.executable, "-m", "local.serve"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,

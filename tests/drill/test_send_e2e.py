@@ -24,9 +24,9 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock, parse_instant
 from campaign_core.settings import Settings
 from campaign_core.store import Store
+from cli.main import cli
 from drill_sender.inbound import InboundServer
 from drill_sender.services.deps import DrillDeps
-from scripts.campaign import cli
 from tests.drill.conftest import TEST_SECRET, FaultySMTPServer
 from tests.servers import MOTO_CREDENTIALS, MotoServer, free_port
 
@@ -101,7 +101,7 @@ def test_a_whole_drill_from_application_to_chamber_feedback(
     built_site: Path,
     tmp_path: Path,
 ) -> None:
-    from scripts.serve import create_local_app
+    from local.serve import create_local_app
 
     mail_backend, mail_extra, mailbox = mail_setup
     extra = {

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from campaign_core.clock import JST, FixedClock
+from campaign_core.clock import JST, FixedClock, parse_iso
+from campaign_core.records import MESSAGE, NOTICE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.checksheet import record_forwarded
-from drill_sender.services.deps import DrillDeps, parse_iso
-from drill_sender.services.followups import NOTICE
-from drill_sender.services.schedule import MESSAGE, schedule
+from drill_sender.services.deps import DrillDeps
+from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
 from drill_sender.templates import load_template
 from drill_sender.window import is_business_day

@@ -19,10 +19,11 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from campaign_core.clock import FixedClock
 from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.records import MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
 from drill_sender.services.deps import DrillDeps
-from drill_sender.services.schedule import MESSAGE, new_message, schedule
+from drill_sender.services.schedule import new_message, schedule
 from drill_sender.services.send import build_message, render_for, send_due
 from drill_sender.services.wire import wire_mail
 from drill_sender.templates import MONTHS, VARIANTS, tracking_token

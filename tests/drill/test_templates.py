@@ -15,6 +15,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from site_build.learn import DOCS_LEARN_DIR, expected_pages
 
 from campaign_core.clock import FixedClock
 from campaign_core.tokens import Signer
@@ -33,7 +34,6 @@ from drill_sender.templates import (
     render,
     tracking_token,
 )
-from scripts.site_build.learn import DOCS_LEARN_DIR, expected_pages
 from tests.conftest import TEST_SECRET
 
 BASE_URL = "https://drill.example.jp"
@@ -387,12 +387,12 @@ def test_a_missing_template_is_refused(tmp_path: Path) -> None:
 
 
 def test_learning_page_sources_are_up_to_date() -> None:
-    # `python -m scripts.site_build.learn` writes them; a template added or renamed needs a rerun.
+    # `python -m site_build.learn` writes them; a template added or renamed needs a rerun.
     on_disk = {path.name: path.read_text(encoding="utf-8") for path in DOCS_LEARN_DIR.glob("[0-9][0-9]-*.md")}
     expected = expected_pages()
-    assert sorted(on_disk) == sorted(expected), "run: python -m scripts.site_build.learn"
+    assert sorted(on_disk) == sorted(expected), "run: python -m site_build.learn"
     for name, text in expected.items():
-        assert on_disk[name] == text, f"docs/learn/{name} is stale; run: python -m scripts.site_build.learn"
+        assert on_disk[name] == text, f"docs/learn/{name} is stale; run: python -m site_build.learn"
 
 
 def _visible(element: lxml.html.HtmlElement) -> str:

@@ -7,8 +7,6 @@ import csv
 import io
 import re
 import smtplib
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,26 +18,21 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from campaign_core.clock import JST, FixedClock
+from campaign_core.clock import JST, FixedClock, parse_iso
+from campaign_core.records import CHECK, EVENT, MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
 from drill_sender import create_app
 from drill_sender.inbound import InboundServer
-from drill_sender.services.checksheet import CHECK, sheet_url
-from drill_sender.services.deps import DrillDeps, parse_iso
+from drill_sender.services.checksheet import sheet_url
+from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import build_report, render_csv, render_html, report_url
-from drill_sender.services.schedule import MESSAGE, schedule
+from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
-from drill_sender.services.tracking import EVENT, activity
+from drill_sender.services.tracking import activity
 from drill_sender.templates import TRACK_PURPOSE, tracking_token
-from tests.drill.conftest import (
-    TEST_SECRET,
-    FaultySMTPServer,
-    accepted_application,
-    confirmed_oneshot,
-    staff,
-)
+from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, confirmed_oneshot, staff
 from tests.servers import free_port
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
@@ -264,7 +257,7 @@ def test_local_server_serves_tracking_next_to_the_site(
     clock: FixedClock,
     sent: Callable[..., SentDrill],
 ) -> None:
-    from scripts.serve import create_local_app
+    from local.serve import create_local_app
 
     app = create_local_app(settings.with_overrides(site_dir=built_site))
     app.extensions["campaign_store"] = store
@@ -592,26 +585,12 @@ def test_oneshot_status_page_shows_sent_opened_and_clicked_for_people_only(
     assert "このリンクは使えません" in client.get("/t/oneshot/forged").get_data(as_text=True)
 
 
-def test_tracking_and_sending_load_without_the_forms_app() -> None:
-    """A Lambda cold start of /t/ or of the scheduled sender must not pay for the forms app."""
-    code = (
-        "import sys, drill_sender, drill_sender.views, drill_sender.services.send;"
-        "print(sorted(m for m in sys.modules if m.startswith('form_lambda')))"
-    )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
-    # The record kinds named on both sides are the same.
-    from drill_sender.services import deps as drill_deps
-    from form_lambda.services import drill, oneshot
-
-    assert (drill_deps.APPLICATION, drill_deps.ONESHOT) == (drill.APPLICATION, oneshot.ONESHOT)
-
 
 def test_local_outbox_viewer_shows_mail_to_this_machine_only(
     built_site: Path, store: Store, settings: Settings, clock: FixedClock
 ) -> None:
     from campaign_core.mail import OutboxMailer
-    from scripts.serve import create_local_app
+    from local.serve import create_local_app
 
     local = settings.with_overrides(site_dir=built_site, mail_backend="outbox")
     app = create_local_app(local)

@@ -13,8 +13,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock
+from campaign_core.records import mailable_participants
 from campaign_core.store import Store
-from form_lambda.services.drill import mailable_participants
 from tests.forms.conftest import DRILL_FORM, Outbox, html_of, text_of
 
 LINK_RE = re.compile(r"http://127\.0\.0\.1:8000(/api/[^\s\"<>]+)")

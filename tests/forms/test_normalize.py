@@ -5,13 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaign_core.address import PREFECTURES, lookup_postal_code
-from campaign_core.normalize import (
-    company_key,
-    normalize_address,
-    phone_digits,
-    street_number,
-    tidy_company,
-)
+from campaign_core.normalize import company_key, normalize_address, phone_digits, street_number, tidy_company
 from campaign_core.office import office_keys
 
 

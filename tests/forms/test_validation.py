@@ -7,12 +7,7 @@ from typing import Any
 import pytest
 
 from campaign_core.emails import InvalidEmail, check_email, is_shared_domain
-from form_lambda.validation import (
-    validate_drill,
-    validate_oneshot,
-    validate_participants,
-    validate_seminar,
-)
+from form_lambda.validation import validate_drill, validate_oneshot, validate_participants, validate_seminar
 
 CHAMBERS: list[dict[str, Any]] = [
     {"code": "tokyo", "name": "東京商工会議所", "prefecture": "東京都"},

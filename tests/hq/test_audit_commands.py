@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
-from campaign_core import audit
 from campaign_core.clock import FixedClock
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.suppression import suppress
+from hq import audit
 from tests.drill.conftest import OFFICER_DOMAIN, accepted_application, staff
 from tests.drill.test_cli import Run, run  # noqa: F401 (fixture)
 

@@ -11,17 +11,16 @@ from email import message_from_bytes, policy
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from campaign_core import audit
 from campaign_core.clock import FixedClock
-from campaign_core.forget import forget, mail_mentions
-from campaign_core.retention import PERSONAL_KINDS
+from campaign_core.records import PERSONAL_KINDS, mailable_participants
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.suppression import suppress
+from cli.main import cli
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import build_report
-from form_lambda.services.drill import mailable_participants
-from scripts.campaign import cli
+from hq import audit
+from hq.forget import forget, mail_mentions
 from tests.drill.conftest import OFFICER_DOMAIN, TEST_SECRET, confirmed_oneshot, staff
 from tests.drill.test_tracking import SentDrill, get
 from tests.hq.conftest import every_item

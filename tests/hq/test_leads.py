@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaign_core import audit
 from campaign_core.clock import FixedClock
-from campaign_core.leads import build_leads, consent_of, render_csv
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.store.sqlite import SQLiteStore
-from scripts.campaign import cli
+from cli.main import cli
+from hq import audit
+from hq.leads import build_leads, consent_of, render_csv
 from tests.drill.conftest import TEST_SECRET
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)

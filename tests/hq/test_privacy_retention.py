@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from site_build import PageContext
+from site_build.retention import period_label, render_retention
 
-from campaign_core.retention import Retention
-from scripts.site_build import PageContext
-from scripts.site_build.retention import period_label, render_retention
+from hq.retention import Retention
 
 
 def _cells(html: str) -> list[str]:

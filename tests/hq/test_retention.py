@@ -12,14 +12,15 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from campaign_core import audit
 from campaign_core.clock import FixedClock
-from campaign_core.retention import EVENT, SETTLED_AGENT, SETTLED_MACHINE_AGENT, Retention, purge
+from campaign_core.records import EVENT
 from campaign_core.settings import Settings
 from campaign_core.store import Store
+from cli.main import cli
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import build_report, render_csv, render_html
-from scripts.campaign import cli
+from hq import audit
+from hq.retention import SETTLED_AGENT, SETTLED_MACHINE_AGENT, Retention, purge
 from tests.drill.conftest import TEST_SECRET, staff
 from tests.drill.test_tracking import BROWSER, OFFICE_ADDRESS, SentDrill, get
 from tests.hq.conftest import every_item
@@ -160,7 +161,8 @@ def test_daily_job_purges_at_start_and_writes_its_audit_line(
 ) -> None:
     import threading
 
-    from campaign_core.retention import DailyPurge, purge_and_audit
+    from hq.retention import purge_and_audit
+    from local.jobs import PeriodicJob
 
     _signup(store, "old", "old@example.jp", (clock.now() - timedelta(days=4 * 365)).isoformat())
     done = threading.Event()
@@ -170,7 +172,7 @@ def test_daily_job_purges_at_start_and_writes_its_audit_line(
         done.set()
         return summary
 
-    daily = DailyPurge(job, interval=3600)
+    daily = PeriodicJob("purge", lambda _stopping: job(), interval=3600)
     daily.start()
     assert done.wait(30)
     daily.stop()

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from campaign_core import audit
-from campaign_core.stats import MIN_GROUP, OTHER, Stats, build_stats, load_rows, render_csv, render_html
+from bench.hq import NOW, Expected, synthetic_campaign
 from campaign_core.store.sqlite import SQLiteStore
-from scripts.campaign import cli
-from scripts.campaign_hq_bench import NOW, Expected, synthetic_campaign
+from cli.main import cli
+from hq import audit
+from hq.stats import MIN_GROUP, OTHER, Stats, build_stats, load_rows, render_csv, render_html
 from tests.drill.conftest import TEST_SECRET
 
 
@@ -127,7 +127,7 @@ def test_cli_writes_html_or_csv_prints_a_summary_and_audits(
 
 
 def test_csv_cells_are_formula_safe() -> None:
-    from campaign_core.stats import Outcome
+    from hq.stats import Outcome
 
     stats = Stats(
         start=None,

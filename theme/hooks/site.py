@@ -1,10 +1,10 @@
-"""MkDocs hooks of the guide site: a thin entry; the logic lives in `scripts.site_build`."""
+"""MkDocs hooks of the guide site: a thin entry; the logic lives in `site_build`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from scripts.site_build import expand_shortcodes, run_post_build
+from site_build import expand_shortcodes, run_post_build
 
 
 def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:

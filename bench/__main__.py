@@ -1,0 +1,7 @@
+"""`python -m bench`: every registered benchmark (see `bench.core`)."""
+
+import sys
+
+from bench.core import main
+
+sys.exit(main())

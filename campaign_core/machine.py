@@ -1,0 +1,126 @@
+"""Which tracking hits are machines' (mail security gateways, link checkers, previewers), not people's.
+
+The drill's numbers count people; reports, HQ's statistics and the retention purge (which settles old
+events) all classify hits with these same rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from campaign_core.clock import parse_iso
+from campaign_core.store import Record
+
+# Mail security gateways, link checkers, chat and social previewers, scripts and headless browsers.
+# Image proxies that fetch when a person opens the mail (Gmail's GoogleImageProxy) are not listed.
+MACHINE_AGENTS = re.compile(
+    r"bot\b|bot/|crawl|spider|preview|scanner|scan/|proofpoint|mimecast|barracuda|messagelabs|symantec"
+    r"|trendmicro|trend micro|fortiguard|forcepoint|zscaler|sophos|ironport|safelinks|safe links"
+    r"|python-requests|python-urllib|aiohttp|curl/|wget/|go-http-client|java/|okhttp|libwww|httpclient"
+    r"|headless|phantomjs|facebookexternalhit|slackbot|skypeuripreview|whatsapp|discordbot|linkedinbot",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class MachineRules:
+    """When a hit counts as a machine's (settings `CAMPAIGN_MACHINE_*`)."""
+
+    click_after_delivery: timedelta = timedelta(seconds=20)  # faster than a person can read
+    all_links_within: timedelta = timedelta(seconds=3)
+    shared_client_recipients: int = 3  # one address clicking for this many recipients ...
+    shared_client_within: timedelta = timedelta(seconds=60)  # ... inside this span
+
+    @classmethod
+    def from_extra(cls, extra: Mapping[str, str]) -> MachineRules:
+        default = cls()
+        return cls(
+            click_after_delivery=timedelta(
+                seconds=float(
+                    extra.get("CAMPAIGN_MACHINE_CLICK_SECONDS", default.click_after_delivery.seconds)
+                )
+            ),
+            shared_client_recipients=int(
+                extra.get("CAMPAIGN_MACHINE_SHARED_CLIENT", default.shared_client_recipients)
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Classified:
+    key: str
+    data: dict[str, Any]
+    reasons: tuple[str, ...]
+
+    @property
+    def machine(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def at(self) -> datetime:
+        return parse_iso(str(self.data["at"]))
+
+
+def classify(
+    events: Sequence[Record], messages: Mapping[str, Mapping[str, Any]], rules: MachineRules
+) -> list[Classified]:
+    """Each event with the reasons it looks like a machine's (none: a person)."""
+    reasons: dict[str, list[str]] = {e.key: [] for e in events}
+    for e in events:
+        if MACHINE_AGENTS.search(str(e.data.get("user_agent", ""))) or not e.data.get("user_agent"):
+            reasons[e.key].append("agent")
+        if e.data.get("prefetch"):
+            reasons[e.key].append("prefetch")
+        sent_at = messages.get(str(e.data.get("message")), {}).get("sent_at")
+        at = parse_iso(str(e.data["at"]))
+        if (
+            e.data.get("type") == "click"
+            and sent_at
+            and at - parse_iso(str(sent_at)) < rules.click_after_delivery
+        ):
+            reasons[e.key].append("too_fast")
+
+    clicks = sorted((e for e in events if e.data.get("type") == "click"), key=lambda e: str(e.data["at"]))
+    # Every link of a mail clicked at once: a scanner following each URL.
+    by_message: dict[str, list[Record]] = defaultdict(list)
+    for e in clicks:
+        by_message[str(e.data["message"])].append(e)
+    for key, hits in by_message.items():
+        wanted = set(messages.get(key, {}).get("links", []) or [])
+        if len(wanted) < 2:
+            continue
+        for i in range(len(hits)):
+            burst = _burst(hits, i, rules.all_links_within)
+            if wanted <= {h.data.get("link") for h in burst}:
+                for h in burst:
+                    _add(reasons[h.key], "all_links")
+    # One client address clicking for several recipients within a minute: a gateway, not people.
+    by_client: dict[str, list[Record]] = defaultdict(list)
+    for e in clicks:
+        by_client[str(e.data.get("client", ""))].append(e)
+    for hits in by_client.values():
+        for i, first in enumerate(hits):
+            start = parse_iso(str(first.data["at"]))
+            burst = [
+                h for h in hits[i:] if parse_iso(str(h.data["at"])) - start <= rules.shared_client_within
+            ]
+            if len({h.data["message"] for h in burst}) >= rules.shared_client_recipients:
+                for h in burst:
+                    _add(reasons[h.key], "shared_client")
+    return [Classified(e.key, e.data, tuple(reasons[e.key])) for e in events]
+
+
+def _burst(hits: Sequence[Record], first: int, span: timedelta) -> list[Record]:
+    """The hits from `hits[first]` on that fall within `span` of it (hits are in time order)."""
+    start = parse_iso(str(hits[first].data["at"]))
+    return [h for h in hits[first:] if parse_iso(str(h.data["at"])) - start <= span]
+
+
+def _add(reasons: list[str], reason: str) -> None:
+    if reason not in reasons:
+        reasons.append(reason)

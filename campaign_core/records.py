@@ -1,0 +1,52 @@
+"""Record kinds and the domain rules both apps apply to them.
+
+Every kind is named once, here: the forms write applications, the drill reads them, HQ purges and
+forgets them, and each imports the name from this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+APPLICATION = "application"  # a drill application (one per office)
+OFFICE_CLAIM = "office_claim"  # the office key an application holds (unique)
+SIGNUP = "seminar_signup"
+SEATS = "seat_counter"  # taken seats of a live seminar session
+ONESHOT = "oneshot"  # a one-shot sample request
+DRILL = "drill"  # a scheduled drill of one application
+MESSAGE = "drill_message"  # one drill (or one-shot) mail to one participant
+EVENT = "drill_event"  # one open or click of a drill mail
+CHECK = "drill_check"  # the officer's check sheet line for one participant
+NOTICE = "drill_notice"  # a reveal or follow-up mail to one participant
+SUPPRESSED = "suppressed"  # an address that bounced for good or complained
+AUDIT = "audit"  # one staff command on personal data
+SETTING = "setting"  # switches staff set (maintenance)
+
+#: Every kind that may hold personal data (`forget` searches them all; tests check none is missed).
+PERSONAL_KINDS = (
+    APPLICATION,
+    OFFICE_CLAIM,
+    SIGNUP,
+    ONESHOT,
+    DRILL,
+    MESSAGE,
+    EVENT,
+    CHECK,
+    NOTICE,
+    SUPPRESSED,
+)
+
+# Participant states: trusted by the officer's domain, waiting for their own confirmation, confirmed.
+TRUSTED = "domain"
+WAITING = "unconfirmed"
+CONFIRMED = "confirmed"
+
+
+def mailable_participants(application: Mapping[str, Any]) -> list[str]:
+    """The addresses drill mail may go to: in the company domain, or confirmed by their own link."""
+    return [
+        str(p["email"])
+        for p in application.get("participants", [])
+        if application.get("status") == "accepted" and p.get("status") in (TRUSTED, CONFIRMED)
+    ]

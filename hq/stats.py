@@ -1,0 +1,418 @@
+"""HQ's dashboard: how the campaign goes, in numbers that name nobody.
+
+`load_rows` reads every record the numbers need (one query per kind); `build_stats` turns them into
+`Stats`; `render_html` makes one self-contained page (inline SVG charts, inline CSS, no script) that
+prints on A4 and reads on a 360 px phone; `render_csv` gives the same numbers for a spreadsheet;
+`summary_lines` the short text for the terminal.
+
+No row is about one company. Breakdowns (chamber, prefecture, month, variant) with fewer than
+`MIN_GROUP` companies are folded into "other" or shown as "fewer than 5".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from campaign_core.clock import JST
+from campaign_core.normalize import company_key
+from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
+from campaign_core.store import Record, Store
+from hq.retention import parse_time
+
+MIN_GROUP = 5
+OTHER = "その他(5社未満の区分の合計)"
+VARIANT_LABELS = {"obvious": "見抜きやすい文面", "subtle": "見抜きにくい文面"}
+MEMBER_LABELS = {"member": "会員", "non_member": "非会員", "unknown": "わからない"}
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+KINDS = (APPLICATION, SIGNUP, ONESHOT, DRILL, MESSAGE, EVENT, CHECK, NOTICE)
+
+
+@dataclass(frozen=True)
+class Rows:
+    by_kind: Mapping[str, Sequence[Record]]
+
+    def __getitem__(self, kind: str) -> Sequence[Record]:
+        return self.by_kind.get(kind, ())
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.by_kind.values())
+
+
+def load_rows(store: Store) -> Rows:
+    return Rows({kind: store.query(kind) for kind in KINDS})
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: date
+    seminar: int
+    drill: int
+    oneshot: int
+
+    @property
+    def total(self) -> int:
+        return self.seminar + self.drill + self.oneshot
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Reporting of one group of drills (a month, a variant); `shown` False below MIN_GROUP."""
+
+    label: str
+    drills: int
+    sent: int
+    reported: int
+    clicked: int
+    median_minutes: float | None
+
+    @property
+    def shown(self) -> bool:
+        return self.drills >= MIN_GROUP
+
+    def rate(self, part: int) -> float | None:
+        return part / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class Stats:
+    start: date | None
+    end: date | None
+    generated_at: datetime
+    weeks: tuple[Week, ...]
+    confirmation: Mapping[str, Mapping[str, int]]  # "drill" / "oneshot" -> confirmed, expired, waiting
+    by_chamber: tuple[tuple[str, int], ...]
+    by_prefecture: tuple[tuple[str, int], ...]
+    membership: Mapping[str, int]  # companies by member / non_member / unknown
+    funnel: tuple[tuple[str, int], ...]
+    months: tuple[Outcome, ...]
+    variants: tuple[Outcome, ...]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "seminar": sum(w.seminar for w in self.weeks),
+            "drill": sum(w.drill for w in self.weeks),
+            "oneshot": sum(w.oneshot for w in self.weeks),
+        }
+
+
+def _local_day(value: Any) -> date | None:
+    instant = parse_time(value)
+    return instant.astimezone(JST).date() if instant else None
+
+
+def _week(value: Any, start: date | None, end: date | None) -> date | None:
+    """The Monday of the week of a time (JST), or None when it is missing or outside the range."""
+    day = _local_day(value)
+    if day is None or (start is not None and day < start) or (end is not None and day > end):
+        return None
+    return day - timedelta(days=day.weekday())
+
+
+def _fold(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """Groups of MIN_GROUP companies or more by name, largest first; the rest summed as OTHER."""
+    shown = sorted(((k, v) for k, v in counts.items() if v >= MIN_GROUP), key=lambda kv: (-kv[1], kv[0]))
+    rest = sum(v for v in counts.values() if v < MIN_GROUP)
+    return (*shown, (OTHER, rest)) if rest else tuple(shown)
+
+
+def _reported_at(check: Mapping[str, Any]) -> datetime | None:
+    times = [
+        t
+        for t in (
+            parse_time(check.get("reported_at")) if check.get("reported") == "yes" else None,
+            parse_time(check.get("forwarded_at")),
+        )
+        if t is not None
+    ]
+    return min(times) if times else None
+
+
+@cache
+def _links(month: int, variant: str) -> tuple[str, ...]:
+    from drill_sender.templates import load_template
+
+    return tuple(load_template(month, variant).links)
+
+
+@dataclass
+class _Group:
+    drills: set[str]
+    sent: int = 0
+    reported: int = 0
+    clicked: int = 0
+
+    def __post_init__(self) -> None:
+        self.minutes: list[float] = []
+
+
+def _outcome(label: str, group: _Group) -> Outcome:
+    return Outcome(
+        label=label,
+        drills=len(group.drills),
+        sent=group.sent,
+        reported=group.reported,
+        clicked=group.clicked,
+        median_minutes=statistics.median(group.minutes) if group.minutes else None,
+    )
+
+
+def build_stats(
+    rows: Rows,
+    now: datetime,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    extra: Mapping[str, str] = {},
+) -> Stats:
+    from campaign_core.machine import MachineRules, classify
+
+    # Applications per week, and how many were confirmed.
+    weekly: dict[date, Counter[str]] = defaultdict(Counter)
+    confirmation = {
+        kind: Counter({"confirmed": 0, "expired": 0, "waiting": 0}) for kind in ("drill", "oneshot")
+    }
+    seminar_companies: set[str] = set()
+    membership: dict[str, str] = {}
+    for signup in rows[SIGNUP]:
+        monday = _week(signup.data.get("signed_up_at"), start, end)
+        if monday is None:
+            continue
+        weekly[monday]["seminar"] += 1
+        company = company_key(str(signup.data.get("company", ""))) or signup.key
+        seminar_companies.add(company)
+        membership.setdefault(company, str(signup.data.get("member") or "unknown"))
+    accepted: dict[str, Record] = {}
+    chambers: Counter[str] = Counter()
+    prefectures: Counter[str] = Counter()
+    drill_companies: dict[str, str] = {}
+    for application in rows[APPLICATION]:
+        data = application.data
+        monday = _week(data.get("applied_at"), start, end)
+        if monday is None:
+            continue
+        weekly[monday]["drill"] += 1
+        if data.get("status") == "accepted":
+            confirmation["drill"]["confirmed"] += 1
+            accepted[application.key] = application
+            chamber = data.get("chamber") or {}
+            chambers[str(chamber.get("name") or "選択なし")] += 1
+            prefectures[str(data.get("prefecture") or "不明")] += 1
+            company = company_key(str(data.get("company", ""))) or application.key
+            drill_companies[application.key] = company
+            membership[company] = str(data.get("member") or "unknown")
+        else:
+            deadline = parse_time(data.get("confirm_by"))
+            confirmation["drill"]["expired" if deadline is not None and deadline < now else "waiting"] += 1
+    for request in rows[ONESHOT]:
+        data = request.data
+        monday = _week(data.get("requested_at"), start, end)
+        if monday is None:
+            continue
+        weekly[monday]["oneshot"] += 1
+        if data.get("status") == "confirmed":
+            confirmation["oneshot"]["confirmed"] += 1
+        else:
+            expired = request.expires_at is not None and request.expires_at < now
+            confirmation["oneshot"]["expired" if expired else "waiting"] += 1
+
+    # Drill outcomes: per participant sent, reported (and how fast), clicked by a person.
+    checks = {c.key: c.data for c in rows[CHECK]}
+    drills = {d.key: d.data for d in rows[DRILL] if d.key in accepted}
+    messages_by_drill: dict[str, list[Record]] = defaultdict(list)
+    for message in rows[MESSAGE]:
+        app_id = str(message.data.get("application_id", ""))
+        if app_id in drills and message.data.get("purpose", "drill") == "drill":
+            messages_by_drill[app_id].append(message)
+    events_by_drill: dict[str, list[Record]] = defaultdict(list)
+    for event in rows[EVENT]:
+        app_id = str(event.data.get("application_id", ""))
+        if app_id in drills and event.data.get("type") == "click":
+            events_by_drill[app_id].append(event)
+    followed_up = {
+        str(n.data.get("application_id"))
+        for n in rows[NOTICE]
+        if n.data.get("purpose") == "followup" and n.data.get("state") == "sent"
+    }
+    rules = MachineRules.from_extra(extra)
+    months: dict[str, _Group] = defaultdict(lambda: _Group(set()))
+    variants: dict[str, _Group] = defaultdict(lambda: _Group(set()))
+    reported_drills: set[str] = set()
+    for app_id, drill in drills.items():
+        messages = messages_by_drill.get(app_id, [])
+        sent = [m for m in messages if m.data.get("sent_at")]
+        if not sent:
+            continue
+        views = {
+            m.key: {**m.data, "links": list(_links(int(m.data["month"]), str(m.data["variant"])))}
+            for m in sent
+        }
+        clicked = {
+            str(c.data["message"])
+            for c in classify(events_by_drill.get(app_id, []), views, rules)
+            if not c.machine
+        }
+        window = parse_time(drill.get("window_start"))
+        month = window.astimezone(JST).strftime("%Y-%m") if window else "不明"
+        groups = (months[month], variants[str(drill.get("variant", ""))])
+        for group in groups:
+            group.drills.add(app_id)
+        for message in sent:
+            reported_at = _reported_at(checks.get(message.key, {}))
+            sent_at = parse_time(message.data.get("sent_at"))
+            for group in groups:
+                group.sent += 1
+                group.clicked += message.key in clicked
+                if reported_at is not None:
+                    group.reported += 1
+                    if sent_at is not None and reported_at >= sent_at:
+                        group.minutes.append((reported_at - sent_at).total_seconds() / 60)
+            if reported_at is not None:
+                reported_drills.add(app_id)
+
+    drill_company_set = set(drill_companies.values())
+    funnel_seminar = seminar_companies
+    funnel_drill = funnel_seminar & drill_company_set
+    funnel_reported = funnel_drill & {drill_companies[a] for a in reported_drills}
+    funnel_followed = funnel_reported & {drill_companies[a] for a in followed_up if a in drill_companies}
+    member_counts = Counter(membership.values())
+    return Stats(
+        start=start,
+        end=end,
+        generated_at=now,
+        weeks=tuple(
+            Week(monday, c["seminar"], c["drill"], c["oneshot"]) for monday, c in sorted(weekly.items())
+        ),
+        confirmation={kind: dict(counts) for kind, counts in confirmation.items()},
+        by_chamber=_fold(chambers),
+        by_prefecture=_fold(prefectures),
+        membership={key: member_counts.get(key, 0) for key in MEMBER_LABELS},
+        funnel=(
+            ("セミナーに参加した会社", len(funnel_seminar)),
+            ("そのうち訓練を受けた会社", len(funnel_drill)),
+            ("そのうち報告があった会社", len(funnel_reported)),
+            ("そのうちフォローアップを送った会社", len(funnel_followed)),
+        ),
+        months=tuple(_outcome(label, group) for label, group in sorted(months.items())),
+        variants=tuple(
+            _outcome(VARIANT_LABELS.get(key, key), variants[key]) for key in VARIANT_LABELS if key in variants
+        ),
+    )
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{round(100 * value)}%"
+
+
+def minutes_text(minutes: float | None) -> str:
+    if minutes is None:
+        return "-"
+    whole = round(minutes)
+    return f"{whole // 60}時間{whole % 60}分" if whole >= 60 else f"{whole}分"
+
+
+def period_text(stats: Stats) -> str:
+    start = stats.start.isoformat() if stats.start else "最初"
+    end = stats.end.isoformat() if stats.end else "最新"
+    return f"{start} ~ {end}"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    env.globals.update(
+        percent=percent,
+        minutes=minutes_text,
+        member_labels=MEMBER_LABELS,
+        min_group=MIN_GROUP,
+        max=max,
+        jst=lambda instant: instant.astimezone(JST).strftime("%Y-%m-%d %H:%M"),
+    )
+    return env
+
+
+def render_html(stats: Stats) -> str:
+    return _environment().get_template("stats.html").render(s=stats, period=period_text(stats))
+
+
+def csv_rows(stats: Stats) -> Iterable[tuple[object, ...]]:
+    yield ("区分", "項目", "値", "値2", "値3", "値4")
+    for week in stats.weeks:
+        yield (
+            "週ごとのお申込み",
+            week.monday.isoformat(),
+            week.seminar,
+            week.drill,
+            week.oneshot,
+            week.total,
+        )
+    for kind, counts in stats.confirmation.items():
+        for state, count in counts.items():
+            yield ("確認", f"{kind}:{state}", count, "", "", "")
+    for label, count in stats.by_chamber:
+        yield ("商工会議所別(訓練)", label, count, "", "", "")
+    for label, count in stats.by_prefecture:
+        yield ("都道府県別(訓練)", label, count, "", "", "")
+    for key, count in stats.membership.items():
+        yield ("会員・非会員", MEMBER_LABELS[key], count, "", "", "")
+    for label, count in stats.funnel:
+        yield ("参加の流れ", label, count, "", "", "")
+    for section, outcomes in (("月別", stats.months), ("文面別", stats.variants)):
+        for o in outcomes:
+            if o.shown:
+                yield (
+                    section,
+                    o.label,
+                    o.drills,
+                    percent(o.rate(o.reported)),
+                    minutes_text(o.median_minutes),
+                    percent(o.rate(o.clicked)),
+                )
+            else:
+                yield (section, o.label, f"{MIN_GROUP}社未満", "", "", "")
+
+
+def render_csv(stats: Stats) -> bytes:
+    from campaign_core.csvsafe import safe_cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in csv_rows(stats):
+        writer.writerow([safe_cell(cell) for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def summary_lines(stats: Stats) -> list[str]:
+    totals = stats.totals
+    drill = stats.confirmation["drill"]
+    lines = [
+        f"Period {period_text(stats)}: seminar {totals['seminar']}, drill {totals['drill']}, "
+        f"one-shot {totals['oneshot']} application(s)",
+        f"Drill applications: {drill['confirmed']} confirmed, {drill['expired']} expired, "
+        f"{drill['waiting']} waiting",
+        "Funnel: " + " -> ".join(str(count) for _, count in stats.funnel),
+    ]
+    for o in stats.variants:
+        if o.shown:
+            lines.append(
+                f"{o.label}: {o.drills} drills, report rate {percent(o.rate(o.reported))}, "
+                f"median to report {minutes_text(o.median_minutes)}, click rate {percent(o.rate(o.clicked))}"
+            )
+    return lines
