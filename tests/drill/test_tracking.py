@@ -585,7 +585,6 @@ def test_oneshot_status_page_shows_sent_opened_and_clicked_for_people_only(
     assert "このリンクは使えません" in client.get("/t/oneshot/forged").get_data(as_text=True)
 
 
-
 def test_local_outbox_viewer_shows_mail_to_this_machine_only(
     built_site: Path, store: Store, settings: Settings, clock: FixedClock
 ) -> None:
