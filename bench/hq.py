@@ -19,7 +19,8 @@ from faker import Faker
 from bench.core import Measurement, Options, benchmark, interleaved
 from campaign_core.store import Put, Store
 from campaign_core.store.sqlite import SQLiteStore
-from hq.stats import build_stats, load_rows, render_html
+from hq.stats import build_stats, load_rows
+from hq.stats_output import render_html
 
 NOW = datetime(2027, 1, 15, 3, 0, tzinfo=UTC)
 START = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)

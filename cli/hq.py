@@ -32,7 +32,8 @@ from hq.forget import forget
 from hq.leads import build_leads
 from hq.leads import render_csv as leads_csv
 from hq.retention import Retention, purge_and_audit
-from hq.stats import build_stats, load_rows, render_csv, render_html, summary_lines
+from hq.stats import build_stats, load_rows
+from hq.stats_output import render_csv, render_html, summary_lines
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -1,9 +1,7 @@
 """HQ's dashboard: how the campaign goes, in numbers that name nobody.
 
 `load_rows` reads every record the numbers need (one query per kind); `build_stats` turns them into
-`Stats`; `render_html` makes one self-contained page (inline SVG charts, inline CSS, no script) that
-prints on A4 and reads on a 360 px phone; `render_csv` gives the same numbers for a spreadsheet;
-`summary_lines` the short text for the terminal.
+`Stats`; `hq.stats_output` shows them (HTML page, CSV, terminal lines).
 
 No row is about one company. Breakdowns (chamber, prefecture, month, variant) with fewer than
 `MIN_GROUP` companies are folded into "other" or shown as "fewer than 5".
@@ -11,18 +9,13 @@ No row is about one company. Breakdowns (chamber, prefecture, month, variant) wi
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from campaign_core.clock import JST
 from campaign_core.normalize import company_key
@@ -34,7 +27,6 @@ MIN_GROUP = 5
 OTHER = "その他(5社未満の区分の合計)"
 VARIANT_LABELS = {"obvious": "見抜きやすい文面", "subtle": "見抜きにくい文面"}
 MEMBER_LABELS = {"member": "会員", "non_member": "非会員", "unknown": "わからない"}
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 KINDS = (APPLICATION, SIGNUP, ONESHOT, DRILL, MESSAGE, EVENT, CHECK, NOTICE)
 
 
@@ -313,106 +305,3 @@ def build_stats(
 
 
 # -- output ----------------------------------------------------------------------------------------
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{round(100 * value)}%"
-
-
-def minutes_text(minutes: float | None) -> str:
-    if minutes is None:
-        return "-"
-    whole = round(minutes)
-    return f"{whole // 60}時間{whole % 60}分" if whole >= 60 else f"{whole}分"
-
-
-def period_text(stats: Stats) -> str:
-    start = stats.start.isoformat() if stats.start else "最初"
-    end = stats.end.isoformat() if stats.end else "最新"
-    return f"{start} ~ {end}"
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=jinja2.StrictUndefined
-    )
-    env.globals.update(
-        percent=percent,
-        minutes=minutes_text,
-        member_labels=MEMBER_LABELS,
-        min_group=MIN_GROUP,
-        max=max,
-        jst=lambda instant: instant.astimezone(JST).strftime("%Y-%m-%d %H:%M"),
-    )
-    return env
-
-
-def render_html(stats: Stats) -> str:
-    return _environment().get_template("stats.html").render(s=stats, period=period_text(stats))
-
-
-def csv_rows(stats: Stats) -> Iterable[tuple[object, ...]]:
-    yield ("区分", "項目", "値", "値2", "値3", "値4")
-    for week in stats.weeks:
-        yield (
-            "週ごとのお申込み",
-            week.monday.isoformat(),
-            week.seminar,
-            week.drill,
-            week.oneshot,
-            week.total,
-        )
-    for kind, counts in stats.confirmation.items():
-        for state, count in counts.items():
-            yield ("確認", f"{kind}:{state}", count, "", "", "")
-    for label, count in stats.by_chamber:
-        yield ("商工会議所別(訓練)", label, count, "", "", "")
-    for label, count in stats.by_prefecture:
-        yield ("都道府県別(訓練)", label, count, "", "", "")
-    for key, count in stats.membership.items():
-        yield ("会員・非会員", MEMBER_LABELS[key], count, "", "", "")
-    for label, count in stats.funnel:
-        yield ("参加の流れ", label, count, "", "", "")
-    for section, outcomes in (("月別", stats.months), ("文面別", stats.variants)):
-        for o in outcomes:
-            if o.shown:
-                yield (
-                    section,
-                    o.label,
-                    o.drills,
-                    percent(o.rate(o.reported)),
-                    minutes_text(o.median_minutes),
-                    percent(o.rate(o.clicked)),
-                )
-            else:
-                yield (section, o.label, f"{MIN_GROUP}社未満", "", "", "")
-
-
-def render_csv(stats: Stats) -> bytes:
-    from campaign_core.csvsafe import safe_cell
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in csv_rows(stats):
-        writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def summary_lines(stats: Stats) -> list[str]:
-    totals = stats.totals
-    drill = stats.confirmation["drill"]
-    lines = [
-        f"Period {period_text(stats)}: seminar {totals['seminar']}, drill {totals['drill']}, "
-        f"one-shot {totals['oneshot']} application(s)",
-        f"Drill applications: {drill['confirmed']} confirmed, {drill['expired']} expired, "
-        f"{drill['waiting']} waiting",
-        "Funnel: " + " -> ".join(str(count) for _, count in stats.funnel),
-    ]
-    for o in stats.variants:
-        if o.shown:
-            lines.append(
-                f"{o.label}: {o.drills} drills, report rate {percent(o.rate(o.reported))}, "
-                f"median to report {minutes_text(o.median_minutes)}, click rate {percent(o.rate(o.clicked))}"
-            )
-    return lines

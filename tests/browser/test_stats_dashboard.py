@@ -10,7 +10,8 @@ from playwright.sync_api import Browser
 
 from bench.hq import NOW, synthetic_campaign
 from campaign_core.store.sqlite import SQLiteStore
-from hq.stats import build_stats, load_rows, render_html
+from hq.stats import build_stats, load_rows
+from hq.stats_output import render_html
 from tests.browser.test_site_quality import axe_violations
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,8 @@ from bench.hq import NOW, Expected, synthetic_campaign
 from campaign_core.store.sqlite import SQLiteStore
 from cli.main import cli
 from hq import audit
-from hq.stats import MIN_GROUP, OTHER, Stats, build_stats, load_rows, render_csv, render_html
+from hq.stats import MIN_GROUP, OTHER, Stats, build_stats, load_rows
+from hq.stats_output import render_csv, render_html
 from tests.drill.conftest import TEST_SECRET
 
 
