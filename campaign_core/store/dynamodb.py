@@ -27,16 +27,24 @@ import random
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from campaign_core.store import ConditionFailed, Delete, Put, Record, Update, check_key, check_ops
+from campaign_core.store.dynamodb_codec import (
+    DATA_PREFIX,
+    DESERIALIZER,
+    ExpressionNames,
+    attribute_value,
+    exp_datetime,
+    exp_value,
+    from_dynamo,
+    num,
+)
 from campaign_core.store.sqlite import same_value
 
 if TYPE_CHECKING:
@@ -51,86 +59,7 @@ if TYPE_CHECKING:
 
     from campaign_core.settings import Settings
 
-DATA_PREFIX = "d_"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SERIALIZER = TypeSerializer()
-_DESERIALIZER = TypeDeserializer()
 _MAX_ATTEMPTS = 8
-
-
-def _to_dynamo(value: Any) -> Any:
-    """JSON-able value → what TypeSerializer accepts (floats as Decimal, no NaN/inf)."""
-    if isinstance(value, bool) or value is None or isinstance(value, str | int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("the store takes finite numbers only")
-        return Decimal(repr(value))
-    if isinstance(value, Mapping):
-        return {str(k): _to_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_to_dynamo(v) for v in value]
-    raise TypeError(f"not a JSON-able value: {type(value).__name__}")
-
-
-def _from_dynamo(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _from_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(v) for v in value]
-    return value
-
-
-def _av(value: Any) -> AttributeValueTypeDef:
-    """One attribute value in the wire format of the low-level client."""
-    serialized: AttributeValueTypeDef = _SERIALIZER.serialize(_to_dynamo(value))
-    return serialized
-
-
-def _exp_value(moment: datetime) -> Decimal:
-    if moment.tzinfo is None:
-        raise ValueError("the store takes timezone-aware datetimes only")
-    micros = (moment - _EPOCH) // timedelta(microseconds=1)
-    return Decimal(micros).scaleb(-6)
-
-
-def _exp_datetime(value: Decimal) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(value.scaleb(6)))
-
-
-def _num(value: int | Decimal) -> AttributeValueTypeDef:
-    return {"N": str(value)}
-
-
-class _Names:
-    """Collects ExpressionAttributeNames/Values, so any field name is safe in an expression."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-        self.values: dict[str, AttributeValueTypeDef] = {}
-
-    def name(self, attribute: str) -> str:
-        for placeholder, existing in self.names.items():
-            if existing == attribute:
-                return placeholder
-        placeholder = f"#n{len(self.names)}"
-        self.names[placeholder] = attribute
-        return placeholder
-
-    def value(self, av: AttributeValueTypeDef) -> str:
-        placeholder = f":v{len(self.values)}"
-        self.values[placeholder] = av
-        return placeholder
-
-    def params(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.names:
-            out["ExpressionAttributeNames"] = self.names
-        if self.values:
-            out["ExpressionAttributeValues"] = self.values
-        return out
 
 
 class _Stale(Exception):
@@ -205,18 +134,18 @@ class DynamoDBStore:
 
     @staticmethod
     def _record(item: Mapping[str, Any]) -> Record:
-        plain = {name: _DESERIALIZER.deserialize(av) for name, av in item.items()}
+        plain = {name: DESERIALIZER.deserialize(av) for name, av in item.items()}
         exp = plain.get("exp")
         return Record(
             kind=plain["pk"],
             key=plain["sk"],
             data={
-                name[len(DATA_PREFIX) :]: _from_dynamo(value)
+                name[len(DATA_PREFIX) :]: from_dynamo(value)
                 for name, value in plain.items()
                 if name.startswith(DATA_PREFIX)
             },
             version=int(plain["v"]),
-            expires_at=None if exp is None else _exp_datetime(exp),
+            expires_at=None if exp is None else exp_datetime(exp),
         )
 
     def _get_item(self, kind: str, key: str) -> Mapping[str, Any] | None:
@@ -231,7 +160,7 @@ class DynamoDBStore:
         return None if item is None else self._record(item)
 
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
-        names = _Names()
+        names = ExpressionNames()
         params: dict[str, Any] = {
             "TableName": self.table_name,
             "ConsistentRead": True,
@@ -243,7 +172,7 @@ class DynamoDBStore:
         scalar = {f: v for f, v in where.items() if isinstance(v, str | int | float | bool)}
         if scalar:
             params["FilterExpression"] = " AND ".join(
-                f"{names.name(DATA_PREFIX + field)} = {names.value(_av(value))}"
+                f"{names.name(DATA_PREFIX + field)} = {names.value(attribute_value(value))}"
                 for field, value in scalar.items()
             )
         params.update(names.params())
@@ -256,7 +185,7 @@ class DynamoDBStore:
 
     def _put_request(self, op: Put) -> dict[str, Any]:
         """The PutItem parameters for `op`; reads the current item first when it may be replaced."""
-        names = _Names()
+        names = ExpressionNames()
         version = 1
         condition = ""
         if op.replace_expired_before is not None:
@@ -268,16 +197,16 @@ class DynamoDBStore:
                 # Replace only the very item we saw expired: same version, still expired.
                 version = old.version + 1
                 condition = (
-                    f"{names.name('v')} = {names.value(_num(old.version))} AND "
-                    f"{names.name('exp')} <= {names.value(_num(_exp_value(op.replace_expired_before)))}"
+                    f"{names.name('v')} = {names.value(num(old.version))} AND "
+                    f"{names.name('exp')} <= {names.value(num(exp_value(op.replace_expired_before)))}"
                 )
         condition = condition or f"attribute_not_exists({names.name('pk')})"
-        item: dict[str, AttributeValueTypeDef] = {**self._key(op.kind, op.key), "v": _num(version)}
+        item: dict[str, AttributeValueTypeDef] = {**self._key(op.kind, op.key), "v": num(version)}
         if op.expires_at is not None:
-            item["exp"] = _num(_exp_value(op.expires_at))
-            item["ttl"] = _num(math.ceil(op.expires_at.timestamp()))
+            item["exp"] = num(exp_value(op.expires_at))
+            item["ttl"] = num(math.ceil(op.expires_at.timestamp()))
         for field, value in op.data.items():
-            item[DATA_PREFIX + field] = _av(value)
+            item[DATA_PREFIX + field] = attribute_value(value)
         return {
             "TableName": self.table_name,
             "Item": item,
@@ -286,22 +215,22 @@ class DynamoDBStore:
         }
 
     def _update_request(self, op: Update) -> dict[str, Any]:
-        names = _Names()
-        sets = [f"{names.name('v')} = {names.name('v')} + {names.value(_num(1))}"]
+        names = ExpressionNames()
+        sets = [f"{names.name('v')} = {names.name('v')} + {names.value(num(1))}"]
         removes: list[str] = []
         for field, value in op.changes.items():
-            sets.append(f"{names.name(DATA_PREFIX + field)} = {names.value(_av(value))}")
+            sets.append(f"{names.name(DATA_PREFIX + field)} = {names.value(attribute_value(value))}")
         if op.expires_at is None:
             removes += [names.name("exp"), names.name("ttl")]
         elif op.expires_at != "keep":
-            sets.append(f"{names.name('exp')} = {names.value(_num(_exp_value(op.expires_at)))}")
-            sets.append(f"{names.name('ttl')} = {names.value(_num(math.ceil(op.expires_at.timestamp())))}")
+            sets.append(f"{names.name('exp')} = {names.value(num(exp_value(op.expires_at)))}")
+            sets.append(f"{names.name('ttl')} = {names.value(num(math.ceil(op.expires_at.timestamp())))}")
         expression = "SET " + ", ".join(sets)
         if removes:
             expression += " REMOVE " + ", ".join(removes)
         condition = f"attribute_exists({names.name('pk')})"
         if op.expect_version is not None:
-            condition += f" AND {names.name('v')} = {names.value(_num(op.expect_version))}"
+            condition += f" AND {names.name('v')} = {names.value(num(op.expect_version))}"
         return {
             "TableName": self.table_name,
             "Key": self._key(op.kind, op.key),
@@ -313,8 +242,8 @@ class DynamoDBStore:
     def _delete_request(self, op: Delete) -> dict[str, Any]:
         params: dict[str, Any] = {"TableName": self.table_name, "Key": self._key(op.kind, op.key)}
         if op.expect_version is not None:
-            names = _Names()
-            params["ConditionExpression"] = f"{names.name('v')} = {names.value(_num(op.expect_version))}"
+            names = ExpressionNames()
+            params["ConditionExpression"] = f"{names.name('v')} = {names.value(num(op.expect_version))}"
             params.update(names.params())
         return params
 
@@ -397,9 +326,9 @@ class DynamoDBStore:
         check_key(kind, key)
         if limit <= 0:
             return None
-        names = _Names()
+        names = ExpressionNames()
         counter, version = names.name(DATA_PREFIX + field), names.name("v")
-        zero, one = names.value(_num(0)), names.value(_num(1))
+        zero, one = names.value(num(0)), names.value(num(1))
         try:
             response = self.client.update_item(
                 TableName=self.table_name,
@@ -409,7 +338,7 @@ class DynamoDBStore:
                     f"{version} = if_not_exists({version}, {zero}) + {one}"
                 ),
                 ConditionExpression=(
-                    f"attribute_not_exists({counter}) OR {counter} < {names.value(_num(limit))}"
+                    f"attribute_not_exists({counter}) OR {counter} < {names.value(num(limit))}"
                 ),
                 ReturnValues="UPDATED_NEW",
                 **names.params(),
