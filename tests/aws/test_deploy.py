@@ -19,13 +19,11 @@ from scripts.deploy_aws import (
     SAM,
     Config,
     Deployer,
-    copy_installed_requirements,
     inline_script_hashes,
     inline_scripts,
-    precompile,
     script_hash,
-    stage_lambda_source,
 )
+from scripts.lambda_package import copy_installed_requirements, precompile, stage_lambda_source
 from tests.servers import MOTO_CREDENTIALS, MotoServer
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000"
