@@ -13,6 +13,7 @@ from typing import Any
 
 from campaign_core.aws import Event, InboundMailbox, make_handler, runtime, stop_before_timeout
 from drill_sender import create_app
+from drill_sender.inbound import record_report
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.send import send_due
 
@@ -36,7 +37,6 @@ def _deps() -> DrillDeps:
 
 
 def inbound_handler(event: Event, context: Any) -> dict[str, Any]:
-    from drill_sender.inbound import record_report
 
     deps = _deps()
     mailbox = InboundMailbox(deps.settings.extra)

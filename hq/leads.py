@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from campaign_core.clock import JST
+from campaign_core.csvsafe import safe_cell
 from campaign_core.records import APPLICATION, DRILL, SIGNUP, SUPPRESSED
 from campaign_core.store import Store
 from hq.retention import parse_time
@@ -144,7 +145,6 @@ def build_leads(
 
 def render_csv(leads: Iterable[Lead]) -> bytes:
     """UTF-8 with a byte order mark (Excel), every cell safe from formula execution."""
-    from campaign_core.csvsafe import safe_cell
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.clock import Clock
+from campaign_core.machine import MachineRules, classify
 from campaign_core.records import (
     APPLICATION,
     CHECK,
@@ -46,6 +47,8 @@ from campaign_core.records import (
 )
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
+from drill_sender.templates import load_template
+from hq import audit
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +146,6 @@ def settle_events(store: Store, events: list[Record], extra: Mapping[str, str]) 
     across recipients), so the decision is the one the report made while the detail was there."""
     if not events:
         return 0
-    from campaign_core.machine import MachineRules, classify
-    from drill_sender.templates import load_template
 
     rules = MachineRules.from_extra(extra)
     settled = 0
@@ -306,7 +307,6 @@ def purge_and_audit(
     store: Store, clock: Clock, settings: Settings, *, who: str | None = None
 ) -> dict[str, Any]:
     """`purge` with the configured periods, and its audit line (the staff command, the daily job)."""
-    from hq import audit
 
     summary = purge(
         store,

@@ -18,9 +18,11 @@ from functools import cache
 from typing import Any
 
 from campaign_core.clock import JST
+from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
 from campaign_core.store import Record, Store
+from drill_sender.templates import load_template
 from hq.retention import parse_time
 
 MIN_GROUP = 5
@@ -134,7 +136,6 @@ def _reported_at(check: Mapping[str, Any]) -> datetime | None:
 
 @cache
 def _links(month: int, variant: str) -> tuple[str, ...]:
-    from drill_sender.templates import load_template
 
     return tuple(load_template(month, variant).links)
 
@@ -169,7 +170,6 @@ def build_stats(
     end: date | None = None,
     extra: Mapping[str, str] = {},
 ) -> Stats:
-    from campaign_core.machine import MachineRules, classify
 
     # Applications per week, and how many were confirmed.
     weekly: dict[date, Counter[str]] = defaultdict(Counter)

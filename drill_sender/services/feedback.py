@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 
+from campaign_core.choices import MEMBER, label
 from campaign_core.clock import JST, parse_iso
 from campaign_core.content import load_yaml
 from campaign_core.csvsafe import safe_cell
@@ -82,7 +83,6 @@ def _belongs(application: dict[str, Any], chamber: Chamber) -> bool:
 
 def build_feedback(deps: DrillDeps, chamber: Chamber, *, start: date | None, end: date | None) -> Feedback:
     """Drills of the chamber's companies whose window started within [start, end] (JST dates)."""
-    from campaign_core.choices import MEMBER, label
 
     messages: dict[str, list[str]] = {}
     for message in deps.store.query(MESSAGE, where={"purpose": "drill"}):
