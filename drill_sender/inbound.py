@@ -3,8 +3,8 @@ has reported it, and the time it arrives is the report time.
 
 The forwarded mail is matched by the tracking token in it (every link and the pixel of a drill mail
 carry the recipient's signed token, and forwards keep them: inline, quoted, or the original attached
-as message/rfc822). Locally an SMTP listener (aiosmtpd, started by the local server) receives the
-forwards; on AWS, SES receiving hands the same raw bytes to `record_report`.
+as message/rfc822). Locally an SMTP listener (`local/report_listener.py`) receives the forwards; on AWS,
+SES receiving hands the same raw bytes to `record_report`.
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from campaign_core.tokens import TokenError
 from drill_sender.services.checksheet import record_forwarded
 from drill_sender.services.deps import DrillDeps
 from drill_sender.templates import TRACK_PURPOSE
-
-if TYPE_CHECKING:  # aiosmtpd only for the local listener: the Lambda package does without it
-    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 log = logging.getLogger(__name__)
 
@@ -77,50 +74,3 @@ def record_report(deps: DrillDeps, raw: bytes) -> InboundResult:
 def report_address(deps: DrillDeps) -> str:
     """`CAMPAIGN_REPORT_ADDRESS`, by default report@ the drill domain."""
     return deps.settings.extra.get("CAMPAIGN_REPORT_ADDRESS", "").strip() or f"report@{deps.drill_domain}"
-
-
-class _Handler:
-    def __init__(self, deps: DrillDeps) -> None:
-        self.deps = deps
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
-    ) -> str:
-        if address.lower() != report_address(self.deps).lower():
-            return "550 5.1.1 This server only takes drill reports"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content or b""
-        try:
-            result = record_report(self.deps, bytes(raw))
-        except Exception:  # a store hiccup must not make the sender's mail bounce
-            log.exception("could not record a forwarded report")
-            return "451 4.3.0 Please try again later"
-        log.info("forwarded report: %s", result.status)
-        # Unmatched mail is accepted and dropped: a bounce would only confuse the person reporting.
-        return "250 Thank you for reporting"
-
-
-class InboundServer:
-    """The local report address: an SMTP listener on `host:port` in its own thread."""
-
-    def __init__(self, deps: DrillDeps, host: str = "127.0.0.1", port: int = 2525) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.host, self.port = host, port
-        self._controller = Controller(
-            _Handler(deps), hostname=host, port=port, data_size_limit=MAX_BYTES, ready_timeout=10
-        )
-
-        self.running = False
-
-    def start(self) -> None:
-        self._controller.start()
-        self.running = True
-
-    def stop(self) -> None:
-        if self.running:
-            self._controller.stop()
-            self.running = False

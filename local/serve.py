@@ -17,12 +17,13 @@ from werkzeug.security import safe_join
 
 from campaign_core.clock import clock_from_env
 from campaign_core.settings import Settings, load_settings
-from drill_sender.inbound import InboundServer, report_address
+from drill_sender.inbound import report_address
 from drill_sender.services.deps import DrillDeps
 from drill_sender.views import bp as tracking_bp
 from form_lambda import create_app as create_form_app
 from local.jobs import purge_job, send_due_job
 from local.outbox_view import bp as outbox_bp
+from local.report_listener import InboundServer
 
 
 def site_blueprint(site_dir: Path) -> Blueprint:

@@ -15,7 +15,6 @@ LAMBDA_DEPS = PROJECT_ROOT / ".cache" / "lambda-deps"  # template.yaml: Dependen
 PACKAGES = ("campaign_core", "form_lambda", "drill_sender", "hq")
 # What the functions import (the Lambda runtime brings boto3, botocore and their dependencies).
 LAMBDA_REQUIREMENTS = (
-    "aiosmtpd",  # imported by drill_sender.inbound (the report function) for the local listener
     "apig-wsgi",
     "email-validator",
     "flask",

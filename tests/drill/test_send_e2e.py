@@ -25,8 +25,8 @@ from campaign_core.clock import FixedClock, parse_instant
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from cli.main import cli
-from drill_sender.inbound import InboundServer
 from drill_sender.services.deps import DrillDeps
+from local.report_listener import InboundServer
 from tests.drill.conftest import TEST_SECRET, FaultySMTPServer
 from tests.servers import MOTO_CREDENTIALS, MotoServer, free_port
 

@@ -24,7 +24,6 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
 from drill_sender import create_app
-from drill_sender.inbound import InboundServer
 from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import build_report, render_csv, render_html, report_url
@@ -32,6 +31,7 @@ from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
 from drill_sender.services.tracking import activity
 from drill_sender.templates import TRACK_PURPOSE, tracking_token
+from local.report_listener import InboundServer
 from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, confirmed_oneshot, staff
 from tests.servers import free_port
 
