@@ -17,16 +17,16 @@ import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from campaign_core.clock import JST, Clock, parse_instant
 from campaign_core.settings import Settings
 from campaign_core.store import Store
+from cli.output import check_order, emit_json, err, fail, json_option, out
 from hq import audit
 from hq.forget import forget
 from hq.leads import build_leads
@@ -34,9 +34,6 @@ from hq.leads import render_csv as leads_csv
 from hq.retention import Retention, purge_and_audit
 from hq.stats import build_stats, load_rows
 from hq.stats_output import render_csv, render_html, summary_lines
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 
 class HQEnv(Protocol):
@@ -47,11 +44,6 @@ class HQEnv(Protocol):
 
     @property
     def store(self) -> Store: ...
-
-
-def fail(text: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
-    sys.exit(code)
 
 
 def _instant(text: str | None, option: str) -> datetime | None:
@@ -68,10 +60,6 @@ def _retention(env: HQEnv) -> Retention:
         return Retention.from_extra(env.settings.extra)
     except ValueError as exc:
         fail(str(exc))
-
-
-def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 @click.command(name="leads")
@@ -121,7 +109,7 @@ def leads_command(env: HQEnv, since: str | None, chamber: str | None, fmt: str, 
 
 
 @click.command(name="purge")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a summary.")
+@json_option("Print JSON instead of a summary.")
 @click.pass_obj
 def purge_command(env: HQEnv, as_json: bool) -> None:
     """Delete what is past its retention period, on the configured store and in the local outbox.
@@ -133,7 +121,7 @@ def purge_command(env: HQEnv, as_json: bool) -> None:
     """
     summary = run_purge(env)
     if as_json:
-        _emit_json(summary)
+        emit_json(summary)
         return
     deleted = summary["deleted"]
     out.print(
@@ -153,7 +141,7 @@ def run_purge(env: HQEnv, *, who: str | None = None) -> dict[str, Any]:
 @click.command(name="forget")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a summary.")
+@json_option("Print JSON instead of a summary.")
 @click.pass_obj
 def forget_command(env: HQEnv, email: str, yes: bool, as_json: bool) -> None:
     """Remove or anonymise one person's data everywhere (a request to delete under APPI).
@@ -171,7 +159,7 @@ def forget_command(env: HQEnv, email: str, yes: bool, as_json: bool) -> None:
     details = summary.as_dict()
     audit.record(env.store, env.clock, "forget", details)
     if as_json:
-        _emit_json(details)
+        emit_json(details)
         return
     if not summary.found:
         out.print("Nothing was stored for this address (the request is recorded in the audit log).")
@@ -186,14 +174,14 @@ def forget_command(env: HQEnv, email: str, yes: bool, as_json: bool) -> None:
 
 @click.command(name="audit")
 @click.option("--since", help="Only lines from this date (JST) on.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@json_option()
 @click.pass_obj
 def audit_command(env: HQEnv, since: str | None, as_json: bool) -> None:
     """The audit log: who ran which command on personal data, when, and what it touched."""
     start = _instant(since, "--since")
     found = audit.lines(env.store, since=start)
     if as_json:
-        _emit_json([r.data for r in found])
+        emit_json([r.data for r in found])
         return
     table = Table(title=f"Audit log: {len(found)} line(s)", title_justify="left")
     for header in ("when (JST)", "who", "command", "what"):
@@ -233,8 +221,7 @@ def stats_command(env: HQEnv, start: str | None, end: str | None, fmt: str, outp
     company; groups of fewer than 5 companies are folded together or not shown.
     """
     first, last = _day(start, "--from"), _day(end, "--to")
-    if first and last and first > last:
-        raise click.BadParameter("--from is after --to", param_hint="--from")
+    check_order(first, last)
     result = build_stats(
         load_rows(env.store), env.clock.now(), start=first, end=last, extra=env.settings.extra
     )

@@ -1,0 +1,100 @@
+"""What the staff command's modules share for output and options: the rich consoles, the error
+exit, JST times, JSON output, the `--json` flag and the options of a command that writes a document
+(`--format html|csv`, `--output`, `--send`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from campaign_core.clock import JST, parse_iso
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+"""A JST date given as YYYY-MM-DD."""
+
+
+def fail(text: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
+    sys.exit(code)
+
+
+def jst(value: Any) -> str:
+    if not value:
+        return "     -"
+    instant = value if isinstance(value, datetime) else parse_iso(str(value))
+    return instant.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_name(as_json: bool) -> str:
+    """The format an audit line names for a command with `--json`."""
+    return "json" if as_json else "table"
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def rows_table(rows: list[Any], as_json: bool, *, empty: str, title: str) -> Table | None:
+    """For a listing: print the rows as JSON, or `empty` when there are none, and return None; else
+    return the table to fill, titled with the count."""
+    if as_json:
+        emit_json(rows)
+        return None
+    if not rows:
+        out.print(empty)
+        return None
+    return Table(title=f"{title} ({len(rows)})", box=box.SIMPLE_HEAD, pad_edge=False)
+
+
+def json_option(text: str = "Print JSON instead of a table.") -> Callable[[F], F]:
+    """`--json` (the parameter `as_json`)."""
+    return click.option("--json", "as_json", is_flag=True, help=text)
+
+
+def document_options(send_help: str) -> Callable[[F], F]:
+    """`--format html|csv` (`fmt`), `--output FILE` (`-` for standard output) and `--send`."""
+    options = (
+        click.option(
+            "--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True
+        ),
+        click.option(
+            "--output",
+            type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+            default="-",
+            help="Write to this file (default: standard output).",
+        ),
+        click.option("--send", is_flag=True, help=send_help),
+    )
+
+    def decorate(function: F) -> F:
+        for option in reversed(options):  # as if stacked in this order above the function
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def write_document(output: str, data: bytes) -> None:
+    """Write a document to the file `--output` names, or to standard output for `-`."""
+    with click.open_file(output, "wb") as handle:
+        handle.write(data)
+
+
+def check_order(first: date | None, last: date | None) -> None:
+    """Refuse a `--from` day after the `--to` day (wrong usage)."""
+    if first and last and first > last:
+        raise click.BadParameter("--from is after --to", param_hint="--from")
