@@ -4,8 +4,8 @@ baseline measured in the same run:
 - send throughput: `send_due` (claim, render, send, mark on SQLite) to a loopback SMTP server, as a
   time ratio to raw smtplib sending the same messages, pre-built, on one connection
   (goal: at least 0.8x the throughput, i.e. at most 1.25x the time). The baseline's messages
-  are `build_message`'s, flattened by `send_message`; send-due sends the same bytes (tests compare
-  them) made from a per-template skeleton (`drill_sender.services.wire`), on one connection;
+  are `build_message`'s (`campaign_core.mail.compose`), flattened by `send_message`; send-due
+  composes and sends the same messages the same way, on one connection (its `mailer.session()`);
 - send rate: the time `send_due` takes at a configured rate, as a ratio to the time that rate
   implies (goal: within 5 %);
 - report build: one drill report of a campaign of 1,000 companies x 10 participants (the report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -101,3 +102,6 @@ class SuppressingMailer:
             if email and is_suppressed(self.store, email):
                 raise PermanentMailError(f"suppressed: {address_key(email)} bounced or complained before")
         return self.inner.send(message)
+
+    def session(self) -> AbstractContextManager[object]:
+        return self.inner.session()

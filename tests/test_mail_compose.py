@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -13,11 +15,14 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from campaign_core.mail import HeaderInjectionError, compose, create_mailer
+from campaign_core.mail import HeaderInjectionError, Mailer, compose, create_mailer
+from campaign_core.mail.compose import Rendered
 from campaign_core.mail.outbox import OutboxMailer
 from campaign_core.mail.ses import SESMailer
 from campaign_core.mail.smtp import SMTPMailer
 from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.store.sqlite import SQLiteStore
+from campaign_core.suppression import SuppressingMailer
 
 NOW = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
 SENDER = "セキュリティ訓練キャンペーン事務局 <noreply@drill.example.jp>"
@@ -199,3 +204,41 @@ def test_create_mailer_picks_the_adapter(tmp_path: Path) -> None:
     assert isinstance(ses, SESMailer) and ses.configuration_set == "c"
     with pytest.raises(ValueError, match="unknown mail backend"):
         create_mailer(base.with_overrides(mail_backend="pigeon"))
+
+
+def test_compose_takes_content_rendered_elsewhere_and_its_message_id() -> None:
+    rendered = Rendered(subject="【重要】確認のお願い", text="本文です。\n", html="<p>本文です。</p>\n")
+    sender = Address(display_name="総務部 山田", addr_spec="soumu@drill.example.jp")
+    message = compose(rendered, to="a@example.jp", sender=sender, now=NOW, message_id="<m1@drill.example.jp>")
+    assert message.policy is policy.default
+    assert message["Subject"] == "【重要】確認のお願い"
+    assert message["From"].addresses == (sender,)
+    assert message["Message-ID"] == "<m1@drill.example.jp>"
+    assert parts(message) == ("本文です。\n", "<p>本文です。</p>\n")
+    with pytest.raises(TypeError):
+        compose(rendered, "welcome", to="a@example.jp", sender=sender, now=NOW)
+    with pytest.raises(HeaderInjectionError):
+        compose(rendered, to="a@example.jp", sender=sender, now=NOW, message_id="<m@d>\r\nBcc: x@example.com")
+    with pytest.raises(HeaderInjectionError):
+        compose(
+            replace(rendered, subject="件名\nBcc: x@example.com"), to="a@example.jp", sender=sender, now=NOW
+        )
+
+
+def test_every_mailer_has_a_session(tmp_path: Path) -> None:
+    """The drill run sends inside `mailer.session()`: a no-op but for SMTP (one connection)."""
+    store = SQLiteStore(tmp_path / "campaign.sqlite3")
+    mailers: list[Mailer] = [
+        OutboxMailer(tmp_path / "outbox"),
+        SESMailer(region_name="ap-northeast-1"),
+        SMTPMailer("127.0.0.1", 9),
+        SuppressingMailer(SMTPMailer("127.0.0.1", 9), store),
+    ]
+    for mailer in mailers:
+        with mailer.session():
+            pass
+    smtp = SMTPMailer("127.0.0.1", 9)
+    with SuppressingMailer(smtp, store).session():  # the wrapper holds the inner mailer's session
+        assert smtp._local.sessions == 1
+    assert smtp._local.sessions == 0
+    store.close()

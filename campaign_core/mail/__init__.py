@@ -2,11 +2,13 @@
 
 Mailers: `OutboxMailer` (local default, one `.eml` per message), `SMTPMailer` (any relay),
 `SESMailer` (Amazon SES, raw MIME); `create_mailer(settings)` picks one by `settings.mail_backend`.
+A run of sends goes inside `with mailer.session():` (SMTP keeps one connection for it).
 A failed send raises `TransientMailError` (retry later) or `PermanentMailError` (don't).
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> str:
         """Send one complete MIME message; return an id for the record (Message-ID or provider id)."""
+        ...
+
+    def session(self) -> AbstractContextManager[object]:
+        """A block whose sends share what the mailer holds open (SMTP: one connection; nested
+        blocks share it); for the other mailers it does nothing."""
         ...
 
 

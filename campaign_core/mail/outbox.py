@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,3 +23,7 @@ class OutboxMailer:
         # Rename is atomic: a reader never sees half a message.
         os.replace(tmp, self.outbox_dir / name)
         return str(message.get("Message-ID", name))
+
+    def session(self) -> AbstractContextManager[None]:
+        """Nothing to hold open: each message is its own file."""
+        return nullcontext()

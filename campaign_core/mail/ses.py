@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,10 @@ class SESMailer:
                         config=Config(retries={"mode": "standard", "max_attempts": self.max_attempts}),
                     )
         return self._client
+
+    def session(self) -> AbstractContextManager[None]:
+        """Nothing to hold open: each message is one API call (the client is kept anyway)."""
+        return nullcontext()
 
     def send(self, message: EmailMessage) -> str:
         # RFC 5322 lines end in CRLF on the wire (the default policy writes bare LF).

@@ -6,7 +6,7 @@ import select
 import smtplib
 import ssl
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from email.message import EmailMessage
 
@@ -87,11 +87,6 @@ class SMTPMailer:
     def send(self, message: EmailMessage) -> str:
         self._deliver(lambda client: client.send_message(message))
         return str(message.get("Message-ID", ""))
-
-    def send_raw(self, sender: str, recipients: Sequence[str], data: bytes, message_id: str) -> str:
-        """Send a message already in wire form (CRLF line ends, ASCII envelope addresses)."""
-        self._deliver(lambda client: client.sendmail(sender, list(recipients), data))
-        return message_id
 
     def _open(self) -> smtplib.SMTP:
         client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)

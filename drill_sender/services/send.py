@@ -6,8 +6,8 @@
   marks one at a time, right after each send. A run that stops hands back what it claimed and did
   not send; a batch held past half its lease renews each lease before that message's send.
 - After the relay accepted the mail, the mark (`state = "sent"`) is written on the claimed version.
-- SMTP keeps one connection for the run (`SMTPMailer.session`) and gets each drill mail as bytes
-  (`wire.wire_mail`, byte for byte what `build_message` composes).
+- The run is one `mailer.session()` (SMTP keeps one connection for it); every mail is composed by
+  `campaign_core.mail.compose`.
 - A runner that crashed leaves the claim behind; once the lease has expired, a later run claims the
   message again. Only a crash in the instant between the relay's "250 OK" and the mark can lead to a
   second copy; the copy carries the same Message-ID, so mail systems can recognise it.
@@ -22,23 +22,20 @@ import functools
 import math
 import secrets
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
-from campaign_core.mail import PermanentMailError, TransientMailError, check_header, parse_address
+from campaign_core.mail import PermanentMailError, TransientMailError, compose
 from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
 from drill_sender.services.deps import MAX_BACKOFF, DrillDeps
 from drill_sender.services.followups import build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
 from drill_sender.services.schedule import new_message
-from drill_sender.services.wire import wire_mail
 from drill_sender.templates import (
     DrillTemplate,
     RenderedMail,
@@ -172,22 +169,11 @@ def render_for(deps: DrillDeps, record: Record, *, token: str) -> RenderedMail:
 
 
 def build_message(deps: DrillDeps, record: Record, *, now: datetime) -> EmailMessage:
-    """The drill mail as an `EmailMessage` (every mailer takes it; `wire.wire_mail` is the same
-    message as bytes, for SMTP)."""
-    data = record.data
+    """The drill mail, from the drill's sending domain, with the Message-ID it was scheduled with."""
     rendered = render_for(deps, record, token=tracking_token(deps.signer, record.key))
-    message = EmailMessage()
-    message["Subject"] = check_header("Subject", rendered.subject)
-    message["From"] = Address(
-        display_name=check_header("From", rendered.sender_name),
-        addr_spec=rendered.sender_address(deps.drill_domain),
-    )
-    message["To"] = parse_address(str(data["email"]), header="To")
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = str(data["message_id"])
-    message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="base64")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="base64")
-    return message
+    sender = Address(display_name=rendered.sender_name, addr_spec=rendered.sender_address(deps.drill_domain))
+    message_id = str(record.data["message_id"])
+    return compose(rendered, to=str(record.data["email"]), sender=sender, now=now, message_id=message_id)
 
 
 class _Runner:
@@ -195,8 +181,6 @@ class _Runner:
         self.deps = deps
         self.runner_id = runner_id
         self._applications: dict[str, list[str]] = {}
-        self._drill_domain: str | None = None
-        self.signer = deps.signer
 
     def may_mail(self, data: dict[str, Any]) -> bool:
         """Checked again at send time: a drill mail only to an address that is mailable now."""
@@ -211,26 +195,9 @@ class _Runner:
         return str(data.get("email")) in self._applications[application_id]
 
     def deliver(self, record: Record, kind: str, *, now: datetime) -> str:
-        """Hand the message to the mailer: as wire bytes when the mailer takes them (SMTP) and the
-        message qualifies, else as an `EmailMessage`."""
         deps = self.deps
-        if kind == NOTICE:
-            return deps.mailer.send(build_notice(deps, record))
-        send_raw = getattr(deps.mailer, "send_raw", None)
-        if send_raw is not None:
-            if self._drill_domain is None:
-                self._drill_domain = deps.drill_domain
-            rendered = render_for(deps, record, token=tracking_token(self.signer, record.key))
-            wire = wire_mail(
-                rendered,
-                drill_domain=self._drill_domain,
-                to=str(record.data["email"]),
-                date=format_datetime(now),
-                message_id=str(record.data["message_id"]),
-            )
-            if wire is not None:
-                return str(send_raw(wire.sender, [wire.recipient], wire.data, wire.message_id))
-        return deps.mailer.send(build_message(deps, record, now=now))
+        message = build_notice(deps, record) if kind == NOTICE else build_message(deps, record, now=now)
+        return deps.mailer.send(message)
 
     def backoff(self, attempts: int) -> timedelta:
         wait: timedelta = self.deps.backoff * (2 ** max(0, attempts - 1))
@@ -379,12 +346,6 @@ def _send_all(
             record(runner.process(mine, kind, claimed=True))
 
 
-def _session(mailer: object) -> AbstractContextManager[object]:
-    """The mailer's `session()` (SMTP: one connection for the run) if it has one."""
-    session = getattr(mailer, "session", None)
-    return session() if callable(session) else nullcontext()
-
-
 def send_due(
     deps: DrillDeps,
     *,
@@ -411,7 +372,7 @@ def send_due(
         if progress is not None:
             progress(outcome)
 
-    with _session(deps.mailer):
+    with deps.mailer.session():
         _send_all(deps, runner, due, pacer, stop or (lambda: False), record)
     # Drills whose last mail just went out get their reveal and follow-up planned (when asked for).
     summary.planned_followups = plan_followups(deps)

@@ -1,6 +1,6 @@
-"""One SMTP connection for a send-due run, and drill mail sent as bytes that are exactly the
-message `build_message` composes. A real aiosmtpd server that records which connection each
-mail came over."""
+"""One SMTP connection for a send-due run, and drill mail that arrives as the message
+`build_message` composes. A real aiosmtpd server that records which connection each mail came
+over, and what came."""
 
 from __future__ import annotations
 
@@ -24,9 +24,8 @@ from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.schedule import new_message, schedule
-from drill_sender.services.send import build_message, render_for, send_due
-from drill_sender.services.wire import wire_mail
-from drill_sender.templates import MONTHS, VARIANTS, tracking_token
+from drill_sender.services.send import build_message, send_due
+from drill_sender.templates import MONTHS, VARIANTS
 from tests.drill.conftest import FaultySMTPServer, PacingTime, accepted_application, staff
 from tests.drill.test_send import after_window
 from tests.servers import free_port
@@ -40,12 +39,15 @@ class _PeerHandler:
     `close_after = n` it hangs up right after accepting the n-th mail, while the client is idle."""
 
     peers: list[tuple[str, int]] = field(default_factory=list)
+    mails: list[tuple[str, list[str], bytes]] = field(default_factory=list)  # MAIL FROM, RCPT TO, data
     close_after: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
             self.peers.append(tuple(session.peer))  # type: ignore[arg-type]
+            content = envelope.original_content or b""
+            self.mails.append((str(envelope.mail_from), list(envelope.rcpt_tos), content))
             if self.close_after is not None and len(self.peers) == self.close_after:
                 transport = server.transport
                 assert transport is not None
@@ -119,58 +121,42 @@ def _parsed(data: bytes) -> EmailMessage:
     ("email", "company"),
     [("taro.yamada+drill@example.co.jp", "株式会社A&B <試験>"), ("x@a.example", "")],
 )
-def test_the_wire_bytes_are_the_message_build_message_composes(
-    deps: DrillDeps, email: str, company: str
+def test_every_drill_template_arrives_as_build_message_composes_it(
+    deps: DrillDeps, relay: tuple[_PeerHandler, int], email: str, company: str
 ) -> None:
-    for month in MONTHS:
-        for variant in VARIANTS:
-            key = f"wire-{month}-{variant}"
-            data = new_message(
-                deps, key, application_id="a", email=email, company=company, month=month,
-                variant=variant, send_at=NOW, purpose="drill",
-            )  # fmt: skip
-            record = Record(MESSAGE, key, data, 1, None)
-            reference = build_message(deps, record, now=NOW)
-            rendered = render_for(deps, record, token=tracking_token(deps.signer, key))
-            wire = wire_mail(
-                rendered,
-                drill_domain=deps.drill_domain,
-                to=email,
-                date="Wed, 02 Dec 2026 01:00:00 +0000",
-                message_id=str(data["message_id"]),
-            )
-            assert wire is not None
-            assert wire.recipient == email
-            assert wire.sender == reference["From"].addresses[0].addr_spec
-            assert wire.message_id == reference["Message-ID"]
-            assert b"\r\n" in wire.data and b"\n" not in wire.data.replace(b"\r\n", b"")
-            ours = _parsed(wire.data)
-            assert [k for k, _ in ours.items()] == [k for k, _ in reference.items()]
-            for name in ("Subject", "From", "To", "Date", "Message-ID", "MIME-Version"):
-                assert str(ours[name]) == str(reference[name]), name
-            assert ours.get_content_type() == "multipart/alternative"
-            ours_parts = [(p.get_content_type(), p.get_content()) for p in ours.iter_parts()]
-            reference_parts = [(p.get_content_type(), p.get_content()) for p in reference.iter_parts()]
-            assert ours_parts == reference_parts
-            # Byte for byte, but for the boundary each side picked at random.
-            expected = reference.as_bytes(policy=reference.policy.clone(linesep="\r\n"))
-            ours_boundary, reference_boundary = ours.get_boundary(), _parsed(expected).get_boundary()
-            assert ours_boundary and reference_boundary
-            assert wire.data.replace(ours_boundary.encode(), reference_boundary.encode()) == expected
-
-
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-@pytest.mark.parametrize(
-    "email", ["山田@example.jp", '"odd local"@example.jp', "taro@xn--eckwd4c7c.example.jp".upper() + "\n"]
-)
-def test_addresses_the_wire_path_is_unsure_of_go_the_email_package_way(deps: DrillDeps, email: str) -> None:
-    data = new_message(
-        deps, "odd", application_id="a", email="x@example.jp", company="", month=1, variant="obvious",
-        send_at=NOW, purpose="drill",
-    )  # fmt: skip
-    rendered = render_for(deps, Record(MESSAGE, "odd", data, 1, None), token="t")
-    date = "Wed, 02 Dec 2026 01:00:00 +0000"
-    assert wire_mail(rendered, drill_domain="d.example.jp", to=email, date=date, message_id="<m@d>") is None
+    handler, port = relay
+    mailer = SMTPMailer("127.0.0.1", port, timeout=10)
+    sent: list[EmailMessage] = []
+    with mailer.session():
+        for month in MONTHS:
+            for variant in VARIANTS:
+                key = f"drill-{month}-{variant}"
+                data = new_message(
+                    deps, key, application_id="a", email=email, company=company, month=month,
+                    variant=variant, send_at=NOW, purpose="drill",
+                )  # fmt: skip
+                message = build_message(deps, Record(MESSAGE, key, data, 1, None), now=NOW)
+                assert mailer.send(message) == data["message_id"]
+                sent.append(message)
+    assert len(handler.mails) == len(sent) == len(MONTHS) * len(VARIANTS)
+    for reference, (mail_from, rcpt_tos, raw) in zip(sent, handler.mails, strict=True):
+        assert mail_from == reference["From"].addresses[0].addr_spec
+        assert mail_from.endswith(f"@{deps.drill_domain}")
+        assert rcpt_tos == [email]
+        assert raw.isascii() and b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+        arrived = _parsed(raw)
+        assert [k for k, _ in arrived.items()] == [k for k, _ in reference.items()]
+        for name in ("Subject", "From", "To", "Date", "Message-ID", "MIME-Version"):
+            assert str(arrived[name]) == str(reference[name]), name
+        assert arrived.get_content_type() == "multipart/alternative"
+        arrived_parts = [(p.get_content_type(), p.get_content()) for p in arrived.iter_parts()]
+        reference_parts = [(p.get_content_type(), p.get_content()) for p in reference.iter_parts()]
+        assert arrived_parts == reference_parts
+        # Byte for byte what the message flattens to with CRLF, but for the boundary picked at random.
+        expected = reference.as_bytes(policy=reference.policy.clone(linesep="\r\n"))
+        arrived_boundary, expected_boundary = arrived.get_boundary(), _parsed(expected).get_boundary()
+        assert arrived_boundary and expected_boundary
+        assert raw.replace(arrived_boundary.encode(), expected_boundary.encode()) == expected
 
 
 def test_a_stopped_run_hands_back_what_it_claimed_but_did_not_send(
