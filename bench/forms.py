@@ -287,9 +287,7 @@ def audit(settings: Settings, officers: Sequence[str]) -> Audit:
     try:
         stored = {str(record.data.get("officer_email")) for record in store.query("application")}
     finally:
-        close = getattr(store, "close", None)
-        if callable(close):
-            close()
+        store.close()
     parser = email.parser.BytesHeaderParser(policy=email.policy.default)
     recipients: set[str] = set()
     mails = 0

@@ -11,10 +11,11 @@ them at any time after expiry, so never rely on reading an expired record).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from campaign_core.settings import Settings
@@ -67,12 +68,24 @@ class Delete:
 Op = Put | Update | Delete
 
 
-class Store(Protocol):
+class Store(ABC):
+    """The port. Adapters implement the abstract methods; `put_new` and `update` are one-op writes
+    shared by both (DynamoDB writes a single op without a transaction: `write_one`)."""
+
+    @abstractmethod
     def get(self, kind: str, key: str) -> Record | None: ...
 
+    @abstractmethod
     def transact(self, ops: Sequence[Put | Update | Delete]) -> None:
         """All or nothing; raises `ConditionFailed` when any op's condition fails."""
-        ...
+
+    def write_one(self, op: Put | Update | Delete) -> bool:
+        """One op; False when its condition fails."""
+        try:
+            self.transact([op])
+        except ConditionFailed:
+            return False
+        return True
 
     def put_new(
         self,
@@ -84,24 +97,28 @@ class Store(Protocol):
         replace_expired_before: datetime | None = None,
     ) -> bool:
         """True if written (see `Put`)."""
-        ...
+        return self.write_one(Put(kind, key, data, expires_at, replace_expired_before))
 
     def update(
         self, kind: str, key: str, changes: Mapping[str, Any], *, expect_version: int | None = None
     ) -> bool:
         """True if written (see `Update`); `expires_at` is kept."""
-        ...
+        return self.write_one(Update(kind, key, changes, expect_version))
 
+    @abstractmethod
     def increment(self, kind: str, key: str, field: str, *, limit: int) -> int | None:
         """Atomically +1 if the current value < limit (missing counts as 0, the record is created);
         returns the new value, or None when full."""
-        ...
 
+    @abstractmethod
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
         """All records of a kind whose data[field] == value for every `where` item; ordered by key."""
-        ...
 
+    @abstractmethod
     def delete(self, kind: str, key: str) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 - a no-op unless the adapter holds connections
+        """Release what the adapter holds open (SQLite: its connections)."""
 
 
 MAX_TRANSACTION_OPS = 100  # DynamoDB's TransactWriteItems limit; SQLite keeps to it too

@@ -27,14 +27,13 @@ import random
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from campaign_core.store import ConditionFailed, Delete, Put, Record, Update, check_key, check_ops
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
 from campaign_core.store.dynamodb_codec import (
     DATA_PREFIX,
     DESERIALIZER,
@@ -86,7 +85,7 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
     )
 
 
-class DynamoDBStore:
+class DynamoDBStore(Store):
     def __init__(
         self,
         table_name: str,
@@ -256,7 +255,7 @@ class DynamoDBStore:
             return {"Update": cast("UpdateTypeDef", self._update_request(op))}
         return {"Delete": cast("DeleteTypeDef", self._delete_request(op))}
 
-    def _single(self, op: Put | Update | Delete) -> bool:
+    def write_one(self, op: Put | Update | Delete) -> bool:
         """One op as one conditional request; False when its condition fails."""
         check_key(op.kind, op.key)
         for _ in range(_MAX_ATTEMPTS):
@@ -306,22 +305,6 @@ class DynamoDBStore:
             return
         raise ConditionFailed("the transaction kept conflicting with others; nothing was written")
 
-    def put_new(
-        self,
-        kind: str,
-        key: str,
-        data: Mapping[str, Any],
-        *,
-        expires_at: datetime | None = None,
-        replace_expired_before: datetime | None = None,
-    ) -> bool:
-        return self._single(Put(kind, key, data, expires_at, replace_expired_before))
-
-    def update(
-        self, kind: str, key: str, changes: Mapping[str, Any], *, expect_version: int | None = None
-    ) -> bool:
-        return self._single(Update(kind, key, changes, expect_version))
-
     def increment(self, kind: str, key: str, field: str, *, limit: int) -> int | None:
         check_key(kind, key)
         if limit <= 0:
@@ -350,4 +333,4 @@ class DynamoDBStore:
         return int(response["Attributes"][DATA_PREFIX + field]["N"])
 
     def delete(self, kind: str, key: str) -> None:
-        self._single(Delete(kind, key))
+        self.write_one(Delete(kind, key))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from campaign_core.store import ConditionFailed, Delete, Put, Record, Update, check_key, check_ops
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -62,7 +62,7 @@ class _Failed(Exception):
     """One op's condition failed inside a transaction (turned into False or ConditionFailed)."""
 
 
-class SQLiteStore:
+class SQLiteStore(Store):
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,30 +201,6 @@ class SQLiteStore:
                     self._apply(conn, op)
         except _Failed:
             raise ConditionFailed("a condition in the transaction failed; nothing was written") from None
-
-    def put_new(
-        self,
-        kind: str,
-        key: str,
-        data: Mapping[str, Any],
-        *,
-        expires_at: datetime | None = None,
-        replace_expired_before: datetime | None = None,
-    ) -> bool:
-        try:
-            self.transact([Put(kind, key, data, expires_at, replace_expired_before)])
-        except ConditionFailed:
-            return False
-        return True
-
-    def update(
-        self, kind: str, key: str, changes: Mapping[str, Any], *, expect_version: int | None = None
-    ) -> bool:
-        try:
-            self.transact([Update(kind, key, changes, expect_version)])
-        except ConditionFailed:
-            return False
-        return True
 
     def increment(self, kind: str, key: str, field: str, *, limit: int) -> int | None:
         check_key(kind, key)
