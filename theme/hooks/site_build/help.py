@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from site_build import PageContext, shortcode
+from site_build import PageContext, content, shortcode
 
 
 @dataclass(frozen=True)
@@ -134,5 +134,5 @@ def parse_help(raw: dict[str, Any]) -> HelpGuide:
 
 @shortcode("help")
 def render_help(ctx: PageContext, args: dict[str, str]) -> str:
-    guide = parse_help(ctx.content("help"))
+    guide = content("help", parse_help)
     return ctx.render("help.html", guide=guide)

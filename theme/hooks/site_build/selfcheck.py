@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from site_build import PageContext, shortcode
+from site_build import PageContext, content, shortcode
 
 
 @dataclass(frozen=True)
@@ -148,10 +148,6 @@ def _check_bands(check: SelfCheck) -> None:
         raise ValueError(f"selfcheck.yml: the bands stop at {expected_min - 1}, not at {check.max_total}")
 
 
-def load_selfcheck(ctx: PageContext) -> SelfCheck:
-    return parse_selfcheck(ctx.content("selfcheck"))
-
-
 @shortcode("selfcheck")
 def render_selfcheck(ctx: PageContext, args: dict[str, str]) -> str:
-    return ctx.render("selfcheck.html", check=load_selfcheck(ctx))
+    return ctx.render("selfcheck.html", check=content("selfcheck", parse_selfcheck))

@@ -22,9 +22,8 @@ from pptx.enum.text import MSO_ANCHOR
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from campaign_core.content import load_yaml
-from site_build import CONTENT_DIR, build_time, post_build
-from site_build.seminars import Session, jst_date, load_sessions, split_live
+from site_build import build_time, content, post_build, site_root
+from site_build.seminars import Session, join_lines, jst_date, parse_sessions, split_live
 
 DECK_DIR = "chambers"
 
@@ -85,10 +84,6 @@ class KitCopy:
     decks: tuple[DeckSpec, ...]
 
 
-def _join(text: str) -> str:
-    return "".join(line.strip() for line in str(text).splitlines())
-
-
 def parse_kit_copy(data: Any) -> KitCopy:
     decks = tuple(
         DeckSpec(
@@ -109,15 +104,11 @@ def parse_kit_copy(data: Any) -> KitCopy:
                 raise ValueError(f"slides.yml: unknown generated slide {generated!r}")
     return KitCopy(
         font=str(data["font"]),
-        rules=tuple(Rule(str(r["label"]), _join(r["text"])) for r in data["rules"]),
-        chamber_role=tuple(RoleItem(str(r["title"]), _join(r["text"])) for r in data["chamber_role"]),
-        kit_steps=tuple(_join(step) for step in data["kit_steps"]),
+        rules=tuple(Rule(str(r["label"]), join_lines(r["text"])) for r in data["rules"]),
+        chamber_role=tuple(RoleItem(str(r["title"]), join_lines(r["text"])) for r in data["chamber_role"]),
+        kit_steps=tuple(join_lines(step) for step in data["kit_steps"]),
         decks=decks,
     )
-
-
-def load_kit_copy() -> KitCopy:
-    return parse_kit_copy(load_yaml(CONTENT_DIR, "slides"))
 
 
 # Generated slides: each turns content data into a title and bullets.
@@ -204,7 +195,7 @@ def deck_slides(deck: DeckSpec, src: DeckSources) -> list[Slide]:
         if "generate" in raw:
             slides.append(GENERATORS[str(raw["generate"])](src))
         else:
-            slides.append(Slide(str(raw["title"]), tuple(_join(b) for b in raw["bullets"])))
+            slides.append(Slide(str(raw["title"]), tuple(join_lines(b) for b in raw["bullets"])))
     return slides
 
 
@@ -343,15 +334,13 @@ def build_deck(deck: DeckSpec, src: DeckSources, target: Path) -> list[Slide]:
     return slides
 
 
-def _site_url(config: Any) -> str:
-    url = str(config.get("site_url") or "")
-    return url if url.endswith("/") else url + "/"
-
-
 @post_build
 def write_decks(config: Any) -> None:
-    copy = load_kit_copy()
-    src = DeckSources(copy=copy, sessions=load_sessions(), now=build_time(), site_url=_site_url(config))
+    copy = content("slides", parse_kit_copy)
+    site_url = site_root(str(config.get("site_url") or ""))
+    src = DeckSources(
+        copy=copy, sessions=content("seminars", parse_sessions), now=build_time(), site_url=site_url
+    )
     out = Path(config["site_dir"]) / DECK_DIR
     for deck in copy.decks:
         build_deck(deck, src, out / deck.file)
