@@ -8,17 +8,18 @@ automatically, one per feature). Renderers draw on `content/*.yml` and the Jinja
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import pkgutil
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mkdocs.utils import get_relative_url
 
@@ -30,7 +31,11 @@ from campaign_core.settings import PROJECT_ROOT
 CONTENT_DIR = Path(os.environ.get("CAMPAIGN_CONTENT_DIR", str(PROJECT_ROOT / "content")))
 SNIPPETS_DIR = PROJECT_ROOT / "theme" / "snippets"
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 T = TypeVar("T")
+D = TypeVar("D", bound="DataclassInstance")
 _MARKER = re.compile(r"<!--\s*md:([a-z0-9_-]+)((?:\s+[^>]*?)?)\s*-->")
 
 
@@ -53,6 +58,12 @@ class PageContext:
 def content(name: str, parse: Callable[[Any], T]) -> T:
     """`content/<name>.yml` as `parse` makes it, parsed again only when the file changed."""
     return load(CONTENT_DIR, name, parse)
+
+
+def from_yaml(cls: type[D], raw: Mapping[str, Any], **values: Any) -> D:
+    """A dataclass from a YAML mapping: `values` as given, every other field the text `raw[name]`."""
+    texts = {f.name: str(raw[f.name]) for f in dataclasses.fields(cls) if f.name not in values}
+    return cls(**texts, **values)
 
 
 def site_root(site_url: str) -> str:

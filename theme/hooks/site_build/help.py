@@ -17,7 +17,7 @@ from site_build import PageContext, content, shortcode
 class Contact:
     key: str
     name: str
-    what: str
+    what: str  # what they help with, in one line
     url: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -41,9 +41,9 @@ class Situation:
     id: str
     title: str
     lead: str
-    signs: tuple[str, ...]
-    steps: tuple[str, ...]
-    avoid: tuple[str, ...]
+    signs: tuple[str, ...]  # how a reader tells it is this situation
+    steps: tuple[str, ...]  # what to do first, in order
+    avoid: tuple[str, ...]  # what not to do; may be empty
     contacts: tuple[Contact, ...]
     see: tuple[SiteLink, ...]
 
@@ -63,7 +63,7 @@ class Emergency:
 
 @dataclass(frozen=True)
 class HelpGuide:
-    emergency: Emergency
+    emergency: Emergency  # the block above the index: what to do right now
     situations: tuple[Situation, ...]
     other_topics: tuple[OtherTopic, ...]
     contacts: tuple[Contact, ...]

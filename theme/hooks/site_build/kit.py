@@ -22,7 +22,7 @@ from typing import Any
 
 from campaign_core.content import Chamber
 from campaign_core.content import parse_chambers as core_chambers
-from site_build import PageContext, content, post_build, shortcode, site_root
+from site_build import PageContext, content, from_yaml, post_build, shortcode, site_root
 from site_build.slides import DECK_DIR, parse_kit_copy, text_em
 
 BANNER_DIR = "assets/banners"
@@ -77,15 +77,13 @@ def _lines(value: Any) -> tuple[str, ...]:
 
 def parse_banners(data: Any) -> tuple[Banner, ...]:
     banners = tuple(
-        Banner(
-            id=str(raw["id"]),
-            label=str(raw["label"]),
+        from_yaml(
+            Banner,
+            raw,
             width=int(raw["width"]),
             height=int(raw["height"]),
             headline=tuple(str(line) for line in raw["headline"]),
             subline=_lines(raw["subline"]),
-            cta=str(raw["cta"]),
-            alt=str(raw["alt"]),
             badges=tuple(str(badge) for badge in raw.get("badges", ())),
         )
         for raw in data["banners"]
@@ -96,12 +94,7 @@ def parse_banners(data: Any) -> tuple[Banner, ...]:
 
 
 def parse_texts(data: Any) -> tuple[KitText, ...]:
-    return tuple(
-        KitText(
-            id=str(raw["id"]), channel=str(raw["channel"]), label=str(raw["label"]), body=str(raw["body"])
-        )
-        for raw in data["texts"]
-    )
+    return tuple(from_yaml(KitText, raw) for raw in data["texts"])
 
 
 def banner_template(banner: Banner, site_url: str) -> str:

@@ -19,7 +19,7 @@ from site_build import PageContext, content, shortcode
 class Choice:
     id: str
     label: str
-    points: int
+    points: int  # added to the total when chosen
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Item:
 class Group:
     id: str
     title: str
-    description: str
+    description: str  # the lead under the group's heading
     items: tuple[Item, ...]
 
 
@@ -46,8 +46,8 @@ class NextStep:
 @dataclass(frozen=True)
 class Band:
     id: str
-    min: int
-    max: int
+    min: int  # the lowest total in the band
+    max: int  # the highest total, inclusive
     title: str
     summary: str
     next: tuple[NextStep, ...]

@@ -22,7 +22,7 @@ from pptx.enum.text import MSO_ANCHOR
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from site_build import build_time, content, post_build, site_root
+from site_build import build_time, content, from_yaml, post_build, site_root
 from site_build.seminars import Session, join_lines, jst_date, parse_sessions, split_live
 
 DECK_DIR = "chambers"
@@ -46,22 +46,18 @@ SPACE_AFTER_PT = 12
 
 
 @dataclass(frozen=True)
-class Rule:
-    label: str
-    text: str
+class TitledText:
+    """A drill rule (its label as the title) or one thing a chamber is asked to do."""
 
-
-@dataclass(frozen=True)
-class RoleItem:
     title: str
-    text: str
+    text: str  # one paragraph: the YAML's line breaks are joined away
 
 
 @dataclass(frozen=True)
 class Slide:
     title: str
     bullets: tuple[str, ...]
-    numbered: bool = False
+    numbered: bool = False  # steps numbered "1.", "2.", ...; else square bullets
 
 
 @dataclass(frozen=True)
@@ -77,24 +73,15 @@ class DeckSpec:
 class KitCopy:
     """Everything slides.yml holds, parsed."""
 
-    font: str
-    rules: tuple[Rule, ...]
-    chamber_role: tuple[RoleItem, ...]
+    font: str  # the decks' typeface, set for Latin and Japanese text alike
+    rules: tuple[TitledText, ...]
+    chamber_role: tuple[TitledText, ...]
     kit_steps: tuple[str, ...]
     decks: tuple[DeckSpec, ...]
 
 
 def parse_kit_copy(data: Any) -> KitCopy:
-    decks = tuple(
-        DeckSpec(
-            file=str(deck["file"]),
-            label=str(deck["label"]),
-            title=str(deck["title"]),
-            subtitle=str(deck["subtitle"]),
-            slides=tuple(deck["slides"]),
-        )
-        for deck in data["decks"]
-    )
+    decks = tuple(from_yaml(DeckSpec, deck, slides=tuple(deck["slides"])) for deck in data["decks"])
     for deck in decks:
         if not deck.file.endswith(".pptx") or "/" in deck.file:
             raise ValueError(f"slides.yml: deck file {deck.file!r} must be a plain name ending in .pptx")
@@ -104,8 +91,8 @@ def parse_kit_copy(data: Any) -> KitCopy:
                 raise ValueError(f"slides.yml: unknown generated slide {generated!r}")
     return KitCopy(
         font=str(data["font"]),
-        rules=tuple(Rule(str(r["label"]), join_lines(r["text"])) for r in data["rules"]),
-        chamber_role=tuple(RoleItem(str(r["title"]), join_lines(r["text"])) for r in data["chamber_role"]),
+        rules=tuple(TitledText(str(r["label"]), join_lines(r["text"])) for r in data["rules"]),
+        chamber_role=tuple(TitledText(str(r["title"]), join_lines(r["text"])) for r in data["chamber_role"]),
         kit_steps=tuple(join_lines(step) for step in data["kit_steps"]),
         decks=decks,
     )
@@ -154,7 +141,7 @@ def _schedule_slide(src: DeckSources) -> Slide:
 
 
 def _rules_slide(src: DeckSources) -> Slide:
-    return Slide("参加のルール", tuple(f"{rule.label}:{rule.text}" for rule in src.copy.rules))
+    return Slide("参加のルール", tuple(f"{rule.title}:{rule.text}" for rule in src.copy.rules))
 
 
 def _role_slide(src: DeckSources) -> Slide:
