@@ -1,18 +1,49 @@
-"""Reads the YAML data HQ edits under `content/` (seminars, chambers, banners, ...)."""
+"""Reads the YAML data HQ edits under `content/` (seminars, chambers, consent, organisation, ...).
+
+One cache for every reader (the site build, the forms app, the drill sender), keyed by the file and
+its modification stamp: a file is parsed again only when it changed. `load` returns a typed view
+built by a parser, cached beside the parsed YAML; `load_yaml` returns a private copy of the raw
+data for callers that read plain mappings.
+"""
 
 from __future__ import annotations
 
 import copy
+import re
 import threading
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import yaml
+T = TypeVar("T")
+Stamp = tuple[int, int]
 
-# libyaml's loader is several times faster than the pure-Python one; both are "safe".
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_cache: dict[Path, tuple[tuple[int, int], Any]] = {}
+_raw: dict[Path, tuple[Stamp, Any]] = {}
+_typed: dict[tuple[Path, Callable[..., Any], tuple[Hashable, ...]], tuple[Stamp, Any]] = {}
 _lock = threading.Lock()
+
+
+def _stamp(path: Path) -> Stamp:
+    stat = path.stat()
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _parsed(path: Path, stamp: Stamp) -> Any:
+    """The parsed file, shared: callers copy it or build immutable objects from it."""
+    with _lock:
+        cached = _raw.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    import yaml  # PyYAML: on the first read, not when an app starts
+
+    # libyaml's loader is several times faster than the pure-Python one; both are "safe".
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.load(handle, Loader=loader)  # noqa: S506 - a SafeLoader (CSafeLoader when built)
+    with _lock:
+        _raw[path] = (stamp, data)
+    return data
 
 
 def load_yaml(content_dir: Path, name: str) -> Any:
@@ -22,15 +53,95 @@ def load_yaml(content_dir: Path, name: str) -> Any:
     callers get their own copy, so one caller's change never leaks into another's data.
     """
     path = content_dir / f"{name}.yml"
-    stat = path.stat()
-    stamp = (stat.st_mtime_ns, stat.st_size)
+    return copy.deepcopy(_parsed(path, _stamp(path)))
+
+
+def load(content_dir: Path, name: str, parse: Callable[..., T], *args: Hashable) -> T:
+    """`parse(data, *args)` of `<content_dir>/<name>.yml`, once per version of the file.
+
+    The result is shared by every caller, so `parse` must build immutable objects (frozen
+    dataclasses, tuples); it gets its own copy of the YAML data. A missing file raises
+    FileNotFoundError.
+    """
+    path = content_dir / f"{name}.yml"
+    stamp = _stamp(path)
+    key = (path, parse, args)
     with _lock:
-        cached = _cache.get(path)
-    if cached is None or cached[0] != stamp:
-        with path.open(encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=_Loader)  # noqa: S506 - a SafeLoader (CSafeLoader when built)
-        with _lock:
-            _cache[path] = (stamp, data)
-    else:
-        data = cached[1]
-    return copy.deepcopy(data)
+        cached = _typed.get(key)
+    if cached is not None and cached[0] == stamp:
+        value: T = cached[1]
+        return value
+    value = parse(copy.deepcopy(_parsed(path, stamp)), *args)
+    with _lock:
+        _typed[key] = (stamp, value)
+    return value
+
+
+@dataclass(frozen=True)
+class Consent:
+    """`content/consent.yml`: the text next to the forms' checkbox and its version, stored with
+    each application and shown on the privacy page."""
+
+    version: str
+    text: str
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        """Blank lines separate paragraphs."""
+        return tuple(part.strip() for part in re.split(r"\n\s*\n", self.text.strip()) if part.strip())
+
+
+def parse_consent(raw: Mapping[str, Any]) -> Consent:
+    return Consent(version=str(raw["version"]), text=str(raw["text"]))
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """`content/organisation.yml`: who runs the campaign and how to reach the secretariat."""
+
+    association: str
+    secretariat: str
+    email: str
+    hours: str
+    reply: str
+
+
+def parse_organisation(raw: Mapping[str, Any]) -> Organisation:
+    return Organisation(
+        association=str(raw["association"]),
+        secretariat=str(raw["secretariat"]),
+        email=str(raw["email"]),
+        hours=str(raw["hours"]),
+        reply=str(raw["reply"]),
+    )
+
+
+@dataclass(frozen=True)
+class Chamber:
+    """One entry of `content/chambers.yml` (north to south)."""
+
+    code: str
+    name: str
+    prefecture: str = ""
+    contact_email: str = ""
+    branch: str = ""
+
+
+def parse_chambers(raw: Any) -> tuple[Chamber, ...]:
+    fields = ("prefecture", "contact_email", "branch")
+    return tuple(
+        Chamber(str(entry["code"]), str(entry["name"]), *(str(entry.get(key, "")) for key in fields))
+        for entry in raw or ()
+    )
+
+
+def consent(content_dir: Path) -> Consent:
+    return load(content_dir, "consent", parse_consent)
+
+
+def organisation(content_dir: Path) -> Organisation:
+    return load(content_dir, "organisation", parse_organisation)
+
+
+def chambers(content_dir: Path) -> tuple[Chamber, ...]:
+    return load(content_dir, "chambers", parse_chambers)

@@ -15,6 +15,19 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 @cache
+def snippet_environment(directory: Path) -> jinja2.Environment:
+    """Jinja for the HTML snippets of the site build and the forms: escaped, strict about missing
+    values, and without the blank lines block tags would leave."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@cache
 def _standalone() -> jinja2.Template:
     loader = jinja2.FileSystemLoader(str(TEMPLATES_DIR))
     return jinja2.Environment(loader=loader, autoescape=True).get_template("standalone.html")

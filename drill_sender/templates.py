@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from campaign_core.content import load_yaml
+from campaign_core.content import load
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.tokens import Signer
 
@@ -128,17 +128,11 @@ def load_template(month: int, variant: str, mails_dir: Path | None = None) -> Dr
     root = mails_dir or MAILS_DIR
     directory = root / f"{month:02d}" / variant
     try:
-        stamp = (directory / "meta.yml").stat().st_mtime_ns
+        # The sender loads the template once per message: the loader parses meta.yml once per
+        # version of the file.
+        return load(directory, "meta", _from_meta, month, variant, directory)
     except FileNotFoundError as exc:
         raise TemplateError(f"no drill mail template {template_key(month, variant)} in {root}") from exc
-    return _load_meta(directory, month, variant, stamp)
-
-
-@lru_cache(maxsize=64)
-def _load_meta(directory: Path, month: int, variant: str, stamp: int) -> DrillTemplate:
-    # The sender loads the template once per message; parsing YAML each time would dominate a send
-    # run. Keyed by the file's mtime, so an edited meta.yml is read again.
-    return _from_meta(load_yaml(directory, "meta"), month, variant, directory)
 
 
 def load_all(mails_dir: Path | None = None) -> list[DrillTemplate]:

@@ -9,21 +9,20 @@ has the site's header, navigation and styles. Result pages replace the page's ar
 
 from __future__ import annotations
 
-import copy
-import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from campaign_core import content
 from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, PREFECTURE_CHOICES
 from campaign_core.clock import parse_instant
+from campaign_core.content import Consent
 from campaign_core.jst import jst_label
+from campaign_core.pages import snippet_environment
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FORMS = ("seminar", "drill", "oneshot")
@@ -32,58 +31,13 @@ FORM_END = "<!-- cf-form:end -->"
 _KIND_LABELS = {"recorded": "録画", "live": "ライブ", "mini": "ミニセミナー"}
 
 
-_YAML_CACHE: dict[Path, tuple[int, Any]] = {}
-_YAML_LOCK = threading.Lock()
-
-
-def _shared_yaml(content_dir: Path, name: str) -> Any:
-    """`content/<name>.yml` as parsed, shared by every caller: read it, never change it."""
-    path = content_dir / f"{name}.yml"
-    stamp = path.stat().st_mtime_ns
-    with _YAML_LOCK:
-        cached = _YAML_CACHE.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-    from campaign_core.content import load_yaml  # PyYAML: on the first read, not at the app's start
-
-    data = load_yaml(content_dir, name)
-    with _YAML_LOCK:
-        _YAML_CACHE[path] = (stamp, data)
-    return data
-
-
-def content_yaml(content_dir: Path, name: str) -> Any:
-    """`content/<name>.yml`, parsed once and again only when the file changes: every form request
-    reads the chambers, sessions and consent text, and parsing YAML costs more than the request.
-    Each caller gets its own copy."""
-    return copy.deepcopy(_shared_yaml(content_dir, name))
-
-
-@cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-@dataclass(frozen=True)
-class Consent:
-    version: str
-    text: str
-
-    @property
-    def paragraphs(self) -> list[str]:
-        return [part.strip() for part in re.split(r"\n\s*\n", self.text.strip()) if part.strip()]
+    return snippet_environment(TEMPLATES_DIR)
 
 
 def load_consent(content_dir: Path) -> Consent:
     """The consent text shown next to the checkbox and its version, stored with each application."""
-    data = _shared_yaml(content_dir, "consent")
-    return Consent(version=str(data["version"]), text=str(data["text"]))
+    return content.consent(content_dir)
 
 
 @dataclass(frozen=True)
@@ -138,17 +92,25 @@ class Session:
         return f"【{kind}】{self.title}(約{self.duration_min}分・いつでも視聴できます)"
 
 
-def load_sessions(content_dir: Path) -> list[Session]:
-    data = _shared_yaml(content_dir, "seminars") or {}
-    return [Session.from_content(raw) for raw in data.get("sessions", [])]
+def parse_sessions(data: Any) -> tuple[Session, ...]:
+    return tuple(Session.from_content(raw) for raw in (data or {}).get("sessions", []))
+
+
+def load_sessions(content_dir: Path) -> tuple[Session, ...]:
+    return content.load(content_dir, "seminars", parse_sessions)
 
 
 def load_chambers(content_dir: Path) -> list[dict[str, str]]:
-    data = _shared_yaml(content_dir, "chambers") or []
+    """The chambers as the form's list and the validation read them (code, name, prefecture)."""
     return [
-        {"code": str(c["code"]), "name": str(c["name"]), "prefecture": str(c.get("prefecture", ""))}
-        for c in data
+        {"code": chamber.code, "name": chamber.name, "prefecture": chamber.prefecture}
+        for chamber in content.chambers(content_dir)
     ]
+
+
+def content_yaml(content_dir: Path, name: str) -> Any:
+    """`content/<name>.yml` as plain data, each caller's own copy (`campaign_core.content`)."""
+    return content.load_yaml(content_dir, name)
 
 
 @dataclass(frozen=True)
@@ -165,7 +127,7 @@ class FormContent:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
-    def consent_paragraphs(self) -> list[str]:
+    def consent_paragraphs(self) -> tuple[str, ...]:
         return self.consent.paragraphs
 
 

@@ -95,3 +95,24 @@ def test_content_yaml_is_reread_when_the_file_changes_and_copies_are_private(tmp
     assert load_yaml(tmp_path, "x") == {"items": [1, 2]}
     (tmp_path / "x.yml").write_text("items: [1, 2, 3, 4]\n", encoding="utf-8")
     assert load_yaml(tmp_path, "x") == {"items": [1, 2, 3, 4]}
+
+
+def test_typed_content_is_parsed_once_per_version_of_the_file(tmp_path: Path) -> None:
+    from campaign_core.content import Chamber, chambers, load
+
+    calls: list[object] = []
+
+    def parse(data: list[dict[str, str]], label: str) -> tuple[str, ...]:
+        calls.append(data)
+        return (label, *(row["code"] for row in data))
+
+    path = tmp_path / "chambers.yml"
+    path.write_text("- {code: a, name: A}\n", encoding="utf-8")
+    assert load(tmp_path, "chambers", parse, "x") == ("x", "a")
+    assert load(tmp_path, "chambers", parse, "x") == ("x", "a")
+    assert len(calls) == 1
+    assert chambers(tmp_path) == (Chamber(code="a", name="A"),)
+    path.write_text("- {code: a, name: A}\n- {code: bb, name: B, prefecture: 北海道}\n", encoding="utf-8")
+    assert load(tmp_path, "chambers", parse, "x") == ("x", "a", "bb")
+    assert len(calls) == 2
+    assert chambers(tmp_path)[1] == Chamber(code="bb", name="B", prefecture="北海道")

@@ -8,28 +8,34 @@ automatically, one per feature). Renderers draw on `content/*.yml` and the Jinja
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import pkgutil
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import jinja2
 from mkdocs.utils import get_relative_url
 
 from campaign_core.clock import clock_from_env
-from campaign_core.content import load_yaml
+from campaign_core.content import load
+from campaign_core.pages import snippet_environment
 from campaign_core.settings import PROJECT_ROOT
 
 CONTENT_DIR = Path(os.environ.get("CAMPAIGN_CONTENT_DIR", str(PROJECT_ROOT / "content")))
 SNIPPETS_DIR = PROJECT_ROOT / "theme" / "snippets"
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T")
+D = TypeVar("D", bound="DataclassInstance")
 _MARKER = re.compile(r"<!--\s*md:([a-z0-9_-]+)((?:\s+[^>]*?)?)\s*-->")
 
 
@@ -45,11 +51,24 @@ class PageContext:
         """A link from this page to a site path such as "apply/drill/" or "assets/x.png"."""
         return get_relative_url(target, self.page_url or ".")
 
-    def content(self, name: str) -> Any:
-        return load_yaml(CONTENT_DIR, name)
-
     def render(self, template: str, **values: Any) -> str:
-        return _jinja().get_template(template).render(page=self, **values)
+        return snippet_environment(SNIPPETS_DIR).get_template(template).render(page=self, **values)
+
+
+def content(name: str, parse: Callable[[Any], T]) -> T:
+    """`content/<name>.yml` as `parse` makes it, parsed again only when the file changed."""
+    return load(CONTENT_DIR, name, parse)
+
+
+def from_yaml(cls: type[D], raw: Mapping[str, Any], **values: Any) -> D:
+    """A dataclass from a YAML mapping: `values` as given, every other field the text `raw[name]`."""
+    texts = {f.name: str(raw[f.name]) for f in dataclasses.fields(cls) if f.name not in values}
+    return cls(**texts, **values)
+
+
+def site_root(site_url: str) -> str:
+    """The site URL with its trailing slash, to put site paths after."""
+    return site_url if site_url.endswith("/") else site_url + "/"
 
 
 Renderer = Callable[[PageContext, dict[str, str]], str]
@@ -71,17 +90,6 @@ def shortcode(name: str) -> Callable[[Renderer], Renderer]:
 def post_build(func: PostBuild) -> PostBuild:
     _POST_BUILD.append(func)
     return func
-
-
-@cache
-def _jinja() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(SNIPPETS_DIR)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 @cache

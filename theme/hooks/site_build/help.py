@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from site_build import PageContext, shortcode
+from site_build import PageContext, content, shortcode
 
 
 @dataclass(frozen=True)
 class Contact:
     key: str
     name: str
-    what: str
+    what: str  # what they help with, in one line
     url: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -41,9 +41,9 @@ class Situation:
     id: str
     title: str
     lead: str
-    signs: tuple[str, ...]
-    steps: tuple[str, ...]
-    avoid: tuple[str, ...]
+    signs: tuple[str, ...]  # how a reader tells it is this situation
+    steps: tuple[str, ...]  # what to do first, in order
+    avoid: tuple[str, ...]  # what not to do; may be empty
     contacts: tuple[Contact, ...]
     see: tuple[SiteLink, ...]
 
@@ -63,7 +63,7 @@ class Emergency:
 
 @dataclass(frozen=True)
 class HelpGuide:
-    emergency: Emergency
+    emergency: Emergency  # the block above the index: what to do right now
     situations: tuple[Situation, ...]
     other_topics: tuple[OtherTopic, ...]
     contacts: tuple[Contact, ...]
@@ -134,5 +134,5 @@ def parse_help(raw: dict[str, Any]) -> HelpGuide:
 
 @shortcode("help")
 def render_help(ctx: PageContext, args: dict[str, str]) -> str:
-    guide = parse_help(ctx.content("help"))
+    guide = content("help", parse_help)
     return ctx.render("help.html", guide=guide)

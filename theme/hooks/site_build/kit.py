@@ -20,22 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from campaign_core.content import load_yaml
-from site_build import CONTENT_DIR, PageContext, post_build, shortcode
+from campaign_core.content import Chamber
+from campaign_core.content import parse_chambers as core_chambers
+from site_build import PageContext, content, from_yaml, post_build, shortcode, site_root
 from site_build.slides import DECK_DIR, parse_kit_copy, text_em
 
 BANNER_DIR = "assets/banners"
 REF_SLOT = "{ref}"  # where kit.js puts "?ref=<code>" (or nothing) in a snippet template
 CODE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class Chamber:
-    code: str
-    name: str
-    prefecture: str
-    contact_email: str
-    branch: str
+CHAMBER_FIELDS = ("code", "name", "prefecture", "contact_email", "branch")
 
 
 @dataclass(frozen=True)
@@ -63,17 +56,12 @@ class KitText:
     body: str
 
 
-def parse_chambers(data: Any) -> list[Chamber]:
-    chambers = [
-        Chamber(
-            code=str(raw["code"]),
-            name=str(raw["name"]),
-            prefecture=str(raw["prefecture"]),
-            contact_email=str(raw["contact_email"]),
-            branch=str(raw["branch"]),
-        )
-        for raw in data
-    ]
+def parse_chambers(data: Any) -> tuple[Chamber, ...]:
+    """The chambers of `chambers.yml`, every field required; codes go into `?ref=` links."""
+    missing = [raw.get("code") for raw in data if not all(key in raw for key in CHAMBER_FIELDS)]
+    if missing:
+        raise ValueError(f"chambers.yml: chambers without {', '.join(CHAMBER_FIELDS)}: {missing}")
+    chambers = core_chambers(data)
     codes = [chamber.code for chamber in chambers]
     bad = [code for code in codes if not CODE_PATTERN.match(code)]
     if bad:
@@ -83,45 +71,30 @@ def parse_chambers(data: Any) -> list[Chamber]:
     return chambers
 
 
-def load_chambers() -> list[Chamber]:
-    return parse_chambers(load_yaml(CONTENT_DIR, "chambers"))
-
-
 def _lines(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(str(line) for line in value)
 
 
-def parse_banners(data: Any) -> list[Banner]:
-    banners = [
-        Banner(
-            id=str(raw["id"]),
-            label=str(raw["label"]),
+def parse_banners(data: Any) -> tuple[Banner, ...]:
+    banners = tuple(
+        from_yaml(
+            Banner,
+            raw,
             width=int(raw["width"]),
             height=int(raw["height"]),
             headline=tuple(str(line) for line in raw["headline"]),
             subline=_lines(raw["subline"]),
-            cta=str(raw["cta"]),
-            alt=str(raw["alt"]),
             badges=tuple(str(badge) for badge in raw.get("badges", ())),
         )
         for raw in data["banners"]
-    ]
+    )
     if len({banner.id for banner in banners}) != len(banners):
         raise ValueError("banners.yml: banner ids must be unique")
     return banners
 
 
-def parse_texts(data: Any) -> list[KitText]:
-    return [
-        KitText(
-            id=str(raw["id"]), channel=str(raw["channel"]), label=str(raw["label"]), body=str(raw["body"])
-        )
-        for raw in data["texts"]
-    ]
-
-
-def site_root(site_url: str) -> str:
-    return site_url if site_url.endswith("/") else site_url + "/"
+def parse_texts(data: Any) -> tuple[KitText, ...]:
+    return tuple(from_yaml(KitText, raw) for raw in data["texts"])
 
 
 def banner_template(banner: Banner, site_url: str) -> str:
@@ -144,6 +117,11 @@ def text_template(text: KitText, site_url: str) -> str:
 def with_ref(template: str, code: str | None) -> str:
     """What kit.js produces for a chamber code; None gives the generic snippet."""
     return template.replace(REF_SLOT, f"?ref={code}" if code else "")
+
+
+def snippet(template: str, **values: Any) -> dict[str, Any]:
+    """A snippet for the page: the template kit.js fills in and the generic one shown without JS."""
+    return {**values, "template": template, "generic": with_ref(template, None)}
 
 
 # Banner drawing. Text uses fonts every visitor's system has (SVG in <img> cannot load web fonts),
@@ -220,23 +198,19 @@ def _pill_width(label: str, size: float) -> float:
     return text_em(label) * size + size * 2.6
 
 
-def _badge(x: float, y: float, label: str, size: float) -> tuple[str, float]:
-    width = text_em(label) * size + size * 1.2
+def _badge_width(label: str, size: float) -> float:
+    return text_em(label) * size + size * 1.2
+
+
+def _badge(x: float, y: float, label: str, size: float) -> str:
+    width = _badge_width(label, size)
     height = size * 1.7
-    shape = (
+    centre, base = x + width / 2, y + height / 2 + size * 0.36
+    return (
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" rx="{size * 0.35:.1f}" '
         'fill="none" stroke="#ffffff" stroke-opacity="0.75" stroke-width="1.2"/>'
-        + _text(
-            x + width / 2,
-            y + height / 2 + size * 0.36,
-            size,
-            label,
-            color="#ffffff",
-            anchor="middle",
-            bold=True,
-        )
+        + _text(centre, base, size, label, color="#ffffff", anchor="middle", bold=True)
     )
-    return shape, width
 
 
 def _horizontal(banner: Banner) -> list[str]:
@@ -258,17 +232,8 @@ def _horizontal(banner: Banner) -> list[str]:
     for index, line in enumerate(banner.headline):
         baseline = top + head * (1.22 * index + 0.98)
         parts.append(_text(text_x, baseline, head, line, color=HEAD_COLOR, anchor="start", bold=True))
-    parts.append(
-        _text(
-            text_x,
-            top + lines * head * 1.22 + sub * 1.1,
-            sub,
-            subline,
-            color=SUB_COLOR,
-            anchor="start",
-            bold=False,
-        )
-    )
+    sub_y = top + lines * head * 1.22 + sub * 1.1
+    parts.append(_text(text_x, sub_y, sub, subline, color=SUB_COLOR, anchor="start", bold=False))
     parts.append(_pill(pill_x, (h - pill_h) / 2, pill_w, pill_h, banner.cta, cta_size))
     return parts
 
@@ -292,8 +257,9 @@ def _stacked(banner: Banner) -> list[str]:
     pill_w = min(inner, _pill_width(banner.cta, cta_size))
     pill_h = cta_size * 2.2
     # Badges go on one row when they fit, else one per row.
-    badge_widths = [text_em(b) * badge_size + badge_size * 1.2 for b in banner.badges]
-    one_row = sum(badge_widths) + badge_size * 0.6 * max(len(badge_widths) - 1, 0) <= inner
+    badge_widths = [_badge_width(b, badge_size) for b in banner.badges]
+    row_width = sum(badge_widths) + badge_size * 0.6 * max(len(badge_widths) - 1, 0)
+    one_row = row_width <= inner
     badge_rows = (1 if one_row else len(banner.badges)) if banner.badges else 0
     blocks = [
         icon,
@@ -319,17 +285,14 @@ def _stacked(banner: Banner) -> list[str]:
     if badge_rows:
         y += gap
         if one_row:
-            total = sum(badge_widths) + badge_size * 0.6 * (len(badge_widths) - 1)
-            x = cx - total / 2
+            x = cx - row_width / 2
             for label, width in zip(banner.badges, badge_widths, strict=True):
-                shape, _ = _badge(x, y + badge_size * 0.2, label, badge_size)
-                parts.append(shape)
+                parts.append(_badge(x, y + badge_size * 0.2, label, badge_size))
                 x += width + badge_size * 0.6
             y += badge_size * 2.1
         else:
             for label, width in zip(banner.badges, badge_widths, strict=True):
-                shape, _ = _badge(cx - width / 2, y + badge_size * 0.2, label, badge_size)
-                parts.append(shape)
+                parts.append(_badge(cx - width / 2, y + badge_size * 0.2, label, badge_size))
                 y += badge_size * 2.1
     y += gap
     parts.append(_pill(cx - pill_w / 2, y, pill_w, pill_h, banner.cta, cta_size))
@@ -364,27 +327,21 @@ def banner_svg(banner: Banner) -> str:
 def write_banners(config: Any) -> None:
     out = Path(config["site_dir"]) / BANNER_DIR
     out.mkdir(parents=True, exist_ok=True)
-    for banner in parse_banners(load_yaml(CONTENT_DIR, "banners")):
+    for banner in content("banners", parse_banners):
         (out / f"{banner.id}.svg").write_text(banner_svg(banner), encoding="utf-8")
 
 
 # Shortcodes.
 @shortcode("kit-picker")
 def render_picker(ctx: PageContext, args: dict[str, str]) -> str:
-    return ctx.render("kit_picker.html", chambers=parse_chambers(ctx.content("chambers")))
+    return ctx.render("kit_picker.html", chambers=content("chambers", parse_chambers))
 
 
 @shortcode("kit-banners")
 def render_banners(ctx: PageContext, args: dict[str, str]) -> str:
-    banners = parse_banners(ctx.content("banners"))
     items = [
-        {
-            "banner": banner,
-            "preview": ctx.url(banner.file),
-            "template": banner_template(banner, ctx.site_url),
-            "generic": with_ref(banner_template(banner, ctx.site_url), None),
-        }
-        for banner in banners
+        snippet(banner_template(banner, ctx.site_url), banner=banner, preview=ctx.url(banner.file))
+        for banner in content("banners", parse_banners)
     ]
     return ctx.render("kit_banners.html", items=items)
 
@@ -392,33 +349,26 @@ def render_banners(ctx: PageContext, args: dict[str, str]) -> str:
 @shortcode("kit-texts")
 def render_texts(ctx: PageContext, args: dict[str, str]) -> str:
     channel = args.get("channel", "")
-    texts = [text for text in parse_texts(ctx.content("banners")) if text.channel == channel]
+    texts = [text for text in content("banners", parse_texts) if text.channel == channel]
     if not texts:
         raise ValueError(f"md:kit-texts: no texts for channel={channel!r} in banners.yml")
-    items = [
-        {
-            "text": text,
-            "template": text_template(text, ctx.site_url),
-            "generic": with_ref(text_template(text, ctx.site_url), None),
-        }
-        for text in texts
-    ]
+    items = [snippet(text_template(text, ctx.site_url), text=text) for text in texts]
     return ctx.render("kit_texts.html", items=items)
 
 
 @shortcode("kit-role")
 def render_role(ctx: PageContext, args: dict[str, str]) -> str:
-    return ctx.render("kit_role.html", role=parse_kit_copy(ctx.content("slides")).chamber_role)
+    return ctx.render("kit_role.html", role=content("slides", parse_kit_copy).chamber_role)
 
 
 @shortcode("kit-steps")
 def render_steps(ctx: PageContext, args: dict[str, str]) -> str:
-    return ctx.render("kit_steps.html", steps=parse_kit_copy(ctx.content("slides")).kit_steps)
+    return ctx.render("kit_steps.html", steps=content("slides", parse_kit_copy).kit_steps)
 
 
 @shortcode("kit-rules")
 def render_rules(ctx: PageContext, args: dict[str, str]) -> str:
-    return ctx.render("kit_rules.html", rules=parse_kit_copy(ctx.content("slides")).rules)
+    return ctx.render("kit_rules.html", rules=content("slides", parse_kit_copy).rules)
 
 
 @shortcode("kit-decks")
@@ -426,6 +376,6 @@ def render_decks(ctx: PageContext, args: dict[str, str]) -> str:
     # The decks are written after the build, so MkDocs cannot know them: plain relative <a href>.
     decks = [
         {"deck": deck, "href": ctx.url(f"{DECK_DIR}/{deck.file}")}
-        for deck in parse_kit_copy(ctx.content("slides")).decks
+        for deck in content("slides", parse_kit_copy).decks
     ]
     return ctx.render("kit_decks.html", decks=decks)

@@ -23,7 +23,16 @@ VARIANT_LABELS = {"obvious": "見分けやすい例", "subtle": "見分けにく
 # The learning page shows the mail as the recipient saw it, with these in place of their data.
 EXAMPLE_EMAIL = "(あなたのメールアドレス)"
 EXAMPLE_COMPANY = "(あなたの会社名)"
-PARTS = ("intro", "mail", "clues", "next")
+# The parts of a page after its intro, each under a heading with the part's name as its anchor.
+SECTIONS = {"mail": "届いたメール", "clues": "見抜くための手がかり", "next": "このあとすること"}
+PARTS = ("intro", *SECTIONS)
+# Site pages the parts link to, as `<name>_url` in the snippets.
+LINKS = {
+    "spotting": "participants/spotting/",
+    "participants": "participants/",
+    "help": "help/",
+    "index": "learn/",
+}
 
 
 def mails_dir() -> Path:
@@ -38,34 +47,23 @@ def page_markdown(template: DrillTemplate) -> str:
     """The Markdown file of one learning page: front matter, headings and markers only."""
     key = template.key
     marker = f"<!-- md:learn-mail id={key} part={{part}} -->"
-    return "\n".join(
-        [
-            "---",
-            f"description: {template.month}月の訓練メール「{template.topic}」の解説です。"
-            "メールの手がかりと、このあとにすることをまとめています。",
-            "---",
-            "",
-            f"<!-- Written by `python -m site_build.learn` for content/drill_mails/"
-            f"{template.month:02d}/{template.variant}/ -->",
-            "",
-            f"# {page_title(template)}",
-            "",
-            marker.format(part="intro"),
-            "",
-            "## 届いたメール { #mail }",
-            "",
-            marker.format(part="mail"),
-            "",
-            "## 見抜くための手がかり { #clues }",
-            "",
-            marker.format(part="clues"),
-            "",
-            "## このあとすること { #next }",
-            "",
-            marker.format(part="next"),
-            "",
-        ]
-    )
+    lines = [
+        "---",
+        f"description: {template.month}月の訓練メール「{template.topic}」の解説です。"
+        "メールの手がかりと、このあとにすることをまとめています。",
+        "---",
+        "",
+        f"<!-- Written by `python -m site_build.learn` for content/drill_mails/"
+        f"{template.month:02d}/{template.variant}/ -->",
+        "",
+        f"# {page_title(template)}",
+        "",
+        marker.format(part="intro"),
+        "",
+    ]
+    for part, heading in SECTIONS.items():
+        lines += [f"## {heading} {{ #{part} }}", "", marker.format(part=part), ""]
+    return "\n".join(lines)
 
 
 def expected_pages(directory: Path | None = None) -> dict[str, str]:
@@ -107,10 +105,7 @@ def render_learn_part(ctx: PageContext, args: dict[str, str]) -> str:
         label=VARIANT_LABELS[template.variant],
         body=body,
         example_email=EXAMPLE_EMAIL,
-        spotting_url=ctx.url("participants/spotting/"),
-        participants_url=ctx.url("participants/"),
-        help_url=ctx.url("help/"),
-        index_url=ctx.url("learn/"),
+        **{f"{name}_url": ctx.url(path) for name, path in LINKS.items()},
     )
 
 

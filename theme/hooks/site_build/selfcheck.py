@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from site_build import PageContext, shortcode
+from site_build import PageContext, content, shortcode
 
 
 @dataclass(frozen=True)
 class Choice:
     id: str
     label: str
-    points: int
+    points: int  # added to the total when chosen
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Item:
 class Group:
     id: str
     title: str
-    description: str
+    description: str  # the lead under the group's heading
     items: tuple[Item, ...]
 
 
@@ -46,8 +46,8 @@ class NextStep:
 @dataclass(frozen=True)
 class Band:
     id: str
-    min: int
-    max: int
+    min: int  # the lowest total in the band
+    max: int  # the highest total, inclusive
     title: str
     summary: str
     next: tuple[NextStep, ...]
@@ -148,10 +148,6 @@ def _check_bands(check: SelfCheck) -> None:
         raise ValueError(f"selfcheck.yml: the bands stop at {expected_min - 1}, not at {check.max_total}")
 
 
-def load_selfcheck(ctx: PageContext) -> SelfCheck:
-    return parse_selfcheck(ctx.content("selfcheck"))
-
-
 @shortcode("selfcheck")
 def render_selfcheck(ctx: PageContext, args: dict[str, str]) -> str:
-    return ctx.render("selfcheck.html", check=load_selfcheck(ctx))
+    return ctx.render("selfcheck.html", check=content("selfcheck", parse_selfcheck))

@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from campaign_core.clock import JST, parse_instant
-from campaign_core.content import load_yaml
 from campaign_core.settings import PROJECT_ROOT
-from site_build import CONTENT_DIR, PageContext, shortcode
+from site_build import PageContext, content, shortcode
 
 KINDS = ("recorded", "live", "mini")
 STATUSES = ("open", "closed")
@@ -57,9 +56,9 @@ class Session:
         return self.status == "open" and not self.is_past(now)
 
 
-def join_lines(text: str) -> str:
+def join_lines(text: object) -> str:
     """YAML block text as one paragraph: Japanese needs no space where the source line broke."""
-    return "".join(line.strip() for line in text.splitlines())
+    return "".join(line.strip() for line in str(text).splitlines())
 
 
 def _session(raw: dict[str, Any]) -> Session:
@@ -74,7 +73,7 @@ def _session(raw: dict[str, Any]) -> Session:
         id=str(raw["id"]),
         kind=kind,
         title=str(raw["title"]),
-        description=join_lines(str(raw["description"])),
+        description=join_lines(raw["description"]),
         audience=str(raw["audience"]),
         duration_min=int(raw["duration_min"]),
         status=status,
@@ -92,17 +91,12 @@ def _session(raw: dict[str, Any]) -> Session:
     return session
 
 
-def parse_sessions(data: Any) -> list[Session]:
-    sessions = [_session(raw) for raw in data["sessions"]]
+def parse_sessions(data: Any) -> tuple[Session, ...]:
+    sessions = tuple(_session(raw) for raw in data["sessions"])
     ids = [session.id for session in sessions]
     if len(ids) != len(set(ids)):
         raise ValueError("content/seminars.yml: session ids must be unique")
     return sessions
-
-
-def load_sessions() -> list[Session]:
-    """For post-build steps (slide decks), which have no page context."""
-    return parse_sessions(load_yaml(CONTENT_DIR, "seminars"))
 
 
 def split_live(sessions: Sequence[Session], now: datetime) -> tuple[list[Session], list[Session]]:
@@ -129,7 +123,7 @@ def render_seminars(ctx: PageContext, args: dict[str, str]) -> str:
     kind = args.get("kind", "")
     if kind not in KINDS:
         raise ValueError(f"md:seminars needs kind= one of {KINDS}, got {kind!r}")
-    sessions = parse_sessions(ctx.content("seminars"))
+    sessions = content("seminars", parse_sessions)
     now = ctx.built_at
     signup_url = ctx.url("apply/seminar/") if SIGNUP_PAGE.exists() else None
     if kind == "live":

@@ -22,9 +22,8 @@ from pptx.enum.text import MSO_ANCHOR
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from campaign_core.content import load_yaml
-from site_build import CONTENT_DIR, build_time, post_build
-from site_build.seminars import Session, jst_date, load_sessions, split_live
+from site_build import build_time, content, from_yaml, post_build, site_root
+from site_build.seminars import Session, join_lines, jst_date, parse_sessions, split_live
 
 DECK_DIR = "chambers"
 
@@ -47,22 +46,18 @@ SPACE_AFTER_PT = 12
 
 
 @dataclass(frozen=True)
-class Rule:
-    label: str
-    text: str
+class TitledText:
+    """A drill rule (its label as the title) or one thing a chamber is asked to do."""
 
-
-@dataclass(frozen=True)
-class RoleItem:
     title: str
-    text: str
+    text: str  # one paragraph: the YAML's line breaks are joined away
 
 
 @dataclass(frozen=True)
 class Slide:
     title: str
     bullets: tuple[str, ...]
-    numbered: bool = False
+    numbered: bool = False  # steps numbered "1.", "2.", ...; else square bullets
 
 
 @dataclass(frozen=True)
@@ -78,28 +73,15 @@ class DeckSpec:
 class KitCopy:
     """Everything slides.yml holds, parsed."""
 
-    font: str
-    rules: tuple[Rule, ...]
-    chamber_role: tuple[RoleItem, ...]
+    font: str  # the decks' typeface, set for Latin and Japanese text alike
+    rules: tuple[TitledText, ...]
+    chamber_role: tuple[TitledText, ...]
     kit_steps: tuple[str, ...]
     decks: tuple[DeckSpec, ...]
 
 
-def _join(text: str) -> str:
-    return "".join(line.strip() for line in str(text).splitlines())
-
-
 def parse_kit_copy(data: Any) -> KitCopy:
-    decks = tuple(
-        DeckSpec(
-            file=str(deck["file"]),
-            label=str(deck["label"]),
-            title=str(deck["title"]),
-            subtitle=str(deck["subtitle"]),
-            slides=tuple(deck["slides"]),
-        )
-        for deck in data["decks"]
-    )
+    decks = tuple(from_yaml(DeckSpec, deck, slides=tuple(deck["slides"])) for deck in data["decks"])
     for deck in decks:
         if not deck.file.endswith(".pptx") or "/" in deck.file:
             raise ValueError(f"slides.yml: deck file {deck.file!r} must be a plain name ending in .pptx")
@@ -109,15 +91,11 @@ def parse_kit_copy(data: Any) -> KitCopy:
                 raise ValueError(f"slides.yml: unknown generated slide {generated!r}")
     return KitCopy(
         font=str(data["font"]),
-        rules=tuple(Rule(str(r["label"]), _join(r["text"])) for r in data["rules"]),
-        chamber_role=tuple(RoleItem(str(r["title"]), _join(r["text"])) for r in data["chamber_role"]),
-        kit_steps=tuple(_join(step) for step in data["kit_steps"]),
+        rules=tuple(TitledText(str(r["label"]), join_lines(r["text"])) for r in data["rules"]),
+        chamber_role=tuple(TitledText(str(r["title"]), join_lines(r["text"])) for r in data["chamber_role"]),
+        kit_steps=tuple(join_lines(step) for step in data["kit_steps"]),
         decks=decks,
     )
-
-
-def load_kit_copy() -> KitCopy:
-    return parse_kit_copy(load_yaml(CONTENT_DIR, "slides"))
 
 
 # Generated slides: each turns content data into a title and bullets.
@@ -163,7 +141,7 @@ def _schedule_slide(src: DeckSources) -> Slide:
 
 
 def _rules_slide(src: DeckSources) -> Slide:
-    return Slide("参加のルール", tuple(f"{rule.label}:{rule.text}" for rule in src.copy.rules))
+    return Slide("参加のルール", tuple(f"{rule.title}:{rule.text}" for rule in src.copy.rules))
 
 
 def _role_slide(src: DeckSources) -> Slide:
@@ -204,7 +182,7 @@ def deck_slides(deck: DeckSpec, src: DeckSources) -> list[Slide]:
         if "generate" in raw:
             slides.append(GENERATORS[str(raw["generate"])](src))
         else:
-            slides.append(Slide(str(raw["title"]), tuple(_join(b) for b in raw["bullets"])))
+            slides.append(Slide(str(raw["title"]), tuple(join_lines(b) for b in raw["bullets"])))
     return slides
 
 
@@ -343,15 +321,13 @@ def build_deck(deck: DeckSpec, src: DeckSources, target: Path) -> list[Slide]:
     return slides
 
 
-def _site_url(config: Any) -> str:
-    url = str(config.get("site_url") or "")
-    return url if url.endswith("/") else url + "/"
-
-
 @post_build
 def write_decks(config: Any) -> None:
-    copy = load_kit_copy()
-    src = DeckSources(copy=copy, sessions=load_sessions(), now=build_time(), site_url=_site_url(config))
+    copy = content("slides", parse_kit_copy)
+    site_url = site_root(str(config.get("site_url") or ""))
+    src = DeckSources(
+        copy=copy, sessions=content("seminars", parse_sessions), now=build_time(), site_url=site_url
+    )
     out = Path(config["site_dir"]) / DECK_DIR
     for deck in copy.decks:
         build_deck(deck, src, out / deck.file)
