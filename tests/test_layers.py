@@ -60,3 +60,17 @@ def test_scan_sees_imports_inside_functions_and_type_checking_blocks() -> None:
 def test_every_product_package_is_scanned() -> None:
     scanned = {p.relative_to(PROJECT_ROOT).parts[0] for p in product_modules()}
     assert scanned == set(ALLOWED)
+
+
+SIZE_CHECKED = (*ALLOWED, "scripts", "theme/hooks")
+MAX_LINES = 400
+
+
+@pytest.mark.parametrize("folder", SIZE_CHECKED)
+def test_no_product_module_is_over_400_lines(folder: str) -> None:
+    sizes = {
+        str(p.relative_to(PROJECT_ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in (PROJECT_ROOT / folder).rglob("*.py")
+    }
+    assert sizes, f"no modules found under {folder}"
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
