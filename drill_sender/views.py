@@ -15,17 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from markupsafe import Markup
 
-from campaign_core.clock import Clock
 from campaign_core.jst import jst_label
-from campaign_core.mail import Mailer
 from campaign_core.pages import built_page, replace_article, standalone_page
-from campaign_core.settings import Settings
-from campaign_core.store import Store
 from campaign_core.tokens import TokenError
-from campaign_core.web import same_origin
+from campaign_core.web import app_deps, same_origin
 from drill_sender.services import checksheet, oneshot_status, report
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
@@ -49,12 +45,7 @@ _TOC_SIDEBAR = re.compile(
 
 
 def deps() -> DrillDeps:
-    app = current_app
-    store: Store = app.extensions["campaign_store"]
-    mailer: Mailer = app.extensions["campaign_mailer"]
-    clock: Clock = app.config["CAMPAIGN_CLOCK"]
-    settings: Settings = app.config["CAMPAIGN_SETTINGS"]
-    return DrillDeps(store=store, mailer=mailer, clock=clock, settings=settings)
+    return app_deps(DrillDeps)
 
 
 def _hit(kind: str, token: str) -> Hit:

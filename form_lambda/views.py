@@ -13,11 +13,8 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from campaign_core.address import lookup_postal_code
-from campaign_core.clock import Clock
-from campaign_core.mail import Mailer
 from campaign_core.pages import built_page, prefix_title, replace_article, standalone_page
-from campaign_core.settings import Settings
-from campaign_core.store import Store
+from campaign_core.web import app_deps
 from form_lambda.rendering import (
     load_chambers,
     load_consent,
@@ -61,12 +58,7 @@ def form_of(path: str) -> str:
 
 
 def deps() -> Deps:
-    app = current_app
-    store: Store = app.extensions["campaign_store"]
-    mailer: Mailer = app.extensions["campaign_mailer"]
-    clock: Clock = app.config["CAMPAIGN_CLOCK"]
-    settings: Settings = app.config["CAMPAIGN_SETTINGS"]
-    return Deps(store=store, mailer=mailer, clock=clock, settings=settings)
+    return app_deps(Deps)
 
 
 def html_page(form: str, title: str, template: str, status: int = 200, **values: Any) -> Response:
