@@ -102,13 +102,16 @@ def _link_problem(d: DrillDeps, reason: str) -> Response:
     return _page(d, "このリンクは使えません", "link_problem.html", "link-problem", reason=reason)
 
 
+@bp.errorhandler(TokenError)
+def bad_link(exc: TokenError) -> Response:
+    """A sheet, report or status link that is forged, altered or expired (the services' `*_of`)."""
+    return _link_problem(deps(), exc.reason)
+
+
 @bp.route("/sheet/<token>", methods=["GET", "POST"])
 def check_sheet(token: str) -> Response:
     d = deps()
-    try:
-        application_id = checksheet.application_of(d, token)
-    except TokenError as exc:
-        return _link_problem(d, exc.reason)
+    application_id = checksheet.application_of(d, token)
     errors: dict[str, str] = {}
     saved = False
     if request.method == "POST":
@@ -136,10 +139,7 @@ def check_sheet(token: str) -> Response:
 @bp.get("/report/<token>")
 def drill_report(token: str) -> Response:
     d = deps()
-    try:
-        application_id = report.application_of(d, token)
-    except TokenError as exc:
-        return _link_problem(d, exc.reason)
+    application_id = report.application_of(d, token)
     built = report.build_report(d, application_id)
     html = report.render_html(built, site_url=d.settings.base_url, csv_url=f"/t/report/{token}/csv")
     return Response(html, mimetype="text/html", headers={**NO_STORE, "Referrer-Policy": "same-origin"})
@@ -148,10 +148,7 @@ def drill_report(token: str) -> Response:
 @bp.get("/report/<token>/csv")
 def drill_report_csv(token: str) -> Response:
     d = deps()
-    try:
-        application_id = report.application_of(d, token)
-    except TokenError as exc:
-        return _link_problem(d, exc.reason)
+    application_id = report.application_of(d, token)
     body = report.render_csv(report.build_report(d, application_id))
     disposition = f'attachment; filename="drill-report-{application_id[:8]}.csv"'
     return Response(body, mimetype="text/csv", headers={**NO_STORE, "Content-Disposition": disposition})
@@ -160,9 +157,6 @@ def drill_report_csv(token: str) -> Response:
 @bp.get("/oneshot/<token>")
 def oneshot_status_page(token: str) -> Response:
     d = deps()
-    try:
-        request_key = oneshot_status.request_of(d, token)
-    except TokenError as exc:
-        return _link_problem(d, exc.reason)
+    request_key = oneshot_status.request_of(d, token)
     status = oneshot_status.load_status(d, request_key)
     return _page(d, "ワンショット体験の結果", "oneshot_status.html", "oneshot-status", oneshot=status)

@@ -12,7 +12,7 @@ from campaign_core.clock import parse_iso
 from campaign_core.content import load_yaml
 from campaign_core.mail import MailError, compose
 from campaign_core.records import ONESHOT
-from campaign_core.tokens import TokenError
+from campaign_core.tokens import linked_key
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import Counts, message_activity
 
@@ -39,11 +39,9 @@ def status_url(deps: DrillDeps, request_key: str) -> str:
 
 def request_of(deps: DrillDeps, token: str) -> str:
     """The request key behind a status token; `TokenError` otherwise."""
-    payload = deps.signer.unsign(STATUS_PURPOSE, token, max_age=STATUS_MAX_AGE)
-    key = payload.get("k") if isinstance(payload, dict) else None
-    if not isinstance(key, str) or deps.store.get(ONESHOT, key) is None:
-        raise TokenError("invalid")
-    return key
+    return linked_key(
+        deps.signer, deps.store, STATUS_PURPOSE, token, max_age=STATUS_MAX_AGE, field="k", kind=ONESHOT
+    )
 
 
 def load_status(deps: DrillDeps, request_key: str) -> OneshotStatus:
