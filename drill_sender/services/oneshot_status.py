@@ -6,20 +6,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from campaign_core.clock import parse_iso
-from campaign_core.content import load_yaml
-from campaign_core.mail import MailError, compose
+from campaign_core.mail import MailError
 from campaign_core.records import ONESHOT
 from campaign_core.tokens import linked_key
 from drill_sender.services.deps import DrillDeps
+from drill_sender.services.mails import service_mail
 from drill_sender.services.tracking import Counts, message_activity
 
 log = logging.getLogger(__name__)
 STATUS_PURPOSE = "oneshot-status"
 STATUS_MAX_AGE = timedelta(days=30)
-MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
 
 
 @dataclass(frozen=True)
@@ -71,20 +69,16 @@ def mail_status_link(deps: DrillDeps, request_key: str) -> bool:
         return False  # another runner got there first
     base = deps.settings.base_url.rstrip("/")
     try:
-        message = compose(
-            MAIL_DIR,
+        message = service_mail(
+            deps,
             "oneshot_status",
             to=str(request.data["email"]),
-            sender=deps.settings.mail_from,
             values={
                 "company": request.data.get("company", ""),
                 "status_url": status_url(deps, request_key),
                 "valid_days": STATUS_MAX_AGE.days,
                 "oneshot_url": f"{base}/drill/oneshot/",
-                "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
-                "site_url": f"{base}/",
             },
-            now=deps.clock.now(),
         )
         deps.mailer.send(message)
     except MailError:
