@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Protocol, TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
@@ -27,25 +27,25 @@ class DepsFactory(Protocol[DepsT]):
     def __call__(self, *, store: Store, mailer: Mailer, clock: Clock, settings: Settings) -> DepsT: ...
 
 
-def base_app(
-    name: str,
-    settings: Settings,
-    *,
-    store: Store | None = None,
-    mailer: Mailer | None = None,
-    clock: Clock | None = None,
-    proxies: int = 0,
-) -> Flask:
+class AppParts(TypedDict, total=False):
+    """What an app factory may be given instead of building it from settings (tests, Lambda entries)."""
+
+    store: Store | None
+    mailer: Mailer | None
+    clock: Clock | None
+
+
+def base_app(name: str, settings: Settings, *, proxies: int = 0, **parts: Unpack[AppParts]) -> Flask:
     """A Flask app with the settings, clock, secret key, store and mailer every app of the kit has.
 
-    Adapters are built here, once, from settings; tests and the Lambda entries may pass their own.
+    Adapters are built here, once, from settings, unless `parts` brings them.
     `proxies`: how many proxies in front to trust for the client address (X-Forwarded-For)."""
     app = Flask(name)
     app.config[SETTINGS] = settings
-    app.config[CLOCK] = clock or SystemClock()
+    app.config[CLOCK] = parts.get("clock") or SystemClock()
     app.config["SECRET_KEY"] = settings.secret_key
-    app.extensions[STORE] = store or create_store(settings)
-    app.extensions[MAILER] = mailer or create_mailer(settings)
+    app.extensions[STORE] = parts.get("store") or create_store(settings)
+    app.extensions[MAILER] = parts.get("mailer") or create_mailer(settings)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     return app

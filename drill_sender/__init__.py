@@ -6,28 +6,21 @@ registers the same blueprint next to the forms (see `local/serve.py`).
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from flask import Flask
 
-from campaign_core.clock import Clock
-from campaign_core.mail import Mailer
 from campaign_core.settings import Settings, load_settings
-from campaign_core.store import Store
-from campaign_core.web import base_app
+from campaign_core.web import AppParts, base_app
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    store: Store | None = None,
-    mailer: Mailer | None = None,
-    clock: Clock | None = None,
-) -> Flask:
+def create_app(settings: Settings | None = None, **parts: Unpack[AppParts]) -> Flask:
     from drill_sender.views import bp as tracking_bp
 
     settings = settings or load_settings()
     # Behind CloudFront and API Gateway the client address arrives in X-Forwarded-For
     # (`CAMPAIGN_PROXIES`: how many proxies to trust; 0 locally).
     proxies = int(settings.extra.get("CAMPAIGN_PROXIES", "0") or 0)
-    app = base_app(__name__, settings, store=store, mailer=mailer, clock=clock, proxies=proxies)
+    app = base_app(__name__, settings, proxies=proxies, **parts)
     app.register_blueprint(tracking_bp)
     return app

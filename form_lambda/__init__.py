@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from campaign_core.clock import Clock
-    from campaign_core.mail import Mailer
     from campaign_core.settings import Settings
-    from campaign_core.store import Store
+    from campaign_core.web import AppParts
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    store: Store | None = None,
-    mailer: Mailer | None = None,
-    clock: Clock | None = None,
-) -> Flask:
+def create_app(settings: Settings | None = None, **parts: Unpack[AppParts]) -> Flask:
     # Imported here, not above: the drill sender imports `form_lambda.services.*` and `guard`, and
     # importing those must not load (and pay for) the whole forms app.
     from flask import Response, request
@@ -34,7 +26,7 @@ def create_app(
     from form_lambda.views import form_of, html_page
 
     settings = settings or load_settings()
-    app = base_app(__name__, settings, store=store, mailer=mailer, clock=clock)
+    app = base_app(__name__, settings, **parts)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     guard.install(app, settings, forms_bp)
