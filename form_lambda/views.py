@@ -175,9 +175,19 @@ def _button_page(
     )
 
 
-def _posted(result: drill.ConfirmResult | oneshot.OneshotResult, done: str) -> bool:
-    """The token posted by a button page worked: it did it now (`done`) or had done it before."""
-    return result.status in (done, "already")
+def _done_page(
+    form: str,
+    result: drill.ConfirmResult | oneshot.OneshotResult,
+    done: str,
+    title: str,
+    template: str,
+    **values: Any,
+) -> Response:
+    """The answer to a button page's post: `template` when the token did its work now (`done`) or
+    had done it before, the link problem otherwise."""
+    if result.status not in (done, "already"):
+        return _link_problem(form, result.status)
+    return html_page(form, title, template, **values)
 
 
 @bp.get("/drill/confirm")
@@ -191,11 +201,9 @@ def drill_confirm_page() -> Response:
 @bp.post("/drill/confirm")
 def drill_confirm() -> Response:
     result = drill.confirm(deps(), request.form.get("token", ""))
-    if not _posted(result, "accepted"):
-        return _link_problem("drill", result.status)
-    return html_page(
-        "drill", "お申し込みが確定しました", "drill_accepted", application=result.application,
-        already=result.status == "already",
+    return _done_page(
+        "drill", result, "accepted", "お申し込みが確定しました", "drill_accepted",
+        application=result.application, already=result.status == "already",
     )  # fmt: skip
 
 
@@ -212,9 +220,7 @@ def participant_page() -> Response:
 @bp.post("/drill/participant")
 def participant_confirm() -> Response:
     result = drill.confirm_participant(deps(), request.form.get("token", ""))
-    if not _posted(result, "accepted"):
-        return _link_problem("drill", result.status)
-    return html_page("drill", "ご確認ありがとうございました", "participant_confirmed")
+    return _done_page("drill", result, "accepted", "ご確認ありがとうございました", "participant_confirmed")
 
 
 @bp.post("/oneshot")
@@ -245,11 +251,10 @@ def oneshot_confirm_page() -> Response:
 @bp.post("/oneshot/confirm")
 def oneshot_confirm() -> Response:
     result = oneshot.confirm(deps(), request.form.get("token", ""))
-    if not _posted(result, "confirmed"):
-        return _link_problem("oneshot", result.status)
-    return html_page(
-        "oneshot", "ワンショット体験を受け付けました", "oneshot_confirmed", request_data=result.request
-    )
+    return _done_page(
+        "oneshot", result, "confirmed", "ワンショット体験を受け付けました", "oneshot_confirmed",
+        request_data=result.request,
+    )  # fmt: skip
 
 
 @bp.get("/seminar")
