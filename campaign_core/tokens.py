@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from campaign_core.clock import Clock
+
+if TYPE_CHECKING:
+    from campaign_core.store import Store
 
 
 class TokenError(Exception):
@@ -69,3 +72,15 @@ class Signer:
             raise TokenError("expired") from exc
         except BadSignature as exc:
             raise TokenError("invalid") from exc
+
+
+def linked_key(
+    signer: Signer, store: Store, purpose: str, token: str, *, max_age: timedelta, field: str, kind: str
+) -> str:
+    """The key of the `kind` record a link's signed token names in `field`, if that record exists;
+    `TokenError` ("invalid" / "expired") otherwise."""
+    payload = signer.unsign(purpose, token, max_age=max_age)
+    key = payload.get(field) if isinstance(payload, dict) else None
+    if not isinstance(key, str) or store.get(kind, key) is None:
+        raise TokenError("invalid")
+    return key

@@ -15,17 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from markupsafe import Markup
 
-from campaign_core.clock import Clock
 from campaign_core.jst import jst_label
-from campaign_core.mail import Mailer
 from campaign_core.pages import built_page, replace_article, standalone_page
-from campaign_core.settings import Settings
-from campaign_core.store import Store
 from campaign_core.tokens import TokenError
-from campaign_core.web import same_origin
+from campaign_core.web import app_deps, same_origin
 from drill_sender.services import checksheet, oneshot_status, report
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
@@ -49,12 +45,7 @@ _TOC_SIDEBAR = re.compile(
 
 
 def deps() -> DrillDeps:
-    app = current_app
-    store: Store = app.extensions["campaign_store"]
-    mailer: Mailer = app.extensions["campaign_mailer"]
-    clock: Clock = app.config["CAMPAIGN_CLOCK"]
-    settings: Settings = app.config["CAMPAIGN_SETTINGS"]
-    return DrillDeps(store=store, mailer=mailer, clock=clock, settings=settings)
+    return app_deps(DrillDeps)
 
 
 def _hit(kind: str, token: str) -> Hit:
@@ -111,13 +102,16 @@ def _link_problem(d: DrillDeps, reason: str) -> Response:
     return _page(d, "このリンクは使えません", "link_problem.html", "link-problem", reason=reason)
 
 
+@bp.errorhandler(TokenError)
+def bad_link(exc: TokenError) -> Response:
+    """A sheet, report or status link that is forged, altered or expired (the services' `*_of`)."""
+    return _link_problem(deps(), exc.reason)
+
+
 @bp.route("/sheet/<token>", methods=["GET", "POST"])
 def check_sheet(token: str) -> Response:
     d = deps()
-    try:
-        application_id = checksheet.application_of(d, token)
-    except TokenError as exc:
-        return _link_problem(d, exc.reason)
+    application_id = checksheet.application_of(d, token)
     errors: dict[str, str] = {}
     saved = False
     if request.method == "POST":
@@ -145,10 +139,7 @@ def check_sheet(token: str) -> Response:
 @bp.get("/report/<token>")
 def drill_report(token: str) -> Response:
     d = deps()
-    try:
-        application_id = report.application_of(d, token)
-    except TokenError as exc:
-        return _link_problem(d, exc.reason)
+    application_id = report.application_of(d, token)
     built = report.build_report(d, application_id)
     html = report.render_html(built, site_url=d.settings.base_url, csv_url=f"/t/report/{token}/csv")
     return Response(html, mimetype="text/html", headers={**NO_STORE, "Referrer-Policy": "same-origin"})
@@ -157,10 +148,7 @@ def drill_report(token: str) -> Response:
 @bp.get("/report/<token>/csv")
 def drill_report_csv(token: str) -> Response:
     d = deps()
-    try:
-        application_id = report.application_of(d, token)
-    except TokenError as exc:
-        return _link_problem(d, exc.reason)
+    application_id = report.application_of(d, token)
     body = report.render_csv(report.build_report(d, application_id))
     disposition = f'attachment; filename="drill-report-{application_id[:8]}.csv"'
     return Response(body, mimetype="text/csv", headers={**NO_STORE, "Content-Disposition": disposition})
@@ -169,9 +157,6 @@ def drill_report_csv(token: str) -> Response:
 @bp.get("/oneshot/<token>")
 def oneshot_status_page(token: str) -> Response:
     d = deps()
-    try:
-        request_key = oneshot_status.request_of(d, token)
-    except TokenError as exc:
-        return _link_problem(d, exc.reason)
+    request_key = oneshot_status.request_of(d, token)
     status = oneshot_status.load_status(d, request_key)
     return _page(d, "ワンショット体験の結果", "oneshot_status.html", "oneshot-status", oneshot=status)

@@ -2,47 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from campaign_core.clock import Clock
-    from campaign_core.mail import Mailer
     from campaign_core.settings import Settings
-    from campaign_core.store import Store
+    from campaign_core.web import AppParts
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    store: Store | None = None,
-    mailer: Mailer | None = None,
-    clock: Clock | None = None,
-) -> Flask:
+def create_app(settings: Settings | None = None, **parts: Unpack[AppParts]) -> Flask:
     # Imported here, not above: the drill sender imports `form_lambda.services.*` and `guard`, and
     # importing those must not load (and pay for) the whole forms app.
-    from flask import Flask, Response, request
+    from flask import Response, request
     from werkzeug.exceptions import HTTPException
 
-    from campaign_core.clock import SystemClock
-    from campaign_core.mail import MailError, create_mailer
+    from campaign_core.mail import MailError
     from campaign_core.settings import load_settings
-    from campaign_core.store import create_store
+    from campaign_core.web import base_app
     from form_lambda import guard
     from form_lambda.health import bp as health_bp
     from form_lambda.views import bp as forms_bp
     from form_lambda.views import form_of, html_page
 
     settings = settings or load_settings()
-    app = Flask(__name__)
-    app.config["CAMPAIGN_SETTINGS"] = settings
-    app.config["CAMPAIGN_CLOCK"] = clock or SystemClock()
-    app.config["SECRET_KEY"] = settings.secret_key
+    app = base_app(__name__, settings, **parts)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    # Adapters are built here, once, from settings; tests and the Lambda entry may pass their own.
-    app.extensions["campaign_store"] = store or create_store(settings)
-    app.extensions["campaign_mailer"] = mailer or create_mailer(settings)
 
     guard.install(app, settings, forms_bp)
 

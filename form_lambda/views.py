@@ -6,18 +6,15 @@ has the site's layout; JSON only for the two small helpers the form pages' scrip
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from campaign_core.address import lookup_postal_code
-from campaign_core.clock import Clock
-from campaign_core.mail import Mailer
 from campaign_core.pages import built_page, prefix_title, replace_article, standalone_page
-from campaign_core.settings import Settings
-from campaign_core.store import Store
+from campaign_core.web import app_deps
 from form_lambda.rendering import (
     load_chambers,
     load_consent,
@@ -61,12 +58,7 @@ def form_of(path: str) -> str:
 
 
 def deps() -> Deps:
-    app = current_app
-    store: Store = app.extensions["campaign_store"]
-    mailer: Mailer = app.extensions["campaign_mailer"]
-    clock: Clock = app.config["CAMPAIGN_CLOCK"]
-    settings: Settings = app.config["CAMPAIGN_SETTINGS"]
-    return Deps(store=store, mailer=mailer, clock=clock, settings=settings)
+    return app_deps(Deps)
 
 
 def html_page(form: str, title: str, template: str, status: int = 200, **values: Any) -> Response:
@@ -165,45 +157,60 @@ def drill_submit() -> Response:
     )  # fmt: skip
 
 
+def _link_problem(form: str, reason: str) -> Response:
+    return html_page(form, "リンクを確認できませんでした", "link_problem", status=400, reason=reason)
+
+
+def _button_page(
+    form: str, check: Callable[[Deps, str], object], *, title: str, button: str, lead: str
+) -> Response:
+    """The page a mailed link opens: one button that posts the token back to the same address, so
+    mail scanners that open links confirm nothing; only the person who presses it does."""
+    token = request.args.get("token", "")
+    checked = check(deps(), token)
+    if isinstance(checked, drill.ConfirmResult | oneshot.OneshotResult):
+        return _link_problem(form, checked.status)
+    return html_page(
+        form, title, "confirm_button", action=request.path, token=token, button=button, lead=lead
+    )
+
+
+def _done_page(
+    form: str,
+    result: drill.ConfirmResult | oneshot.OneshotResult,
+    done: str,
+    title: str,
+    template: str,
+    **values: Any,
+) -> Response:
+    """The answer to a button page's post: `template` when the token did its work now (`done`) or
+    had done it before, the link problem otherwise."""
+    if result.status not in (done, "already"):
+        return _link_problem(form, result.status)
+    return html_page(form, title, template, **values)
+
+
 @bp.get("/drill/confirm")
 def drill_confirm_page() -> Response:
-    """The link in the mail opens a page with one button: mail scanners that open links do not
-    confirm anything, only the person who presses it."""
-    token = request.args.get("token", "")
-    checked = drill.check_confirm_token(deps(), token)
-    if isinstance(checked, drill.ConfirmResult):
-        return html_page(
-            "drill", "リンクを確認できませんでした", "link_problem", status=400, reason=checked.status
-        )
-    return html_page(
-        "drill", "お申し込みの確定", "confirm_button", action="/api/drill/confirm", token=token,
-        button="お申し込みを確定する", lead="ボタンを押すと、訓練のお申し込みが確定します。",
+    return _button_page(
+        "drill", drill.check_confirm_token, title="お申し込みの確定", button="お申し込みを確定する",
+        lead="ボタンを押すと、訓練のお申し込みが確定します。",
     )  # fmt: skip
 
 
 @bp.post("/drill/confirm")
 def drill_confirm() -> Response:
     result = drill.confirm(deps(), request.form.get("token", ""))
-    if result.status in ("accepted", "already"):
-        return html_page(
-            "drill", "お申し込みが確定しました", "drill_accepted", application=result.application,
-            already=result.status == "already",
-        )  # fmt: skip
-    return html_page(
-        "drill", "リンクを確認できませんでした", "link_problem", status=400, reason=result.status
-    )
+    return _done_page(
+        "drill", result, "accepted", "お申し込みが確定しました", "drill_accepted",
+        application=result.application, already=result.status == "already",
+    )  # fmt: skip
 
 
 @bp.get("/drill/participant")
 def participant_page() -> Response:
-    token = request.args.get("token", "")
-    checked = drill.check_participant_token(deps(), token)
-    if isinstance(checked, drill.ConfirmResult):
-        return html_page(
-            "drill", "リンクを確認できませんでした", "link_problem", status=400, reason=checked.status
-        )
-    return html_page(
-        "drill", "訓練メールの受け取りの確認", "confirm_button", action="/api/drill/participant", token=token,
+    return _button_page(
+        "drill", drill.check_participant_token, title="訓練メールの受け取りの確認",
         button="訓練メールの受け取りを承諾する",
         lead="セキュリティ責任者の方が、あなたのアドレスを訓練の参加者として登録しました。"
         "ボタンを押すと、このアドレスに訓練メールが届くようになります。心当たりがなければ、何もせずにこのページを閉じてください。",
@@ -213,11 +220,7 @@ def participant_page() -> Response:
 @bp.post("/drill/participant")
 def participant_confirm() -> Response:
     result = drill.confirm_participant(deps(), request.form.get("token", ""))
-    if result.status in ("accepted", "already"):
-        return html_page("drill", "ご確認ありがとうございました", "participant_confirmed")
-    return html_page(
-        "drill", "リンクを確認できませんでした", "link_problem", status=400, reason=result.status
-    )
+    return _done_page("drill", result, "accepted", "ご確認ありがとうございました", "participant_confirmed")
 
 
 @bp.post("/oneshot")
@@ -239,15 +242,8 @@ def oneshot_submit() -> Response:
 
 @bp.get("/oneshot/confirm")
 def oneshot_confirm_page() -> Response:
-    token = request.args.get("token", "")
-    checked = oneshot.check_token(deps(), token)
-    if isinstance(checked, oneshot.OneshotResult):
-        return html_page(
-            "oneshot", "リンクを確認できませんでした", "link_problem", status=400, reason=checked.status
-        )
-    return html_page(
-        "oneshot", "ワンショット体験の確定", "confirm_button", action="/api/oneshot/confirm", token=token,
-        button="体験メールを受け取る",
+    return _button_page(
+        "oneshot", oneshot.check_token, title="ワンショット体験の確定", button="体験メールを受け取る",
         lead="ボタンを押すと、このアドレスあてに体験用の訓練メールを1通お送りします。",
     )  # fmt: skip
 
@@ -255,13 +251,10 @@ def oneshot_confirm_page() -> Response:
 @bp.post("/oneshot/confirm")
 def oneshot_confirm() -> Response:
     result = oneshot.confirm(deps(), request.form.get("token", ""))
-    if result.status in ("confirmed", "already"):
-        return html_page(
-            "oneshot", "ワンショット体験を受け付けました", "oneshot_confirmed", request_data=result.request
-        )
-    return html_page(
-        "oneshot", "リンクを確認できませんでした", "link_problem", status=400, reason=result.status
-    )
+    return _done_page(
+        "oneshot", result, "confirmed", "ワンショット体験を受け付けました", "oneshot_confirmed",
+        request_data=result.request,
+    )  # fmt: skip
 
 
 @bp.get("/seminar")

@@ -14,7 +14,7 @@ from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.records import CHECK, DRILL, MESSAGE
-from campaign_core.tokens import TokenError
+from campaign_core.tokens import linked_key
 from drill_sender.services.deps import DrillDeps
 
 SHEET_PURPOSE = "check-sheet"
@@ -63,11 +63,9 @@ def sheet_url(deps: DrillDeps, application_id: str) -> str:
 
 def application_of(deps: DrillDeps, token: str) -> str:
     """The application behind a sheet token; `TokenError` ("invalid" / "expired") otherwise."""
-    payload = deps.signer.unsign(SHEET_PURPOSE, token, max_age=SHEET_MAX_AGE)
-    application_id = payload.get("a") if isinstance(payload, dict) else None
-    if not isinstance(application_id, str) or deps.store.get(DRILL, application_id) is None:
-        raise TokenError("invalid")
-    return application_id
+    return linked_key(
+        deps.signer, deps.store, SHEET_PURPOSE, token, max_age=SHEET_MAX_AGE, field="a", kind=DRILL
+    )
 
 
 def _time(value: Any) -> datetime | None:

@@ -22,12 +22,11 @@ from campaign_core.choices import MEMBER, label
 from campaign_core.clock import JST, parse_iso
 from campaign_core.content import load_yaml
 from campaign_core.csvsafe import safe_cell
-from campaign_core.mail import compose
 from campaign_core.records import APPLICATION, DRILL, MESSAGE
 from drill_sender.services.deps import DrillDeps
+from drill_sender.services.mails import service_mail
 
 PAGE_DIR = Path(__file__).resolve().parent.parent
-MAIL_DIR = PAGE_DIR / "mail"
 CSV_HEADER = ("会社名", "事業所名", "都道府県", "会員", "訓練開始日", "参加人数", "状況")
 
 
@@ -154,19 +153,12 @@ def send_feedback(deps: DrillDeps, feedback: Feedback) -> str:
     if not feedback.chamber.contact_email:
         raise ValueError(f"{feedback.chamber.name} has no contact_email in content/chambers.yml")
     filename = f"drill-feedback-{feedback.chamber.code}.csv"
-    message = compose(
-        MAIL_DIR,
+    message = service_mail(
+        deps,
         "chamber_feedback",
         to=feedback.chamber.contact_email,
-        sender=deps.settings.mail_from,
-        values={
-            "f": feedback,
-            "period": _period(feedback),
-            "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
-            "site_url": f"{deps.settings.base_url.rstrip('/')}/",
-        },
+        values={"f": feedback, "period": _period(feedback)},
         attachments=[(filename, render_csv(feedback), "text/csv; charset=utf-8")],
-        now=deps.clock.now(),
     )
     return deps.mailer.send(message)
 

@@ -12,21 +12,18 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 from campaign_core.clock import JST, parse_iso
-from campaign_core.content import load_yaml
-from campaign_core.mail import compose
 from campaign_core.records import APPLICATION, CHECK, DRILL, MESSAGE, NOTICE
 from campaign_core.store import Record
 from drill_sender.services.deps import DrillDeps
+from drill_sender.services.mails import service_mail
 from drill_sender.services.schedule import new_message
 from drill_sender.templates import load_template
 from drill_sender.window import assign_send_times, send_intervals
 
 REVEAL_AFTER = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=7)
-MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
 
 
 def _times(
@@ -89,11 +86,10 @@ def build_notice(deps: DrillDeps, record: Record) -> EmailMessage:
     template = load_template(int(data["month"]), str(data["variant"]))
     base = deps.settings.base_url.rstrip("/")
     name = "drill_reveal" if data.get("purpose") == "reveal" else "drill_followup"
-    return compose(
-        MAIL_DIR,
+    return service_mail(
+        deps,
         name,
         to=str(data["email"]),
-        sender=deps.settings.mail_from,
         values={
             "company": data.get("company", ""),
             "subject": template.subject,
@@ -105,9 +101,6 @@ def build_notice(deps: DrillDeps, record: Record) -> EmailMessage:
             "participants_url": f"{base}/participants/",
             "help_url": f"{base}/help/",
             "selfcheck_url": f"{base}/selfcheck/",
-            "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
-            "site_url": f"{base}/",
         },
-        now=deps.clock.now(),
         headers={"Auto-Submitted": "auto-generated"},
     )

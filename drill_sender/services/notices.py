@@ -3,19 +3,16 @@ the check sheet link. Templates live in `drill_sender/mail/<name>/`."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from campaign_core.clock import JST
-from campaign_core.content import load_yaml
-from campaign_core.mail import compose
 from campaign_core.records import APPLICATION
 from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.deps import DrillDeps
+from drill_sender.services.mails import service_mail
 from drill_sender.services.report import REPORT_MAX_AGE, report_url
 from drill_sender.services.schedule import ScheduleResult
 
-MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
 _WEEKDAYS = "月火水木金土日"
 
 
@@ -29,22 +26,8 @@ def _officer_mail(deps: DrillDeps, application_id: str, name: str, values: dict[
     if application is None:
         raise KeyError(application_id)
     data = application.data
-    base = deps.settings.base_url.rstrip("/")
-    message = compose(
-        MAIL_DIR,
-        name,
-        to=str(data["officer_email"]),
-        sender=deps.settings.mail_from,
-        values={
-            "officer_name": data.get("officer_name", ""),
-            "company": data.get("company", ""),
-            "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
-            "site_url": f"{base}/",
-            **values,
-        },
-        now=deps.clock.now(),
-    )
-    return deps.mailer.send(message)
+    values = {"officer_name": data.get("officer_name", ""), "company": data.get("company", ""), **values}
+    return deps.mailer.send(service_mail(deps, name, to=str(data["officer_email"]), values=values))
 
 
 def send_report_notice(deps: DrillDeps, application_id: str) -> str:

@@ -6,20 +6,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from campaign_core.clock import parse_iso
-from campaign_core.content import load_yaml
-from campaign_core.mail import MailError, compose
+from campaign_core.mail import MailError
 from campaign_core.records import ONESHOT
-from campaign_core.tokens import TokenError
+from campaign_core.tokens import linked_key
 from drill_sender.services.deps import DrillDeps
+from drill_sender.services.mails import service_mail
 from drill_sender.services.tracking import Counts, message_activity
 
 log = logging.getLogger(__name__)
 STATUS_PURPOSE = "oneshot-status"
 STATUS_MAX_AGE = timedelta(days=30)
-MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
 
 
 @dataclass(frozen=True)
@@ -39,11 +37,9 @@ def status_url(deps: DrillDeps, request_key: str) -> str:
 
 def request_of(deps: DrillDeps, token: str) -> str:
     """The request key behind a status token; `TokenError` otherwise."""
-    payload = deps.signer.unsign(STATUS_PURPOSE, token, max_age=STATUS_MAX_AGE)
-    key = payload.get("k") if isinstance(payload, dict) else None
-    if not isinstance(key, str) or deps.store.get(ONESHOT, key) is None:
-        raise TokenError("invalid")
-    return key
+    return linked_key(
+        deps.signer, deps.store, STATUS_PURPOSE, token, max_age=STATUS_MAX_AGE, field="k", kind=ONESHOT
+    )
 
 
 def load_status(deps: DrillDeps, request_key: str) -> OneshotStatus:
@@ -73,20 +69,16 @@ def mail_status_link(deps: DrillDeps, request_key: str) -> bool:
         return False  # another runner got there first
     base = deps.settings.base_url.rstrip("/")
     try:
-        message = compose(
-            MAIL_DIR,
+        message = service_mail(
+            deps,
             "oneshot_status",
             to=str(request.data["email"]),
-            sender=deps.settings.mail_from,
             values={
                 "company": request.data.get("company", ""),
                 "status_url": status_url(deps, request_key),
                 "valid_days": STATUS_MAX_AGE.days,
                 "oneshot_url": f"{base}/drill/oneshot/",
-                "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
-                "site_url": f"{base}/",
             },
-            now=deps.clock.now(),
         )
         deps.mailer.send(message)
     except MailError:

@@ -23,7 +23,7 @@ from campaign_core.csvsafe import safe_cell
 from campaign_core.machine import MachineRules
 from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE
 from campaign_core.store import Record
-from campaign_core.tokens import TokenError
+from campaign_core.tokens import linked_key
 from drill_sender.services.checksheet import ACTION_LABELS
 from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import summarise
@@ -201,11 +201,9 @@ def report_url(deps: DrillDeps, application_id: str) -> str:
 
 def application_of(deps: DrillDeps, token: str) -> str:
     """The application behind a report token; `TokenError` ("invalid" / "expired") otherwise."""
-    payload = deps.signer.unsign(REPORT_PURPOSE, token, max_age=REPORT_MAX_AGE)
-    application_id = payload.get("a") if isinstance(payload, dict) else None
-    if not isinstance(application_id, str) or deps.store.get(DRILL, application_id) is None:
-        raise TokenError("invalid")
-    return application_id
+    return linked_key(
+        deps.signer, deps.store, REPORT_PURPOSE, token, max_age=REPORT_MAX_AGE, field="a", kind=DRILL
+    )
 
 
 # -- output ----------------------------------------------------------------------------------------

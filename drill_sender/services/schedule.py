@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
-from campaign_core.records import APPLICATION, DRILL, MESSAGE
+from campaign_core.records import APPLICATION, DRILL, MESSAGE, mailable_participants
 from campaign_core.store import ConditionFailed, Put, Update
 from drill_sender.services.deps import DrillDeps
 from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
-from drill_sender.window import assign_send_times, send_intervals
+from drill_sender.window import Interval, assign_send_times, send_intervals
 
 DEFAULT_DAYS = 3
 
@@ -89,6 +90,49 @@ def new_message(
     }
 
 
+@dataclass(frozen=True)
+class _Plan:
+    intervals: list[Interval]
+    messages: tuple[ScheduledMessage, ...]
+    puts: list[Put | Update]  # one new `drill_message` record a message
+
+
+def _plan(
+    deps: DrillDeps,
+    addresses: Sequence[str],
+    *,
+    first_day: date,
+    days: int,
+    now: datetime,
+    rng: random.Random | None,
+    application_id: str,
+    company: str,
+    month: int,
+    variant: str,
+) -> _Plan:
+    """A send time for each address inside `days` business days from `first_day`, and its message."""
+    intervals = send_intervals(first_day, days, not_before=now)
+    if not intervals:
+        raise ScheduleError("bad_window", "the send window has already passed; choose a later start")
+    try:
+        times = assign_send_times(addresses, intervals, rng or random.SystemRandom())
+    except ValueError as exc:
+        raise ScheduleError("bad_window", f"no room in the send window: {exc}") from exc
+    messages = tuple(ScheduledMessage(secrets.token_hex(10), address, at) for address, at in times)
+    puts: list[Put | Update] = [
+        Put(
+            MESSAGE,
+            m.key,
+            new_message(
+                deps, m.key, application_id=application_id, email=m.email, company=company,
+                month=month, variant=variant, send_at=m.send_at, purpose="drill",
+            ),
+        )
+        for m in messages
+    ]  # fmt: skip
+    return _Plan(intervals, messages, puts)
+
+
 def schedule(
     deps: DrillDeps,
     application_id: str,
@@ -124,42 +168,18 @@ def schedule(
     except TemplateError as exc:
         raise ScheduleError("bad_template", str(exc)) from exc
 
-    from campaign_core.records import mailable_participants
-
     mailable = mailable_participants(application)
     everyone = [str(p.get("email", "")) for p in application.get("participants", [])]
     refused = tuple(address for address in everyone if address not in mailable)
     if not mailable:
         raise ScheduleError("no_participants", "no participant has confirmed yet: nothing to schedule")
 
-    intervals = send_intervals(first_day, days, not_before=now)
-    if not intervals:
-        raise ScheduleError("bad_window", "the send window has already passed; choose a later start")
-    try:
-        times = assign_send_times(mailable, intervals, rng or random.SystemRandom())
-    except ValueError as exc:
-        raise ScheduleError("bad_window", f"no room in the send window: {exc}") from exc
-
     company = str(application.get("company", ""))
-    messages = tuple(ScheduledMessage(secrets.token_hex(10), address, send_at) for address, send_at in times)
-    ops: list[Put | Update] = [
-        Put(
-            MESSAGE,
-            m.key,
-            new_message(
-                deps,
-                m.key,
-                application_id=application_id,
-                email=m.email,
-                company=company,
-                month=template.month,
-                variant=variant,
-                send_at=m.send_at,
-                purpose="drill",
-            ),
-        )
-        for m in messages
-    ]
+    plan = _plan(
+        deps, mailable, first_day=first_day, days=days, now=now, rng=rng,
+        application_id=application_id, company=company, month=template.month, variant=variant,
+    )  # fmt: skip
+    intervals, messages, ops = plan.intervals, plan.messages, plan.puts
     window_start, window_end = intervals[0].start, intervals[-1].end
     ops.append(
         Put(
@@ -214,8 +234,6 @@ def schedule_late(
 ) -> ScheduleResult:
     """Add the participants who confirmed by their own link after the drill was scheduled, with the
     same template, in a window of as many business days from `start` (default: today)."""
-    from campaign_core.records import mailable_participants
-
     now = deps.now()
     drill = deps.store.get(DRILL, application_id)
     application = deps.store.get(APPLICATION, application_id)
@@ -230,27 +248,12 @@ def schedule_late(
     first_day = start or now.astimezone(JST).date()
     if first_day < now.astimezone(JST).date():
         raise ScheduleError("past_start", f"the start date {first_day} has already passed")
-    intervals = send_intervals(first_day, int(drill.data.get("days", DEFAULT_DAYS)), not_before=now)
-    if not intervals:
-        raise ScheduleError("bad_window", "the send window has already passed; choose a later start")
-    try:
-        times = assign_send_times(late, intervals, rng or random.SystemRandom())
-    except ValueError as exc:
-        raise ScheduleError("bad_window", f"no room in the send window: {exc}") from exc
-    month, variant = int(drill.data["month"]), str(drill.data["variant"])
-    company = str(application.data.get("company", ""))
-    messages = tuple(ScheduledMessage(secrets.token_hex(10), address, at) for address, at in times)
-    ops: list[Put | Update] = [
-        Put(
-            MESSAGE,
-            m.key,
-            new_message(
-                deps, m.key, application_id=application_id, email=m.email, company=company,
-                month=month, variant=variant, send_at=m.send_at, purpose="drill",
-            ),
-        )
-        for m in messages
-    ]  # fmt: skip
+    plan = _plan(
+        deps, late, first_day=first_day, days=int(drill.data.get("days", DEFAULT_DAYS)), now=now,
+        rng=rng, application_id=application_id, company=str(application.data.get("company", "")),
+        month=int(drill.data["month"]), variant=str(drill.data["variant"]),
+    )  # fmt: skip
+    intervals, messages, ops = plan.intervals, plan.messages, plan.puts
     still_waiting = [r for r in drill.data.get("refused", []) if r not in late]
     changes = {
         "messages": [*drill.data.get("messages", []), *(m.key for m in messages)],

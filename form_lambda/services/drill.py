@@ -23,8 +23,8 @@ from campaign_core.jst import jst_label
 from campaign_core.mail import MailError
 from campaign_core.records import APPLICATION, CONFIRMED, OFFICE_CLAIM, TRUSTED, WAITING
 from campaign_core.store import ConditionFailed, Put, Record, Update
-from campaign_core.tokens import TokenError
 from form_lambda.services.common import Deps
+from form_lambda.services.links import BadLink, read_link, unconfirmed
 from form_lambda.validation import DrillInput
 
 logger = logging.getLogger(__name__)
@@ -142,10 +142,9 @@ def _mail_view(application: dict[str, Any]) -> dict[str, Any]:
 
 def check_confirm_token(deps: Deps, token: str) -> ConfirmResult | str:
     """The application id behind a confirmation token, or the reason it cannot be used."""
-    try:
-        payload = deps.signer.unsign(CONFIRM_PURPOSE, token, max_age=deps.confirm_window)
-    except TokenError as exc:
-        return ConfirmResult("expired" if exc.reason == "expired" else "invalid")
+    payload = read_link(deps.signer, CONFIRM_PURPOSE, token, max_age=deps.confirm_window)
+    if isinstance(payload, BadLink):
+        return ConfirmResult(payload.reason)
     if not isinstance(payload, dict) or not isinstance(payload.get("a"), str):
         return ConfirmResult("invalid")
     return str(payload["a"])
@@ -154,13 +153,9 @@ def check_confirm_token(deps: Deps, token: str) -> ConfirmResult | str:
 def confirm(deps: Deps, token: str) -> ConfirmResult:
     """The officer opened the link: accept the application, keep its office for good."""
     checked = check_confirm_token(deps, token)
-    if isinstance(checked, ConfirmResult):
-        return checked
-    application = deps.store.get(APPLICATION, checked)
-    if application is None:
-        return ConfirmResult("expired")
-    if application.data.get("status") == "accepted":
-        return ConfirmResult("already", application.data)
+    application = unconfirmed(deps.store, APPLICATION, checked, done="accepted", result=ConfirmResult)
+    if not isinstance(application, Record):
+        return application
     now = deps.now()
     ops: list[Put | Update] = [
         Update(
@@ -231,10 +226,9 @@ def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any
 
 def check_participant_token(deps: Deps, token: str) -> ConfirmResult | tuple[str, str]:
     """(application id, address) behind a participant's token, or the reason it cannot be used."""
-    try:
-        payload = deps.signer.unsign(PARTICIPANT_PURPOSE, token, max_age=PARTICIPANT_WINDOW)
-    except TokenError as exc:
-        return ConfirmResult("expired" if exc.reason == "expired" else "invalid")
+    payload = read_link(deps.signer, PARTICIPANT_PURPOSE, token, max_age=PARTICIPANT_WINDOW)
+    if isinstance(payload, BadLink):
+        return ConfirmResult(payload.reason)
     if not isinstance(payload, dict):
         return ConfirmResult("invalid")
     return str(payload.get("a", "")), str(payload.get("p", ""))

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from campaign_core.clock import iso
 from campaign_core.jst import jst_label
 from campaign_core.records import ONESHOT
-from campaign_core.store import ConditionFailed, Update
-from campaign_core.tokens import TokenError
+from campaign_core.store import ConditionFailed, Record, Update
 from form_lambda.services.common import Deps, email_key
+from form_lambda.services.links import BadLink, read_link, unconfirmed
 from form_lambda.validation import OneshotInput
 
 PURPOSE = "oneshot-confirm"
@@ -63,26 +63,24 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
 
 def check_token(deps: Deps, token: str) -> OneshotResult | str:
     """The request key behind a confirmation token, or the reason it cannot be used."""
-    try:
-        payload = deps.signer.unsign(PURPOSE, token, max_age=deps.confirm_window)
-    except TokenError as exc:
-        return OneshotResult("expired" if exc.reason == "expired" else "invalid")
+    payload = read_link(deps.signer, PURPOSE, token, max_age=deps.confirm_window)
+    if isinstance(payload, BadLink):
+        return OneshotResult(payload.reason)
     return str(payload.get("k", "")) if isinstance(payload, dict) else ""
 
 
 def confirm(deps: Deps, token: str) -> OneshotResult:
-    key = check_token(deps, token)
-    if isinstance(key, OneshotResult):
-        return key
-    existing = deps.store.get(ONESHOT, key)
-    if existing is None:
-        return OneshotResult("expired")
-    if existing.data.get("status") == "confirmed":
-        return OneshotResult("already", existing.data)
+    existing = unconfirmed(
+        deps.store, ONESHOT, check_token(deps, token), done="confirmed", result=OneshotResult
+    )
+    if not isinstance(existing, Record):
+        return existing
     changes = {"status": "confirmed", "confirmed_at": iso(deps.now()), "send_status": "waiting"}
     # Confirmed requests no longer expire: the drill sender picks them up.
     try:
-        deps.store.transact([Update(ONESHOT, key, changes, expect_version=existing.version, expires_at=None)])
+        deps.store.transact(
+            [Update(ONESHOT, existing.key, changes, expect_version=existing.version, expires_at=None)]
+        )
     except ConditionFailed:
         return OneshotResult("already", existing.data)
     return OneshotResult("confirmed", {**existing.data, **changes})
