@@ -31,7 +31,7 @@ from hq import audit
 from hq.forget import forget
 from hq.leads import build_leads
 from hq.leads import render_csv as leads_csv
-from hq.retention import Retention, purge_and_audit
+from hq.retention import purge_and_audit
 from hq.stats import build_stats, load_rows, render_csv, render_html, summary_lines
 
 out = Console(highlight=False)
@@ -60,13 +60,6 @@ def _instant(text: str | None, option: str) -> datetime | None:
         return parse_instant(text)
     except ValueError as exc:
         raise click.BadParameter(f"not a date such as 2026-12-01: {text}", param_hint=option) from exc
-
-
-def _retention(env: HQEnv) -> Retention:
-    try:
-        return Retention.from_extra(env.settings.extra)
-    except ValueError as exc:
-        fail(str(exc))
 
 
 def _emit_json(data: Any) -> None:
@@ -145,7 +138,7 @@ def purge_command(env: HQEnv, as_json: bool) -> None:
 
 def run_purge(env: HQEnv, *, who: str | None = None) -> dict[str, Any]:
     """Purge and write the audit line (also called by the local server's daily job)."""
-    _retention(env)  # refuse bad settings with a clear message before touching anything
+    env.settings  # refuse bad settings with a clear message before touching anything  # noqa: B018
     return purge_and_audit(env.store, env.clock, env.settings, who=who)
 
 
@@ -166,7 +159,7 @@ def forget_command(env: HQEnv, email: str, yes: bool, as_json: bool) -> None:
         raise click.BadParameter("not an e-mail address", param_hint="EMAIL")
     if not yes:
         click.confirm("Erase this person's data everywhere? This cannot be undone", abort=True)
-    summary = forget(env.store, email, outbox_dir=env.settings.outbox_dir, extra=env.settings.extra)
+    summary = forget(env.store, email, outbox_dir=env.settings.outbox_dir, machine=env.settings.machine)
     details = summary.as_dict()
     audit.record(env.store, env.clock, "forget", details)
     if as_json:
@@ -235,7 +228,7 @@ def stats_command(env: HQEnv, start: str | None, end: str | None, fmt: str, outp
     if first and last and first > last:
         raise click.BadParameter("--from is after --to", param_hint="--from")
     result = build_stats(
-        load_rows(env.store), env.clock.now(), start=first, end=last, extra=env.settings.extra
+        load_rows(env.store), env.clock.now(), start=first, end=last, machine=env.settings.machine
     )
     path = Path(output or f"campaign-stats.{fmt}")
     path.write_bytes(render_csv(result) if fmt == "csv" else render_html(result).encode("utf-8"))

@@ -37,6 +37,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from campaign_core.clock import JST, Clock, clock_from_env, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.mail import Mailer, MailError, create_mailer
 from campaign_core.records import APPLICATION, DRILL, MESSAGE, mailable_participants
 from campaign_core.settings import Settings, load_settings
@@ -44,7 +45,6 @@ from campaign_core.store import Record, Store, create_store
 from campaign_core.suppression import suppressed_addresses
 from cli.hq import HQ_COMMANDS
 from drill_sender.services.checksheet import sheet_url
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.feedback import UnknownChamber, build_feedback, find_chamber, send_feedback
 from drill_sender.services.feedback import render_csv as feedback_csv
 from drill_sender.services.feedback import render_html as feedback_html
@@ -97,7 +97,10 @@ class Env:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(staff_environ(self.environ))
+            try:
+                self._settings = load_settings(staff_environ(self.environ))
+            except ValueError as exc:  # a setting that does not parse: say which, no traceback
+                fail(str(exc))
         return self._settings
 
     @property
@@ -112,8 +115,8 @@ class Env:
             self._mailer = create_mailer(self.settings)
         return self._mailer
 
-    def deps(self) -> DrillDeps:
-        return DrillDeps(store=self.store, mailer=self.mailer, clock=self.clock, settings=self.settings)
+    def deps(self) -> Deps:
+        return Deps(store=self.store, mailer=self.mailer, clock=self.clock, settings=self.settings)
 
     def audit_line(self, command: str, details: Mapping[str, Any]) -> None:
         """The command's audit line: ids, filters and counts only, never an address or a name."""

@@ -33,7 +33,7 @@ def create_app(
     app.extensions["campaign_mailer"] = mailer or create_mailer(settings)
     # Behind CloudFront and API Gateway the client address arrives in X-Forwarded-For
     # (`CAMPAIGN_PROXIES`: how many proxies to trust; 0 locally).
-    proxies = int(settings.extra.get("CAMPAIGN_PROXIES", "0") or 0)
+    proxies = settings.forms.proxies
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     app.register_blueprint(tracking_bp)

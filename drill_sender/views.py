@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, request
 from markupsafe import Markup
 
 from campaign_core.clock import Clock
+from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.mail import Mailer
 from campaign_core.pages import built_page, replace_article, standalone_page
@@ -27,7 +28,6 @@ from campaign_core.store import Store
 from campaign_core.tokens import TokenError
 from campaign_core.web import same_origin
 from drill_sender.services import checksheet, oneshot_status, report
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
 
 bp = Blueprint("tracking", __name__, url_prefix="/t")
@@ -48,13 +48,13 @@ _TOC_SIDEBAR = re.compile(
 )
 
 
-def deps() -> DrillDeps:
+def deps() -> Deps:
     app = current_app
     store: Store = app.extensions["campaign_store"]
     mailer: Mailer = app.extensions["campaign_mailer"]
     clock: Clock = app.config["CAMPAIGN_CLOCK"]
     settings: Settings = app.config["CAMPAIGN_SETTINGS"]
-    return DrillDeps(store=store, mailer=mailer, clock=clock, settings=settings)
+    return Deps(store=store, mailer=mailer, clock=clock, settings=settings)
 
 
 def _hit(kind: str, token: str) -> Hit:
@@ -90,7 +90,7 @@ def _pages() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(PAGE_DIR)), autoescape=True)
 
 
-def _page(d: DrillDeps, title: str, template: str, anchor: str, status: int = 200, **values: Any) -> Response:
+def _page(d: Deps, title: str, template: str, anchor: str, status: int = 200, **values: Any) -> Response:
     """Our part inside a built page of the site (its header, navigation and styles)."""
     body = _pages().get_template(template).render(jst=jst_label, **values)
     page = built_page(d.settings.site_dir, "/learn/")
@@ -107,7 +107,7 @@ def _page(d: DrillDeps, title: str, template: str, anchor: str, status: int = 20
     return Response(html, status=status, mimetype="text/html", headers=headers)
 
 
-def _link_problem(d: DrillDeps, reason: str) -> Response:
+def _link_problem(d: Deps, reason: str) -> Response:
     return _page(d, "このリンクは使えません", "link_problem.html", "link-problem", reason=reason)
 
 

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from campaign_core.address import lookup_postal_code
 from campaign_core.clock import Clock
+from campaign_core.deps import Deps
 from campaign_core.mail import Mailer
 from campaign_core.pages import built_page, prefix_title, replace_article, standalone_page
 from campaign_core.settings import Settings
@@ -28,7 +29,7 @@ from form_lambda.rendering import (
     replace_form,
 )
 from form_lambda.services import drill, oneshot, seminar
-from form_lambda.services.common import Deps, maintenance_message
+from form_lambda.services.common import maintenance_message
 from form_lambda.validation import validate_drill, validate_oneshot, validate_seminar
 
 bp = Blueprint("forms", __name__, url_prefix="/api")

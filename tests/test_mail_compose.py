@@ -17,7 +17,7 @@ from campaign_core.mail import HeaderInjectionError, compose, create_mailer
 from campaign_core.mail.outbox import OutboxMailer
 from campaign_core.mail.ses import SESMailer
 from campaign_core.mail.smtp import SMTPMailer
-from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.settings import PROJECT_ROOT, AwsSettings, Settings, SmtpSettings
 
 NOW = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
 SENDER = "セキュリティ訓練キャンペーン事務局 <noreply@drill.example.jp>"
@@ -182,20 +182,14 @@ def test_create_mailer_picks_the_adapter(tmp_path: Path) -> None:
         site_dir=tmp_path,
         content_dir=PROJECT_ROOT / "content",
         secret_key="k",
-        extra={
-            "CAMPAIGN_SMTP_HOST": "relay.example.jp",
-            "CAMPAIGN_SMTP_PORT": "587",
-            "CAMPAIGN_SMTP_STARTTLS": "1",
-        },
+        smtp=SmtpSettings(host="relay.example.jp", port=587, starttls=True),
     )
     outbox = create_mailer(base)
     assert isinstance(outbox, OutboxMailer) and outbox.outbox_dir == tmp_path / "var" / "outbox"
     smtp = create_mailer(base.with_overrides(mail_backend="smtp"))
     assert isinstance(smtp, SMTPMailer)
     assert (smtp.host, smtp.port, smtp.starttls) == ("relay.example.jp", 587, True)
-    ses = create_mailer(
-        base.with_overrides(mail_backend="ses", extra={"CAMPAIGN_SES_CONFIGURATION_SET": "c"})
-    )
+    ses = create_mailer(base.with_overrides(mail_backend="ses", aws=AwsSettings(ses_configuration_set="c")))
     assert isinstance(ses, SESMailer) and ses.configuration_set == "c"
     with pytest.raises(ValueError, match="unknown mail backend"):
         create_mailer(base.with_overrides(mail_backend="pigeon"))

@@ -16,9 +16,9 @@ from datetime import date, datetime
 from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.records import APPLICATION, DRILL, MESSAGE
 from campaign_core.store import ConditionFailed, Put, Update
-from drill_sender.services.deps import DrillDeps
 from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
 from drill_sender.window import assign_send_times, send_intervals
 
@@ -57,7 +57,7 @@ def message_id_header(key: str, domain: str) -> str:
 
 
 def new_message(
-    deps: DrillDeps,
+    deps: Deps,
     key: str,
     *,
     application_id: str,
@@ -90,7 +90,7 @@ def new_message(
 
 
 def schedule(
-    deps: DrillDeps,
+    deps: Deps,
     application_id: str,
     *,
     start: date | None = None,
@@ -206,7 +206,7 @@ def schedule(
 
 
 def schedule_late(
-    deps: DrillDeps,
+    deps: Deps,
     application_id: str,
     *,
     start: date | None = None,

@@ -24,7 +24,7 @@ from campaign_core.tokens import Signer, TokenError
 from cli.main import cli
 from drill_sender.services.checksheet import SHEET_PURPOSE
 from form_lambda.services.common import maintenance_message
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
+from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff, store_environ
 from tests.servers import MOTO_CREDENTIALS, MotoServer
 
 
@@ -45,7 +45,7 @@ def run(settings: Settings, smtp: FaultySMTPServer, clock: FixedClock) -> Run:
             "CAMPAIGN_SMTP_PORT": str(smtp.port),
             "CAMPAIGN_SEND_RATE": "0",
             "CAMPAIGN_NOW": now or clock.now().isoformat(),
-            **settings.extra,
+            **store_environ(settings),
             **env,
         }
         return CliRunner().invoke(cli, list(args), env=environment, catch_exceptions=False)

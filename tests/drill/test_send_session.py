@@ -18,11 +18,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
 from campaign_core.mail.smtp import SMTPMailer
 from campaign_core.records import MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.schedule import new_message, schedule
 from drill_sender.services.send import build_message, render_for, send_due
 from drill_sender.services.wire import wire_mail
@@ -63,8 +63,8 @@ def relay() -> Iterator[tuple[_PeerHandler, int]]:
     controller.stop()
 
 
-def _deps_with(deps: DrillDeps, port: int) -> DrillDeps:
-    return DrillDeps(
+def _deps_with(deps: Deps, port: int) -> Deps:
+    return Deps(
         store=deps.store,
         mailer=SMTPMailer("127.0.0.1", port, timeout=10),
         clock=deps.clock,
@@ -75,7 +75,7 @@ def _deps_with(deps: DrillDeps, port: int) -> DrillDeps:
 
 
 def test_a_run_sends_every_mail_over_one_connection(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[_PeerHandler, int]
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, relay: tuple[_PeerHandler, int]
 ) -> None:
     handler, port = relay
     app_id = accepted_application(store, settings, clock, staff(5))
@@ -87,7 +87,7 @@ def test_a_run_sends_every_mail_over_one_connection(
 
 
 def test_a_relay_that_hangs_up_between_mails_gets_a_new_connection_and_no_mail_waits(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[_PeerHandler, int]
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, relay: tuple[_PeerHandler, int]
 ) -> None:
     handler, port = relay
     handler.close_after = 2
@@ -119,9 +119,7 @@ def _parsed(data: bytes) -> EmailMessage:
     ("email", "company"),
     [("taro.yamada+drill@example.co.jp", "株式会社A&B <試験>"), ("x@a.example", "")],
 )
-def test_the_wire_bytes_are_the_message_build_message_composes(
-    deps: DrillDeps, email: str, company: str
-) -> None:
+def test_the_wire_bytes_are_the_message_build_message_composes(deps: Deps, email: str, company: str) -> None:
     for month in MONTHS:
         for variant in VARIANTS:
             key = f"wire-{month}-{variant}"
@@ -163,7 +161,7 @@ def test_the_wire_bytes_are_the_message_build_message_composes(
 @pytest.mark.parametrize(
     "email", ["山田@example.jp", '"odd local"@example.jp', "taro@xn--eckwd4c7c.example.jp".upper() + "\n"]
 )
-def test_addresses_the_wire_path_is_unsure_of_go_the_email_package_way(deps: DrillDeps, email: str) -> None:
+def test_addresses_the_wire_path_is_unsure_of_go_the_email_package_way(deps: Deps, email: str) -> None:
     data = new_message(
         deps, "odd", application_id="a", email="x@example.jp", company="", month=1, variant="obvious",
         send_at=NOW, purpose="drill",
@@ -174,7 +172,7 @@ def test_addresses_the_wire_path_is_unsure_of_go_the_email_package_way(deps: Dri
 
 
 def test_a_stopped_run_hands_back_what_it_claimed_but_did_not_send(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(5))
     schedule(deps, app_id, days=1)
@@ -193,7 +191,7 @@ def test_a_batch_held_past_half_its_lease_renews_each_lease_before_sending(
     store: Store,
     settings: Settings,
     clock: FixedClock,
-    deps: DrillDeps,
+    deps: Deps,
     smtp: FaultySMTPServer,
     pacing: PacingTime,
 ) -> None:
