@@ -52,8 +52,11 @@ class AwsSettings:
 class SendSettings:
     """The drill sender's pacing and retries."""
 
-    rate: float = 5.0  # `CAMPAIGN_SEND_RATE`: messages per second (0 or less: no pacing)
-    lease_seconds: float = 600.0  # `CAMPAIGN_SEND_LEASE_SECONDS`: how long a claim holds
+    # `CAMPAIGN_SEND_RATE`: messages per second (0 or less: no pacing); a shared relay or the SES
+    # sandbox allows far fewer than 50.
+    rate: float = 5.0
+    # `CAMPAIGN_SEND_LEASE_SECONDS`: how long a claim holds; far longer than one SMTP send (30 s).
+    lease_seconds: float = 600.0
     max_attempts: int = 8  # `CAMPAIGN_SEND_MAX_ATTEMPTS`
     backoff_seconds: float = 60.0  # `CAMPAIGN_SEND_BACKOFF_SECONDS`: the first retry's wait
     tracking_days: int = 90  # `CAMPAIGN_TRACKING_DAYS`: how long a drill mail's links are recorded

@@ -329,3 +329,11 @@ def test_on_dynamodb_links_are_signed_with_the_functions_key_from_ssm(
     assert (
         run("sheet", "--help", CAMPAIGN_SECRET_PARAMETER=parameter + "-x").exit_code == 0
     )  # no AWS for help
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_setting_that_does_not_parse_stops_the_command_naming_it(run: Run) -> None:
+    result = run("applications", "--json", CAMPAIGN_SEND_RATE="fast")
+    assert result.exit_code == 1
+    assert "CAMPAIGN_SEND_RATE must be a number, got 'fast'" in result.output
+    assert "Traceback" not in result.output
