@@ -30,12 +30,12 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bench.core import Measurement, Options, benchmark, interleaved
 from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
 from campaign_core.mail.smtp import SMTPMailer
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
-from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.settings import PROJECT_ROOT, SendSettings, Settings
 from campaign_core.store import Put
 from campaign_core.store.sqlite import SQLiteStore
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import build_report
 from drill_sender.services.schedule import new_message
 from drill_sender.services.send import build_message, send_due
@@ -77,18 +77,18 @@ class _Relay:
             self.controller.stop()
 
 
-def _settings(workdir: Path, **extra: str) -> Settings:
+def _settings(workdir: Path, *, rate: float = SendSettings.rate) -> Settings:
     return Settings(
         data_dir=workdir,
         site_dir=workdir / "site",
         content_dir=PROJECT_ROOT / "content",
         secret_key=secrets.token_hex(16),
         base_url="http://127.0.0.1:8000",
-        extra=extra,
+        send=SendSettings(rate=rate),
     )
 
 
-def _drill(deps: DrillDeps, application_id: str, count: int, *, sent: bool = False) -> list[Put]:
+def _drill(deps: Deps, application_id: str, count: int, *, sent: bool = False) -> list[Put]:
     """An accepted application with `count` participants and their due (or sent) drill messages."""
     people = [f"p{i:05d}@bench-{application_id}.example.jp" for i in range(count)]
     ops: list[Put] = [
@@ -121,12 +121,12 @@ def _drill(deps: DrillDeps, application_id: str, count: int, *, sent: bool = Fal
     return ops
 
 
-def _fresh(workdir: Path, name: str, relay_port: int, count: int, **extra: str) -> DrillDeps:
+def _fresh(workdir: Path, name: str, relay_port: int, count: int, *, rate: float) -> Deps:
     directory = workdir / name
     directory.mkdir(parents=True)
-    settings = _settings(directory, **extra)
+    settings = _settings(directory, rate=rate)
     store = SQLiteStore(directory / "campaign.sqlite3")
-    deps = DrillDeps(
+    deps = Deps(
         store=store, mailer=SMTPMailer("127.0.0.1", relay_port), clock=FixedClock(NOW), settings=settings
     )
     _write(store, _drill(deps, "a1", count))
@@ -139,7 +139,7 @@ def send_throughput(options: Options) -> Measurement:
     theirs: list[float] = []
     with _Relay() as relay:
         for run in range(options.repeat + 1):  # the first of each is a warm-up
-            deps = _fresh(options.workdir, f"send-{run}", relay.port, SEND_COUNT, CAMPAIGN_SEND_RATE="0")
+            deps = _fresh(options.workdir, f"send-{run}", relay.port, SEND_COUNT, rate=0)
             messages: list[EmailMessage] = [
                 build_message(deps, record, now=NOW) for record in deps.store.query(MESSAGE)
             ]
@@ -167,9 +167,7 @@ def send_rate(options: Options) -> Measurement:
     took: list[float] = []
     with _Relay() as relay:
         for run in range(options.repeat):
-            deps = _fresh(
-                options.workdir, f"rate-{run}", relay.port, RATE_COUNT, CAMPAIGN_SEND_RATE=str(RATE)
-            )
+            deps = _fresh(options.workdir, f"rate-{run}", relay.port, RATE_COUNT, rate=RATE)
             start = time.perf_counter()
             send_due(deps)
             took.append(time.perf_counter() - start)
@@ -213,7 +211,7 @@ def report_build(options: Options) -> Measurement:
     directory = options.workdir / "report"
     directory.mkdir(parents=True)
     store = SQLiteStore(directory / "campaign.sqlite3")
-    deps = DrillDeps(
+    deps = Deps(
         store=store, mailer=SMTPMailer("127.0.0.1", 9), clock=FixedClock(NOW), settings=_settings(directory)
     )
     batch: list[Put] = []

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from campaign_core.clock import Clock, clock_from_env
 from campaign_core.mail import Mailer, create_mailer
-from campaign_core.settings import Settings, load_settings
+from campaign_core.settings import AwsSettings, Settings, load_settings
 from campaign_core.store import Store, create_store
 from campaign_core.suppression import SuppressingMailer
 
@@ -91,11 +91,9 @@ class Runtime:
             with self._lock:
                 if self._resolved is None:
                     if self.secret_parameter:
-                        extra = self.settings.extra
+                        aws = self.settings.aws
                         secret = read_secret(
-                            self.secret_parameter,
-                            endpoint_url=extra.get("CAMPAIGN_AWS_ENDPOINT_URL") or None,
-                            region_name=extra.get("CAMPAIGN_AWS_REGION") or None,
+                            self.secret_parameter, endpoint_url=aws.endpoint_url, region_name=aws.region
                         )
                         self._resolved = self.settings.with_overrides(secret_key=secret)
                     else:
@@ -149,7 +147,7 @@ def make_handler(app: Flask, rt: Runtime | None = None) -> Handler:
     rt = rt or runtime()
     adapter = make_lambda_handler(viewer_address(app), binary_support=True)
     ready = threading.Event()
-    expected = rt.settings.extra.get("CAMPAIGN_ORIGIN_VERIFY", "").encode()
+    expected = rt.settings.aws.origin_verify.encode()
 
     def handler(event: Event, context: Any) -> dict[str, Any]:
         if expected:
@@ -170,10 +168,10 @@ class InboundMailbox:
     """Mail SES receiving stored in S3 (`CAMPAIGN_INBOUND_BUCKET`, `CAMPAIGN_INBOUND_PREFIX`):
     read one by its SES message id, and delete it once handled (it holds people's mail)."""
 
-    def __init__(self, extra: Mapping[str, str]) -> None:
-        self.bucket = extra.get("CAMPAIGN_INBOUND_BUCKET", "")
-        self.prefix = extra.get("CAMPAIGN_INBOUND_PREFIX", "inbound/")
-        self.endpoint_url = extra.get("CAMPAIGN_AWS_ENDPOINT_URL") or None
+    def __init__(self, aws: AwsSettings) -> None:
+        self.bucket = aws.inbound_bucket
+        self.prefix = aws.inbound_prefix
+        self.endpoint_url = aws.endpoint_url
         self._client: Any = None
 
     @property

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from campaign_core.clock import parse_iso
+from campaign_core.settings import MachineSettings
 from campaign_core.store import Record
 
 # Mail security gateways, link checkers, chat and social previewers, scripts and headless browsers.
@@ -37,17 +38,10 @@ class MachineRules:
     shared_client_within: timedelta = timedelta(seconds=60)  # ... inside this span
 
     @classmethod
-    def from_extra(cls, extra: Mapping[str, str]) -> MachineRules:
-        default = cls()
+    def from_settings(cls, machine: MachineSettings) -> MachineRules:
         return cls(
-            click_after_delivery=timedelta(
-                seconds=float(
-                    extra.get("CAMPAIGN_MACHINE_CLICK_SECONDS", default.click_after_delivery.seconds)
-                )
-            ),
-            shared_client_recipients=int(
-                extra.get("CAMPAIGN_MACHINE_SHARED_CLIENT", default.shared_client_recipients)
-            ),
+            click_after_delivery=timedelta(seconds=machine.click_seconds),
+            shared_client_recipients=machine.shared_client,
         )
 
 

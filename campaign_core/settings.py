@@ -6,9 +6,145 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_TRUE = ("1", "true", "yes", "on")
+_LIMIT_OFF = ("off", "0", "none", "")
+# Generous per address: a whole company behind one NAT address may sign up for a seminar at once.
+DEFAULT_CLIENT_LIMIT = "30 per minute;500 per day"
+DEFAULT_EMAIL_LIMIT = "5 per hour;20 per day"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """`CAMPAIGN_SMTP_HOST`, `_PORT` (25), `_STARTTLS` (1/0), `_USER`, `_PASSWORD`, `_TIMEOUT`,
+    `_CA_FILE` (trust a private relay's certificate authority, in PEM)."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    ca_file: str | None = None
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """`CAMPAIGN_AWS_ENDPOINT_URL`, `CAMPAIGN_AWS_REGION`, `CAMPAIGN_SES_REGION` (else the AWS
+    region), `CAMPAIGN_SES_CONFIGURATION_SET` (optional: event publishing for bounces and
+    complaints), `CAMPAIGN_DYNAMODB_TABLE`, `CAMPAIGN_INBOUND_BUCKET`, `CAMPAIGN_INBOUND_PREFIX`,
+    `CAMPAIGN_ORIGIN_VERIFY` (the header CloudFront adds; empty: no check)."""
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    ses_region: str | None = None
+    ses_configuration_set: str | None = None
+    dynamodb_table: str = "campaign"
+    inbound_bucket: str = ""
+    inbound_prefix: str = "inbound/"
+    origin_verify: str = ""
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    """The drill sender's pacing and retries."""
+
+    # `CAMPAIGN_SEND_RATE`: messages per second (0 or less: no pacing); a shared relay or the SES
+    # sandbox allows far fewer than 50.
+    rate: float = 5.0
+    # `CAMPAIGN_SEND_LEASE_SECONDS`: how long a claim holds; far longer than one SMTP send (30 s).
+    lease_seconds: float = 600.0
+    max_attempts: int = 8  # `CAMPAIGN_SEND_MAX_ATTEMPTS`
+    backoff_seconds: float = 60.0  # `CAMPAIGN_SEND_BACKOFF_SECONDS`: the first retry's wait
+    tracking_days: int = 90  # `CAMPAIGN_TRACKING_DAYS`: how long a drill mail's links are recorded
+    drill_domain: str = ""  # `CAMPAIGN_DRILL_DOMAIN` (empty: the domain of `mail_from`)
+    report_address: str = ""  # `CAMPAIGN_REPORT_ADDRESS` (empty: report@ the drill domain)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
+
+    @property
+    def backoff(self) -> timedelta:
+        return timedelta(seconds=self.backoff_seconds)
+
+    @property
+    def tracking_max_age(self) -> timedelta:
+        return timedelta(days=self.tracking_days)
+
+
+@dataclass(frozen=True)
+class FormSettings:
+    """The forms app: `CAMPAIGN_CLAIM_HOURS`, `CAMPAIGN_MAINTENANCE`, `CAMPAIGN_PROXIES`,
+    `CAMPAIGN_RATE_LIMIT_STORAGE`, `CAMPAIGN_RATE_LIMIT_CLIENT`, `CAMPAIGN_RATE_LIMIT_EMAIL`
+    (a limit of off / 0 / none / empty: no limit)."""
+
+    claim_hours: int = 72
+    maintenance: str = ""
+    proxies: int = 0  # how many proxies to trust for X-Forwarded-For (0 locally)
+    rate_limit_storage: str = "memory://"
+    rate_limit_client: str | None = DEFAULT_CLIENT_LIMIT
+    rate_limit_email: str | None = DEFAULT_EMAIL_LIMIT
+
+    @property
+    def confirm_window(self) -> timedelta:
+        return timedelta(hours=self.claim_hours)
+
+
+RETENTION_VARIABLES = (
+    ("tracking_days", "CAMPAIGN_RETAIN_TRACKING_DAYS"),
+    ("records_days", "CAMPAIGN_RETAIN_RECORDS_DAYS"),
+    ("unconfirmed_days", "CAMPAIGN_RETAIN_UNCONFIRMED_DAYS"),
+    ("outbox_days", "CAMPAIGN_RETAIN_OUTBOX_DAYS"),
+)
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long each kind of data is kept (`CAMPAIGN_RETAIN_*_DAYS`)."""
+
+    tracking_days: int = 90
+    records_days: int = 3 * 365
+    unconfirmed_days: int = 30
+    outbox_days: int = 90
+
+    def __post_init__(self) -> None:
+        for name, variable in RETENTION_VARIABLES:
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{variable} must be at least 1 day")
+        if self.tracking_days > self.records_days:
+            raise ValueError("tracking detail cannot be kept longer than the records it belongs to")
+
+    def tracking_cutoff(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.tracking_days)
+
+    def records_cutoff(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.records_days)
+
+    def unconfirmed_cutoff(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.unconfirmed_days)
+
+    def outbox_cutoff(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.outbox_days)
+
+
+@dataclass(frozen=True)
+class MachineSettings:
+    """When a hit counts as a machine's: `CAMPAIGN_MACHINE_CLICK_SECONDS`,
+    `CAMPAIGN_MACHINE_SHARED_CLIENT`."""
+
+    click_seconds: float = 20.0
+    shared_client: int = 3
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """The local server: `CAMPAIGN_INBOUND_PORT` (the report address's SMTP port)."""
+
+    inbound_port: int = 2525
 
 
 @dataclass(frozen=True)
@@ -23,7 +159,13 @@ class Settings:
     store_backend: str = "sqlite"
     mail_backend: str = "outbox"
     mail_from: str = "セキュリティ訓練キャンペーン事務局 <noreply@drill.example.jp>"
-    extra: Mapping[str, str] = field(default_factory=dict)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    aws: AwsSettings = field(default_factory=AwsSettings)
+    send: SendSettings = field(default_factory=SendSettings)
+    forms: FormSettings = field(default_factory=FormSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    machine: MachineSettings = field(default_factory=MachineSettings)
+    local: LocalSettings = field(default_factory=LocalSettings)
 
     @property
     def outbox_dir(self) -> Path:
@@ -54,6 +196,105 @@ def _secret_from_data_dir(data_dir: Path) -> str:
     return key
 
 
+class _Env:
+    """Typed reads of the environment: an empty value means the default; a value that does not
+    parse stops the start-up with an error naming the variable."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def text(self, name: str, default: str = "") -> str:
+        return str(self.env.get(name, "")).strip() or default
+
+    def optional(self, name: str) -> str | None:
+        return self.text(name) or None
+
+    def integer(self, name: str, default: int) -> int:
+        value = self.text(name)
+        if not value:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+
+    def number(self, name: str, default: float) -> float:
+        value = self.text(name)
+        if not value:
+            return default
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+    def flag(self, name: str) -> bool:
+        return self.text(name).lower() in _TRUE
+
+    def limit(self, name: str, default: str) -> str | None:
+        value = str(self.env.get(name, default)).strip()
+        return None if value.lower() in _LIMIT_OFF else value
+
+
+def _retention(env: _Env) -> RetentionSettings:
+    values = {
+        name: env.integer(variable, getattr(RetentionSettings, name))
+        for name, variable in RETENTION_VARIABLES
+    }
+    return RetentionSettings(**values)
+
+
+def _groups(env: _Env) -> dict[str, object]:
+    return {
+        "smtp": SmtpSettings(
+            host=env.text("CAMPAIGN_SMTP_HOST", SmtpSettings.host),
+            port=env.integer("CAMPAIGN_SMTP_PORT", SmtpSettings.port),
+            starttls=env.flag("CAMPAIGN_SMTP_STARTTLS"),
+            user=env.optional("CAMPAIGN_SMTP_USER"),
+            password=env.optional("CAMPAIGN_SMTP_PASSWORD"),
+            timeout=env.number("CAMPAIGN_SMTP_TIMEOUT", SmtpSettings.timeout),
+            ca_file=env.optional("CAMPAIGN_SMTP_CA_FILE"),
+        ),
+        "aws": AwsSettings(
+            endpoint_url=env.optional("CAMPAIGN_AWS_ENDPOINT_URL"),
+            region=env.optional("CAMPAIGN_AWS_REGION"),
+            ses_region=env.optional("CAMPAIGN_SES_REGION"),
+            ses_configuration_set=env.optional("CAMPAIGN_SES_CONFIGURATION_SET"),
+            dynamodb_table=env.text("CAMPAIGN_DYNAMODB_TABLE", AwsSettings.dynamodb_table),
+            inbound_bucket=env.text("CAMPAIGN_INBOUND_BUCKET", AwsSettings.inbound_bucket),
+            inbound_prefix=env.text("CAMPAIGN_INBOUND_PREFIX", AwsSettings.inbound_prefix),
+            origin_verify=env.text("CAMPAIGN_ORIGIN_VERIFY"),
+        ),
+        "send": SendSettings(
+            rate=env.number("CAMPAIGN_SEND_RATE", SendSettings.rate),
+            lease_seconds=env.number("CAMPAIGN_SEND_LEASE_SECONDS", SendSettings.lease_seconds),
+            max_attempts=env.integer("CAMPAIGN_SEND_MAX_ATTEMPTS", SendSettings.max_attempts),
+            backoff_seconds=env.number("CAMPAIGN_SEND_BACKOFF_SECONDS", SendSettings.backoff_seconds),
+            tracking_days=env.integer("CAMPAIGN_TRACKING_DAYS", SendSettings.tracking_days),
+            drill_domain=env.text("CAMPAIGN_DRILL_DOMAIN"),
+            report_address=env.text("CAMPAIGN_REPORT_ADDRESS"),
+        ),
+        "forms": FormSettings(
+            claim_hours=env.integer("CAMPAIGN_CLAIM_HOURS", FormSettings.claim_hours),
+            maintenance=env.text("CAMPAIGN_MAINTENANCE"),
+            proxies=env.integer("CAMPAIGN_PROXIES", FormSettings.proxies),
+            rate_limit_storage=env.text("CAMPAIGN_RATE_LIMIT_STORAGE", FormSettings.rate_limit_storage),
+            rate_limit_client=env.limit("CAMPAIGN_RATE_LIMIT_CLIENT", DEFAULT_CLIENT_LIMIT),
+            rate_limit_email=env.limit("CAMPAIGN_RATE_LIMIT_EMAIL", DEFAULT_EMAIL_LIMIT),
+        ),
+        "retention": _retention(env),
+        "machine": MachineSettings(
+            click_seconds=env.number("CAMPAIGN_MACHINE_CLICK_SECONDS", MachineSettings.click_seconds),
+            shared_client=env.integer("CAMPAIGN_MACHINE_SHARED_CLIENT", MachineSettings.shared_client),
+        ),
+        "local": LocalSettings(inbound_port=env.integer("CAMPAIGN_INBOUND_PORT", LocalSettings.inbound_port)),
+    }
+
+
+def load_retention(environ: Mapping[str, str]) -> RetentionSettings:
+    """Only the retention settings (the site build shows them without a full configuration)."""
+    return _retention(_Env(environ))
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment; the only place that reads it."""
     env = os.environ if environ is None else environ
@@ -61,7 +302,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     site_dir = Path(env.get("CAMPAIGN_SITE_DIR", str(PROJECT_ROOT / "site"))).resolve()
     content_dir = Path(env.get("CAMPAIGN_CONTENT_DIR", str(PROJECT_ROOT / "content"))).resolve()
     host = env.get("HOST", "127.0.0.1")
-    port = int(env.get("PORT", "8000"))
+    typed = _Env(env)
+    groups = _groups(typed)  # first: a bad value stops here, before any key file is written
+    port = typed.integer("PORT", 8000)
     secret = env.get("CAMPAIGN_SECRET_KEY") or _secret_from_data_dir(data_dir)
     return Settings(
         data_dir=data_dir,
@@ -74,5 +317,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         store_backend=env.get("CAMPAIGN_STORE", "sqlite"),
         mail_backend=env.get("CAMPAIGN_MAIL", "outbox"),
         mail_from=env.get("CAMPAIGN_MAIL_FROM", Settings.mail_from),
-        extra={k: v for k, v in env.items() if k.startswith("CAMPAIGN_")},
+        **groups,  # type: ignore[arg-type]
     )

@@ -26,12 +26,12 @@ from rich.table import Table
 from campaign_core.clock import JST, Clock, parse_instant
 from campaign_core.settings import Settings
 from campaign_core.store import Store
-from cli.output import check_order, emit_json, err, fail, json_option, out
+from cli.output import check_order, emit_json, err, json_option, out
 from hq import audit
 from hq.forget import forget
 from hq.leads import build_leads
 from hq.leads import render_csv as leads_csv
-from hq.retention import Retention, purge_and_audit
+from hq.retention import purge_and_audit
 from hq.stats import build_stats, load_rows
 from hq.stats_output import render_csv, render_html, summary_lines
 
@@ -53,13 +53,6 @@ def _instant(text: str | None, option: str) -> datetime | None:
         return parse_instant(text)
     except ValueError as exc:
         raise click.BadParameter(f"not a date such as 2026-12-01: {text}", param_hint=option) from exc
-
-
-def _retention(env: HQEnv) -> Retention:
-    try:
-        return Retention.from_extra(env.settings.extra)
-    except ValueError as exc:
-        fail(str(exc))
 
 
 @click.command(name="leads")
@@ -134,7 +127,7 @@ def purge_command(env: HQEnv, as_json: bool) -> None:
 
 def run_purge(env: HQEnv, *, who: str | None = None) -> dict[str, Any]:
     """Purge and write the audit line (also called by the local server's daily job)."""
-    _retention(env)  # refuse bad settings with a clear message before touching anything
+    _ = env.settings  # bad settings stop here with a clear message, before anything is touched
     return purge_and_audit(env.store, env.clock, env.settings, who=who)
 
 
@@ -155,7 +148,7 @@ def forget_command(env: HQEnv, email: str, yes: bool, as_json: bool) -> None:
         raise click.BadParameter("not an e-mail address", param_hint="EMAIL")
     if not yes:
         click.confirm("Erase this person's data everywhere? This cannot be undone", abort=True)
-    summary = forget(env.store, email, outbox_dir=env.settings.outbox_dir, extra=env.settings.extra)
+    summary = forget(env.store, email, outbox_dir=env.settings.outbox_dir, machine=env.settings.machine)
     details = summary.as_dict()
     audit.record(env.store, env.clock, "forget", details)
     if as_json:
@@ -223,7 +216,7 @@ def stats_command(env: HQEnv, start: str | None, end: str | None, fmt: str, outp
     first, last = _day(start, "--from"), _day(end, "--to")
     check_order(first, last)
     result = build_stats(
-        load_rows(env.store), env.clock.now(), start=first, end=last, extra=env.settings.extra
+        load_rows(env.store), env.clock.now(), start=first, end=last, machine=env.settings.machine
     )
     path = Path(output or f"campaign-stats.{fmt}")
     path.write_bytes(render_csv(result) if fmt == "csv" else render_html(result).encode("utf-8"))

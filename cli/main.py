@@ -30,6 +30,7 @@ from typing import Any
 import click
 
 from campaign_core.clock import Clock, clock_from_env
+from campaign_core.deps import Deps
 from campaign_core.mail import Mailer, create_mailer
 from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Store, create_store
@@ -39,7 +40,6 @@ from cli.forms import maintenance, suppressed
 from cli.hq import HQ_COMMANDS
 from cli.output import fail
 from cli.reports import feedback_command, report_command
-from drill_sender.services.deps import DrillDeps
 from hq import audit
 
 
@@ -75,7 +75,10 @@ class Env:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(staff_environ(self.environ))
+            try:
+                self._settings = load_settings(staff_environ(self.environ))
+            except ValueError as exc:  # a setting that does not parse: say which, no traceback
+                fail(str(exc))
         return self._settings
 
     @property
@@ -90,8 +93,8 @@ class Env:
             self._mailer = create_mailer(self.settings)
         return self._mailer
 
-    def deps(self) -> DrillDeps:
-        return DrillDeps(store=self.store, mailer=self.mailer, clock=self.clock, settings=self.settings)
+    def deps(self) -> Deps:
+        return Deps(store=self.store, mailer=self.mailer, clock=self.clock, settings=self.settings)
 
     def audit_line(self, command: str, details: Mapping[str, Any]) -> None:
         """The command's audit line: ids, filters and counts only, never an address or a name."""

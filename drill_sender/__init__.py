@@ -20,7 +20,6 @@ def create_app(settings: Settings | None = None, **parts: Unpack[AppParts]) -> F
     settings = settings or load_settings()
     # Behind CloudFront and API Gateway the client address arrives in X-Forwarded-For
     # (`CAMPAIGN_PROXIES`: how many proxies to trust; 0 locally).
-    proxies = int(settings.extra.get("CAMPAIGN_PROXIES", "0") or 0)
-    app = base_app(__name__, settings, proxies=proxies, **parts)
+    app = base_app(__name__, settings, proxies=settings.forms.proxies, **parts)
     app.register_blueprint(tracking_bp)
     return app

@@ -16,9 +16,9 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from typing import Any
 
+from campaign_core.deps import Deps
 from campaign_core.tokens import TokenError
 from drill_sender.services.checksheet import record_forwarded
-from drill_sender.services.deps import DrillDeps
 from drill_sender.templates import TRACK_PURPOSE
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _texts(message: Message) -> list[str]:
     return found
 
 
-def match_token(deps: DrillDeps, raw: bytes) -> str | None:
+def match_token(deps: Deps, raw: bytes) -> str | None:
     """The drill message key behind the first genuine tracking token in a mail, if any."""
     parsed: EmailMessage | Message = message_from_bytes(raw[:MAX_BYTES], policy=policy.compat32)
     for text in _texts(parsed):
@@ -64,13 +64,13 @@ def match_token(deps: DrillDeps, raw: bytes) -> str | None:
     return None
 
 
-def record_report(deps: DrillDeps, raw: bytes) -> InboundResult:
+def record_report(deps: Deps, raw: bytes) -> InboundResult:
     key = match_token(deps, raw)
     if key is None or not record_forwarded(deps, key, deps.now()):
         return InboundResult("unmatched")
     return InboundResult("recorded", key)
 
 
-def report_address(deps: DrillDeps) -> str:
+def report_address(deps: Deps) -> str:
     """`CAMPAIGN_REPORT_ADDRESS`, by default report@ the drill domain."""
-    return deps.settings.extra.get("CAMPAIGN_REPORT_ADDRESS", "").strip() or f"report@{deps.drill_domain}"
+    return deps.settings.send.report_address or f"report@{deps.drill_domain}"

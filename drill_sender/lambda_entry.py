@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from campaign_core.aws import Event, InboundMailbox, make_handler, runtime, stop_before_timeout
+from campaign_core.deps import Deps
 from drill_sender import create_app
 from drill_sender.inbound import record_report
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.send import send_due
 
 RUNTIME = runtime()
@@ -30,8 +30,8 @@ def send_due_handler(event: Event, context: Any) -> dict[str, Any]:
     return counts
 
 
-def _deps() -> DrillDeps:
-    return DrillDeps(
+def _deps() -> Deps:
+    return Deps(
         store=RUNTIME.store, mailer=RUNTIME.mailer, clock=RUNTIME.clock, settings=RUNTIME.resolved_settings()
     )
 
@@ -39,7 +39,7 @@ def _deps() -> DrillDeps:
 def inbound_handler(event: Event, context: Any) -> dict[str, Any]:
 
     deps = _deps()
-    mailbox = InboundMailbox(deps.settings.extra)
+    mailbox = InboundMailbox(deps.settings.aws)
     counts = {"recorded": 0, "unmatched": 0, "infected": 0}
     for record in event.get("Records", []):
         ses = record["ses"]

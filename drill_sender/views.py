@@ -18,12 +18,12 @@ import jinja2
 from flask import Blueprint, Response, request
 from markupsafe import Markup
 
+from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.pages import built_page, replace_article, standalone_page
 from campaign_core.tokens import TokenError
 from campaign_core.web import app_deps, same_origin
 from drill_sender.services import checksheet, oneshot_status, report
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
 
 bp = Blueprint("tracking", __name__, url_prefix="/t")
@@ -44,8 +44,8 @@ _TOC_SIDEBAR = re.compile(
 )
 
 
-def deps() -> DrillDeps:
-    return app_deps(DrillDeps)
+def deps() -> Deps:
+    return app_deps(Deps)
 
 
 def _hit(kind: str, token: str) -> Hit:
@@ -81,7 +81,7 @@ def _pages() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(PAGE_DIR)), autoescape=True)
 
 
-def _page(d: DrillDeps, title: str, template: str, anchor: str, status: int = 200, **values: Any) -> Response:
+def _page(d: Deps, title: str, template: str, anchor: str, status: int = 200, **values: Any) -> Response:
     """Our part inside a built page of the site (its header, navigation and styles)."""
     body = _pages().get_template(template).render(jst=jst_label, **values)
     page = built_page(d.settings.site_dir, "/learn/")
@@ -98,7 +98,7 @@ def _page(d: DrillDeps, title: str, template: str, anchor: str, status: int = 20
     return Response(html, status=status, mimetype="text/html", headers=headers)
 
 
-def _link_problem(d: DrillDeps, reason: str) -> Response:
+def _link_problem(d: Deps, reason: str) -> Response:
     return _page(d, "このリンクは使えません", "link_problem.html", "link-problem", reason=reason)
 
 

@@ -28,10 +28,6 @@ if TYPE_CHECKING:
     from flask_limiter import Limiter
 
 MAX_BODY_BYTES = 64 * 1024  # the drill form with 10 participants is well under 8 KB
-# Generous per address: a whole company behind one NAT address may sign up for a seminar at once.
-DEFAULT_CLIENT_LIMIT = "30 per minute;500 per day"
-DEFAULT_EMAIL_LIMIT = "5 per hour;20 per day"
-_OFF = ("off", "0", "none", "")
 
 
 def email_key() -> str:
@@ -45,11 +41,6 @@ def email_key() -> str:
     return f"noemail:{get_remote_address()}"
 
 
-def _limit(settings: Settings, name: str, default: str) -> str | None:
-    value = settings.extra.get(name, default).strip()
-    return None if value.lower() in _OFF else value
-
-
 def create_limiter(app: Flask, settings: Settings, submissions: Blueprint) -> Limiter:
     """The rate limits on the blueprint's POST routes (call before the app's first request)."""
     from flask_limiter import Limiter
@@ -58,11 +49,11 @@ def create_limiter(app: Flask, settings: Settings, submissions: Blueprint) -> Li
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=settings.extra.get("CAMPAIGN_RATE_LIMIT_STORAGE", "memory://"),
+        storage_uri=settings.forms.rate_limit_storage,
         key_prefix="forms",
     )
-    client_limit = _limit(settings, "CAMPAIGN_RATE_LIMIT_CLIENT", DEFAULT_CLIENT_LIMIT)
-    email_limit = _limit(settings, "CAMPAIGN_RATE_LIMIT_EMAIL", DEFAULT_EMAIL_LIMIT)
+    client_limit = settings.forms.rate_limit_client
+    email_limit = settings.forms.rate_limit_email
     if client_limit:
         limiter.limit(client_limit, methods=["POST"], scope="client")(submissions)
     if email_limit:

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from campaign_core.address import lookup_postal_code
+from campaign_core.deps import Deps
 from campaign_core.pages import built_page, prefix_title, replace_article, standalone_page
 from campaign_core.web import app_deps
 from form_lambda.rendering import (
@@ -25,7 +26,7 @@ from form_lambda.rendering import (
     replace_form,
 )
 from form_lambda.services import drill, oneshot, seminar
-from form_lambda.services.common import Deps, maintenance_message
+from form_lambda.services.common import maintenance_message
 from form_lambda.validation import validate_drill, validate_oneshot, validate_seminar
 
 bp = Blueprint("forms", __name__, url_prefix="/api")

@@ -34,6 +34,7 @@ from campaign_core.records import (
     SIGNUP,
     SUPPRESSED,
 )
+from campaign_core.settings import MachineSettings
 from campaign_core.store import Record, Store
 from hq.retention import settle_events
 
@@ -94,14 +95,14 @@ def _delete(store: Store, record: Record | None, summary: ForgetSummary) -> None
         summary.deleted[record.kind] += 1
 
 
-def _forget_message(store: Store, message: Record, summary: ForgetSummary, extra: Mapping[str, str]) -> None:
+def _forget_message(store: Store, message: Record, summary: ForgetSummary, machine: MachineSettings) -> None:
     events = store.query(EVENT, where={"message": message.key})
     if message.data.get("state") != "sent" or message.data.get("purpose") == "oneshot":
         for event in events:
             _delete(store, event, summary)
         _delete(store, message, summary)
         return
-    settle_events(store, [e for e in events if not e.data.get("settled")], extra)
+    settle_events(store, [e for e in events if not e.data.get("settled")], machine)
     summary.anonymised[EVENT] += len(events)
     store.update(MESSAGE, message.key, {"email": "", FORGOTTEN: True})
     summary.anonymised[MESSAGE] += 1
@@ -127,7 +128,7 @@ def forget(
     email: str,
     *,
     outbox_dir: Path | None = None,
-    extra: Mapping[str, str] | None = None,
+    machine: MachineSettings | None = None,
 ) -> ForgetSummary:
     address = email.strip().lower()
     if "@" not in address:
@@ -149,7 +150,7 @@ def forget(
         _forget_application(store, application, address, summary)
     for message in store.query(MESSAGE):
         if _same(message.data.get("email"), address):
-            _forget_message(store, message, summary, extra or {})
+            _forget_message(store, message, summary, machine or MachineSettings())
     for notice in store.query(NOTICE):  # reveal and follow-up mails: none goes out any more
         if _same(notice.data.get("email"), address):
             if notice.data.get("state") == "sent":

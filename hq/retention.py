@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -45,7 +45,7 @@ from campaign_core.records import (
     ONESHOT,
     SIGNUP,
 )
-from campaign_core.settings import Settings
+from campaign_core.settings import MachineSettings, RetentionSettings, Settings
 from campaign_core.store import Record, Store
 from drill_sender.templates import load_template
 from hq import audit
@@ -56,52 +56,8 @@ SETTLED_AGENT = "settled"  # a person's hit, once its detail is erased
 SETTLED_MACHINE_AGENT = "settled bot"  # a machine's hit: still matches the tracking's machine rule
 
 
-#: (field, environment variable) of each period.
-RETENTION_SETTINGS = (
-    ("tracking_days", "CAMPAIGN_RETAIN_TRACKING_DAYS"),
-    ("records_days", "CAMPAIGN_RETAIN_RECORDS_DAYS"),
-    ("unconfirmed_days", "CAMPAIGN_RETAIN_UNCONFIRMED_DAYS"),
-    ("outbox_days", "CAMPAIGN_RETAIN_OUTBOX_DAYS"),
-)
-
-
-@dataclass(frozen=True)
-class Retention:
-    tracking_days: int = 90
-    records_days: int = 3 * 365
-    unconfirmed_days: int = 30
-    outbox_days: int = 90
-
-    def __post_init__(self) -> None:
-        for name, variable in RETENTION_SETTINGS:
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{variable} must be at least 1 day")
-        if self.tracking_days > self.records_days:
-            raise ValueError("tracking detail cannot be kept longer than the records it belongs to")
-
-    @classmethod
-    def from_extra(cls, extra: Mapping[str, str]) -> Retention:
-        values: dict[str, int] = {}
-        for name, variable in RETENTION_SETTINGS:
-            text = str(extra.get(variable, "")).strip()
-            if text:
-                try:
-                    values[name] = int(text)
-                except ValueError as exc:
-                    raise ValueError(f"{variable}={text!r} is not a number of days") from exc
-        return cls(**values)
-
-    def tracking_cutoff(self, now: datetime) -> datetime:
-        return now - timedelta(days=self.tracking_days)
-
-    def records_cutoff(self, now: datetime) -> datetime:
-        return now - timedelta(days=self.records_days)
-
-    def unconfirmed_cutoff(self, now: datetime) -> datetime:
-        return now - timedelta(days=self.unconfirmed_days)
-
-    def outbox_cutoff(self, now: datetime) -> datetime:
-        return now - timedelta(days=self.outbox_days)
+#: The periods: `campaign_core.settings.RetentionSettings`, read once with the other settings.
+Retention = RetentionSettings
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -139,7 +95,7 @@ def _delete(store: Store, records: Iterable[Record], summary: PurgeSummary) -> N
         summary.deleted[record.kind] += 1
 
 
-def settle_events(store: Store, events: list[Record], extra: Mapping[str, str]) -> int:
+def settle_events(store: Store, events: list[Record], machine: MachineSettings) -> int:
     """Decide once whether each event was a machine's, then erase its client address and agent.
 
     Events are classified with every other event of the same drill (the scanner rules look at bursts
@@ -147,7 +103,7 @@ def settle_events(store: Store, events: list[Record], extra: Mapping[str, str]) 
     if not events:
         return 0
 
-    rules = MachineRules.from_extra(extra)
+    rules = MachineRules.from_settings(machine)
     settled = 0
     groups: dict[str, list[Record]] = defaultdict(list)
     for event in events:
@@ -193,7 +149,7 @@ def purge(
     retention: Retention,
     *,
     outbox_dir: Path | None = None,
-    extra: Mapping[str, str] | None = None,
+    machine: MachineSettings | None = None,
 ) -> PurgeSummary:
     """Delete (or, for tracking detail, erase) what is past its period; safe to run any time."""
     now = clock.now().astimezone(UTC)
@@ -210,7 +166,7 @@ def purge(
         and (t := parse_time(e.data.get("at"))) is not None
         and t < tracking_cutoff
     ]
-    summary.settled_events = settle_events(store, due, extra or {})
+    summary.settled_events = settle_events(store, due, machine or MachineSettings())
 
     # 2. Drill applications with everything of their drill.
     drills = {r.key: r for r in store.query(DRILL)}
@@ -311,9 +267,9 @@ def purge_and_audit(
     summary = purge(
         store,
         clock,
-        Retention.from_extra(settings.extra),
+        settings.retention,
         outbox_dir=settings.outbox_dir,
-        extra=settings.extra,
+        machine=settings.machine,
     ).as_dict()
     audit.record(store, clock, "purge", summary, who=who)
     return summary

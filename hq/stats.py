@@ -21,6 +21,7 @@ from campaign_core.clock import JST
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
+from campaign_core.settings import MachineSettings
 from campaign_core.store import Record, Store
 from drill_sender.templates import load_template
 from hq.retention import parse_time
@@ -168,7 +169,7 @@ def build_stats(
     *,
     start: date | None = None,
     end: date | None = None,
-    extra: Mapping[str, str] = {},
+    machine: MachineSettings | None = None,
 ) -> Stats:
 
     # Applications per week, and how many were confirmed.
@@ -238,7 +239,7 @@ def build_stats(
         for n in rows[NOTICE]
         if n.data.get("purpose") == "followup" and n.data.get("state") == "sent"
     }
-    rules = MachineRules.from_extra(extra)
+    rules = MachineRules.from_settings(machine or MachineSettings())
     months: dict[str, _Group] = defaultdict(lambda: _Group(set()))
     variants: dict[str, _Group] = defaultdict(lambda: _Group(set()))
     reported_drills: set[str] = set()

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from campaign_core.deps import Deps
 from campaign_core.settings import Settings
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.send import SendSummary, send_due
 from hq.retention import purge_and_audit
 
@@ -74,7 +74,7 @@ def _print_summary(summary: SendSummary) -> None:
 
 
 def send_due_job(
-    deps: DrillDeps, *, interval: float = 60.0, report: Callable[[SendSummary], None] | None = None
+    deps: Deps, *, interval: float = 60.0, report: Callable[[SendSummary], None] | None = None
 ) -> PeriodicJob[SendSummary]:
     return PeriodicJob(
         "send-due",
@@ -85,7 +85,7 @@ def send_due_job(
 
 
 def purge_job(
-    deps: DrillDeps, settings: Settings, *, interval: float = 24 * 3600.0
+    deps: Deps, settings: Settings, *, interval: float = 24 * 3600.0
 ) -> PeriodicJob[dict[str, Any]]:
     return PeriodicJob(
         "purge",

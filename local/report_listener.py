@@ -8,14 +8,14 @@ import logging
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from campaign_core.deps import Deps
 from drill_sender.inbound import MAX_BYTES, record_report, report_address
-from drill_sender.services.deps import DrillDeps
 
 log = logging.getLogger(__name__)
 
 
 class _Handler:
-    def __init__(self, deps: DrillDeps) -> None:
+    def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
     async def handle_RCPT(
@@ -41,7 +41,7 @@ class _Handler:
 class InboundServer:
     """The local report address: an SMTP listener on `host:port` in its own thread."""
 
-    def __init__(self, deps: DrillDeps, host: str = "127.0.0.1", port: int = 2525) -> None:
+    def __init__(self, deps: Deps, host: str = "127.0.0.1", port: int = 2525) -> None:
         self.host, self.port = host, port
         self._controller = Controller(
             _Handler(deps), hostname=host, port=port, data_size_limit=MAX_BYTES, ready_timeout=10

@@ -16,9 +16,9 @@ from waitress.server import create_server
 from werkzeug.security import safe_join
 
 from campaign_core.clock import clock_from_env
+from campaign_core.deps import Deps
 from campaign_core.settings import Settings, load_settings
 from drill_sender.inbound import report_address
-from drill_sender.services.deps import DrillDeps
 from drill_sender.views import bp as tracking_bp
 from form_lambda import create_app as create_form_app
 from local.jobs import purge_job, send_due_job
@@ -79,7 +79,7 @@ def main() -> int:
     app = create_local_app(settings)
     server = create_server(app, host=settings.host, port=settings.port, threads=8)
     # The scheduler: `campaign send-due` every minute, in this process (a Lambda on AWS).
-    deps = DrillDeps(
+    deps = Deps(
         store=app.extensions["campaign_store"],
         mailer=app.extensions["campaign_mailer"],
         clock=app.config["CAMPAIGN_CLOCK"],
@@ -100,7 +100,7 @@ def main() -> int:
     # Ctrl-C may come at any moment of the start-up too: everything below stops cleanly.
     try:
         # The drill's report address: participants forward drill mails here (SES receiving on AWS).
-        inbound_port = int(settings.extra.get("CAMPAIGN_INBOUND_PORT", "2525"))
+        inbound_port = settings.local.inbound_port
         try:
             inbound = InboundServer(deps, settings.host, inbound_port)
             inbound.start()

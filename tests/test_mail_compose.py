@@ -20,7 +20,7 @@ from campaign_core.mail.compose import Rendered
 from campaign_core.mail.outbox import OutboxMailer
 from campaign_core.mail.ses import SESMailer
 from campaign_core.mail.smtp import SMTPMailer
-from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.settings import PROJECT_ROOT, AwsSettings, Settings, SmtpSettings
 from campaign_core.store.sqlite import SQLiteStore
 from campaign_core.suppression import SuppressingMailer
 
@@ -187,20 +187,14 @@ def test_create_mailer_picks_the_adapter(tmp_path: Path) -> None:
         site_dir=tmp_path,
         content_dir=PROJECT_ROOT / "content",
         secret_key="k",
-        extra={
-            "CAMPAIGN_SMTP_HOST": "relay.example.jp",
-            "CAMPAIGN_SMTP_PORT": "587",
-            "CAMPAIGN_SMTP_STARTTLS": "1",
-        },
+        smtp=SmtpSettings(host="relay.example.jp", port=587, starttls=True),
     )
     outbox = create_mailer(base)
     assert isinstance(outbox, OutboxMailer) and outbox.outbox_dir == tmp_path / "var" / "outbox"
     smtp = create_mailer(base.with_overrides(mail_backend="smtp"))
     assert isinstance(smtp, SMTPMailer)
     assert (smtp.host, smtp.port, smtp.starttls) == ("relay.example.jp", 587, True)
-    ses = create_mailer(
-        base.with_overrides(mail_backend="ses", extra={"CAMPAIGN_SES_CONFIGURATION_SET": "c"})
-    )
+    ses = create_mailer(base.with_overrides(mail_backend="ses", aws=AwsSettings(ses_configuration_set="c")))
     assert isinstance(ses, SESMailer) and ses.configuration_set == "c"
     with pytest.raises(ValueError, match="unknown mail backend"):
         create_mailer(base.with_overrides(mail_backend="pigeon"))

@@ -39,11 +39,11 @@ def create_mailer(settings: Settings) -> Mailer:
     if backend == "smtp":
         from campaign_core.mail.smtp import SMTPMailer
 
-        return SMTPMailer.from_settings_extra(settings.extra)
+        return SMTPMailer.from_settings(settings.smtp)
     if backend == "ses":
         from campaign_core.mail.ses import SESMailer
 
-        return SESMailer.from_settings_extra(settings.extra)
+        return SESMailer.from_settings(settings.aws)
     raise ValueError(f"unknown mail backend {backend!r} (expected 'outbox', 'smtp' or 'ses')")
 
 

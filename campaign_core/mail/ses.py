@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from campaign_core.mail.errors import PermanentMailError, TransientMailError
+from campaign_core.settings import AwsSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
@@ -50,13 +50,13 @@ class SESMailer:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings_extra(cls, extra: Mapping[str, str]) -> SESMailer:
-        """`CAMPAIGN_SES_REGION` (else the AWS default), `CAMPAIGN_AWS_ENDPOINT_URL`,
-        `CAMPAIGN_SES_CONFIGURATION_SET` (optional: event publishing for bounces and complaints)."""
+    def from_settings(cls, aws: AwsSettings) -> SESMailer:
+        """`CAMPAIGN_SES_REGION` (else `CAMPAIGN_AWS_REGION`, else the AWS default),
+        `CAMPAIGN_AWS_ENDPOINT_URL`, `CAMPAIGN_SES_CONFIGURATION_SET` (see `AwsSettings`)."""
         return cls(
-            region_name=extra.get("CAMPAIGN_SES_REGION") or extra.get("CAMPAIGN_AWS_REGION") or None,
-            endpoint_url=extra.get("CAMPAIGN_AWS_ENDPOINT_URL") or None,
-            configuration_set=extra.get("CAMPAIGN_SES_CONFIGURATION_SET") or None,
+            region_name=aws.ses_region or aws.region,
+            endpoint_url=aws.endpoint_url,
+            configuration_set=aws.ses_configuration_set,
         )
 
     @property

@@ -6,11 +6,12 @@ import select
 import smtplib
 import ssl
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 
 from campaign_core.mail.errors import PermanentMailError, TransientMailError
+from campaign_core.settings import SmtpSettings
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -58,17 +59,16 @@ class SMTPMailer:
         self._local = _Connection()  # per thread: threads sharing this mailer never share a socket
 
     @classmethod
-    def from_settings_extra(cls, extra: Mapping[str, str]) -> SMTPMailer:
-        """`CAMPAIGN_SMTP_HOST`, `_PORT` (25), `_STARTTLS` (1/0), `_USER`, `_PASSWORD`, `_TIMEOUT`,
-        `_CA_FILE` (trust a private relay's certificate authority, in PEM)."""
-        ca_file = extra.get("CAMPAIGN_SMTP_CA_FILE")
+    def from_settings(cls, smtp: SmtpSettings) -> SMTPMailer:
+        """The relay of `Settings.smtp` (`CAMPAIGN_SMTP_*`)."""
+        ca_file = smtp.ca_file
         return cls(
-            extra.get("CAMPAIGN_SMTP_HOST", "127.0.0.1"),
-            int(extra.get("CAMPAIGN_SMTP_PORT", "25")),
-            starttls=extra.get("CAMPAIGN_SMTP_STARTTLS", "").strip().lower() in _TRUE,
-            username=extra.get("CAMPAIGN_SMTP_USER") or None,
-            password=extra.get("CAMPAIGN_SMTP_PASSWORD") or None,
-            timeout=float(extra.get("CAMPAIGN_SMTP_TIMEOUT", "30")),
+            smtp.host,
+            smtp.port,
+            starttls=smtp.starttls,
+            username=smtp.user,
+            password=smtp.password,
+            timeout=smtp.timeout,
             ssl_context=ssl.create_default_context(cafile=ca_file) if ca_file else None,
         )
 

@@ -102,12 +102,8 @@ class DynamoDBStore(Store):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DynamoDBStore:
-        extra = settings.extra
-        return cls(
-            extra.get("CAMPAIGN_DYNAMODB_TABLE", "campaign"),
-            endpoint_url=extra.get("CAMPAIGN_AWS_ENDPOINT_URL") or None,
-            region_name=extra.get("CAMPAIGN_AWS_REGION") or extra.get("AWS_DEFAULT_REGION") or None,
-        )
+        aws = settings.aws
+        return cls(aws.dynamodb_table, endpoint_url=aws.endpoint_url, region_name=aws.region)
 
     @property
     def client(self) -> DynamoDBClient:

@@ -1,5 +1,5 @@
 """Drill services: schedule an accepted application, send what is due, record tracking events.
 
-Services take a `DrillDeps` (store, mailer, clock, settings, sleep) and never reach for globals, so
+Services take a `Deps` (store, mailer, clock, settings, sleep) and never reach for globals, so
 the staff command, the local scheduler loop, the tracking app and the tests run the same code.
 """

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.records import CHECK, DRILL, MESSAGE
 from campaign_core.tokens import linked_key
-from drill_sender.services.deps import DrillDeps
 
 SHEET_PURPOSE = "check-sheet"
 SHEET_MAX_AGE = timedelta(days=60)
@@ -53,15 +53,15 @@ class Sheet:
     rows: tuple[SheetRow, ...]
 
 
-def sheet_token(deps: DrillDeps, application_id: str) -> str:
+def sheet_token(deps: Deps, application_id: str) -> str:
     return deps.signer.sign(SHEET_PURPOSE, {"a": application_id})
 
 
-def sheet_url(deps: DrillDeps, application_id: str) -> str:
-    return f"{deps.settings.base_url.rstrip('/')}/t/sheet/{sheet_token(deps, application_id)}"
+def sheet_url(deps: Deps, application_id: str) -> str:
+    return deps.signed_link("/t/sheet", SHEET_PURPOSE, {"a": application_id})
 
 
-def application_of(deps: DrillDeps, token: str) -> str:
+def application_of(deps: Deps, token: str) -> str:
     """The application behind a sheet token; `TokenError` ("invalid" / "expired") otherwise."""
     return linked_key(
         deps.signer, deps.store, SHEET_PURPOSE, token, max_age=SHEET_MAX_AGE, field="a", kind=DRILL
@@ -72,7 +72,7 @@ def _time(value: Any) -> datetime | None:
     return parse_iso(str(value)) if value else None
 
 
-def load_sheet(deps: DrillDeps, application_id: str) -> Sheet:
+def load_sheet(deps: Deps, application_id: str) -> Sheet:
     drill = deps.store.get(DRILL, application_id)
     if drill is None:
         raise KeyError(application_id)
@@ -124,7 +124,7 @@ def _parse_local(text: str) -> datetime | None:
     raise ValueError(text)
 
 
-def save_sheet(deps: DrillDeps, application_id: str, form: Mapping[str, str]) -> dict[str, str]:
+def save_sheet(deps: Deps, application_id: str, form: Mapping[str, str]) -> dict[str, str]:
     """Validate and store what the officer entered; returns the errors (field -> message), if any,
     and then stores nothing."""
     sheet = load_sheet(deps, application_id)
@@ -170,7 +170,7 @@ def save_sheet(deps: DrillDeps, application_id: str, form: Mapping[str, str]) ->
     return {}
 
 
-def record_forwarded(deps: DrillDeps, message_key: str, at: datetime) -> bool:
+def record_forwarded(deps: Deps, message_key: str, at: datetime) -> bool:
     """A participant forwarded the drill mail to the report address: keep the first time."""
     message = deps.store.get(MESSAGE, message_key)
     if message is None or message.data.get("state") != "sent":

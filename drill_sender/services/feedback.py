@@ -22,8 +22,8 @@ from campaign_core.choices import MEMBER, label
 from campaign_core.clock import JST, parse_iso
 from campaign_core.content import load_yaml
 from campaign_core.csvsafe import safe_cell
+from campaign_core.deps import Deps
 from campaign_core.records import APPLICATION, DRILL, MESSAGE
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.mails import service_mail
 
 PAGE_DIR = Path(__file__).resolve().parent.parent
@@ -62,7 +62,7 @@ class Feedback:
     generated_at: datetime
 
 
-def find_chamber(deps: DrillDeps, wanted: str) -> Chamber:
+def find_chamber(deps: Deps, wanted: str) -> Chamber:
     """A chamber by its code or its name, as listed in `content/chambers.yml`."""
     for raw in load_yaml(deps.settings.content_dir, "chambers") or []:
         if wanted.strip().lower() in (str(raw.get("code", "")).lower(), str(raw.get("name", "")).lower()):
@@ -80,7 +80,7 @@ def _belongs(application: dict[str, Any], chamber: Chamber) -> bool:
     return str(named.get("code", "")) == chamber.code or str(named.get("name", "")) == chamber.name
 
 
-def build_feedback(deps: DrillDeps, chamber: Chamber, *, start: date | None, end: date | None) -> Feedback:
+def build_feedback(deps: Deps, chamber: Chamber, *, start: date | None, end: date | None) -> Feedback:
     """Drills of the chamber's companies whose window started within [start, end] (JST dates)."""
 
     messages: dict[str, list[str]] = {}
@@ -148,7 +148,7 @@ def render_html(feedback: Feedback) -> str:
     return _environment().get_template("feedback.html").render(f=feedback)
 
 
-def send_feedback(deps: DrillDeps, feedback: Feedback) -> str:
+def send_feedback(deps: Deps, feedback: Feedback) -> str:
     """Mail the list to the chamber's contact, the CSV attached."""
     if not feedback.chamber.contact_email:
         raise ValueError(f"{feedback.chamber.name} has no contact_email in content/chambers.yml")

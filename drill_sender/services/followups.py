@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from campaign_core.clock import JST, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.records import APPLICATION, CHECK, DRILL, MESSAGE, NOTICE
 from campaign_core.store import Record
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.mails import service_mail
 from drill_sender.services.schedule import new_message
 from drill_sender.templates import load_template
@@ -26,9 +26,7 @@ REVEAL_AFTER = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=7)
 
 
-def _times(
-    deps: DrillDeps, records: list[Record], day: date, rng: random.Random
-) -> list[tuple[Record, datetime]]:
+def _times(deps: Deps, records: list[Record], day: date, rng: random.Random) -> list[tuple[Record, datetime]]:
     """Business hours of `day`, or of the next business day when that has passed already (the
     scheduler did not run for a while)."""
     now = deps.now()
@@ -37,7 +35,7 @@ def _times(
     return assign_send_times(records, intervals, rng, min_spacing=timedelta(seconds=30))
 
 
-def plan_followups(deps: DrillDeps, rng: random.Random | None = None) -> int:
+def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
     """Create the reveal and follow-up notices of every drill whose mails are all out; returns how
     many drills were planned. Safe to run again: notice keys are fixed, the drill is marked."""
     rng = rng or random.SystemRandom()
@@ -74,17 +72,17 @@ def plan_followups(deps: DrillDeps, rng: random.Random | None = None) -> int:
     return planned
 
 
-def _reported(deps: DrillDeps, message_key: str) -> bool:
+def _reported(deps: Deps, message_key: str) -> bool:
     check = deps.store.get(CHECK, message_key)
     if check is None:
         return False
     return check.data.get("reported") == "yes" or bool(check.data.get("forwarded_at"))
 
 
-def build_notice(deps: DrillDeps, record: Record) -> EmailMessage:
+def build_notice(deps: Deps, record: Record) -> EmailMessage:
     data = record.data
     template = load_template(int(data["month"]), str(data["variant"]))
-    base = deps.settings.base_url.rstrip("/")
+    base = deps.base_url
     name = "drill_reveal" if data.get("purpose") == "reveal" else "drill_followup"
     return service_mail(
         deps,

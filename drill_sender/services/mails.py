@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.content import load_yaml
+from campaign_core.deps import Deps
 from campaign_core.mail import compose
-from drill_sender.services.deps import DrillDeps
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
 
 
 def service_mail(
-    deps: DrillDeps,
+    deps: Deps,
     name: str,
     *,
     to: str,

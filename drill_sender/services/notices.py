@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from campaign_core.clock import JST
+from campaign_core.deps import Deps
 from campaign_core.records import APPLICATION
 from drill_sender.services.checksheet import sheet_url
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.mails import service_mail
 from drill_sender.services.report import REPORT_MAX_AGE, report_url
 from drill_sender.services.schedule import ScheduleResult
@@ -21,7 +21,7 @@ def _date_label(result_time: Any) -> str:
     return f"{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]})"
 
 
-def _officer_mail(deps: DrillDeps, application_id: str, name: str, values: dict[str, Any]) -> str:
+def _officer_mail(deps: Deps, application_id: str, name: str, values: dict[str, Any]) -> str:
     application = deps.store.get(APPLICATION, application_id)
     if application is None:
         raise KeyError(application_id)
@@ -30,15 +30,15 @@ def _officer_mail(deps: DrillDeps, application_id: str, name: str, values: dict[
     return deps.mailer.send(service_mail(deps, name, to=str(data["officer_email"]), values=values))
 
 
-def send_report_notice(deps: DrillDeps, application_id: str) -> str:
+def send_report_notice(deps: Deps, application_id: str) -> str:
     """The officer's link to the report (HTML to read and print, CSV to keep)."""
     values = {"report_url": report_url(deps, application_id), "valid_days": REPORT_MAX_AGE.days}
     return _officer_mail(deps, application_id, "drill_report", values)
 
 
-def send_schedule_notice(deps: DrillDeps, result: ScheduleResult) -> str:
+def send_schedule_notice(deps: Deps, result: ScheduleResult) -> str:
     """Tell the officer the window (not the times) and give them their check sheet link."""
-    base = deps.settings.base_url.rstrip("/")
+    base = deps.base_url
     values = {
         "window_start": _date_label(result.window_start),
         "window_end": _date_label(result.window_end),

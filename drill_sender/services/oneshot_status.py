@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from campaign_core.clock import parse_iso
+from campaign_core.deps import Deps
 from campaign_core.mail import MailError
 from campaign_core.records import ONESHOT
 from campaign_core.tokens import linked_key
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.mails import service_mail
 from drill_sender.services.tracking import Counts, message_activity
 
@@ -30,19 +30,18 @@ class OneshotStatus:
     machine_hits: int
 
 
-def status_url(deps: DrillDeps, request_key: str) -> str:
-    token = deps.signer.sign(STATUS_PURPOSE, {"k": request_key})
-    return f"{deps.settings.base_url.rstrip('/')}/t/oneshot/{token}"
+def status_url(deps: Deps, request_key: str) -> str:
+    return deps.signed_link("/t/oneshot", STATUS_PURPOSE, {"k": request_key})
 
 
-def request_of(deps: DrillDeps, token: str) -> str:
+def request_of(deps: Deps, token: str) -> str:
     """The request key behind a status token; `TokenError` otherwise."""
     return linked_key(
         deps.signer, deps.store, STATUS_PURPOSE, token, max_age=STATUS_MAX_AGE, field="k", kind=ONESHOT
     )
 
 
-def load_status(deps: DrillDeps, request_key: str) -> OneshotStatus:
+def load_status(deps: Deps, request_key: str) -> OneshotStatus:
     request = deps.store.get(ONESHOT, request_key)
     if request is None:
         raise KeyError(request_key)
@@ -60,14 +59,14 @@ def load_status(deps: DrillDeps, request_key: str) -> OneshotStatus:
     )
 
 
-def mail_status_link(deps: DrillDeps, request_key: str) -> bool:
+def mail_status_link(deps: Deps, request_key: str) -> bool:
     """Once per request, after the sample was sent: the link to its status page."""
     request = deps.store.get(ONESHOT, request_key)
     if request is None or request.data.get("status_mailed"):
         return False
     if not deps.store.update(ONESHOT, request_key, {"status_mailed": True}, expect_version=request.version):
         return False  # another runner got there first
-    base = deps.settings.base_url.rstrip("/")
+    base = deps.base_url
     try:
         message = service_mail(
             deps,

@@ -20,12 +20,12 @@ import jinja2
 
 from campaign_core.clock import JST, parse_iso
 from campaign_core.csvsafe import safe_cell
+from campaign_core.deps import Deps
 from campaign_core.machine import MachineRules
 from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE
 from campaign_core.store import Record
 from campaign_core.tokens import linked_key
 from drill_sender.services.checksheet import ACTION_LABELS
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import summarise
 from drill_sender.templates import DrillTemplate, load_template
 
@@ -155,12 +155,12 @@ def _group(records: Iterable[Record], field: str) -> dict[str, list[Record]]:
     return grouped
 
 
-def build_report(deps: DrillDeps, application_id: str) -> DrillReport:
+def build_report(deps: Deps, application_id: str) -> DrillReport:
     """One application's report, with the campaign-wide figures read in the same pass."""
     drill = deps.store.get(DRILL, application_id)
     if drill is None:
         raise KeyError(application_id)
-    rules = MachineRules.from_extra(deps.settings.extra)
+    rules = MachineRules.from_settings(deps.settings.machine)
     # One query per kind for the whole campaign: the average needs every drill anyway.
     messages = _group(deps.store.query(MESSAGE, where={"purpose": "drill"}), "application_id")
     events = _group(deps.store.query(EVENT, where={"purpose": "drill"}), "application_id")
@@ -191,15 +191,15 @@ def build_report(deps: DrillDeps, application_id: str) -> DrillReport:
     )
 
 
-def report_token(deps: DrillDeps, application_id: str) -> str:
+def report_token(deps: Deps, application_id: str) -> str:
     return deps.signer.sign(REPORT_PURPOSE, {"a": application_id})
 
 
-def report_url(deps: DrillDeps, application_id: str) -> str:
-    return f"{deps.settings.base_url.rstrip('/')}/t/report/{report_token(deps, application_id)}"
+def report_url(deps: Deps, application_id: str) -> str:
+    return deps.signed_link("/t/report", REPORT_PURPOSE, {"a": application_id})
 
 
-def application_of(deps: DrillDeps, token: str) -> str:
+def application_of(deps: Deps, token: str) -> str:
     """The application behind a report token; `TokenError` ("invalid" / "expired") otherwise."""
     return linked_key(
         deps.signer, deps.store, REPORT_PURPOSE, token, max_age=REPORT_MAX_AGE, field="a", kind=DRILL

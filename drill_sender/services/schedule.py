@@ -17,9 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.records import APPLICATION, DRILL, MESSAGE, mailable_participants
 from campaign_core.store import ConditionFailed, Put, Update
-from drill_sender.services.deps import DrillDeps
 from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
 from drill_sender.window import Interval, assign_send_times, send_intervals
 
@@ -58,7 +58,7 @@ def message_id_header(key: str, domain: str) -> str:
 
 
 def new_message(
-    deps: DrillDeps,
+    deps: Deps,
     key: str,
     *,
     application_id: str,
@@ -98,7 +98,7 @@ class _Plan:
 
 
 def _plan(
-    deps: DrillDeps,
+    deps: Deps,
     addresses: Sequence[str],
     *,
     first_day: date,
@@ -134,7 +134,7 @@ def _plan(
 
 
 def schedule(
-    deps: DrillDeps,
+    deps: Deps,
     application_id: str,
     *,
     start: date | None = None,
@@ -226,7 +226,7 @@ def schedule(
 
 
 def schedule_late(
-    deps: DrillDeps,
+    deps: Deps,
     application_id: str,
     *,
     start: date | None = None,

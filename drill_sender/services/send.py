@@ -29,10 +29,10 @@ from email.message import EmailMessage
 from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.deps import MAX_BACKOFF, Deps
 from campaign_core.mail import PermanentMailError, TransientMailError, compose
 from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
-from drill_sender.services.deps import MAX_BACKOFF, DrillDeps
 from drill_sender.services.followups import build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
 from drill_sender.services.schedule import new_message
@@ -109,7 +109,7 @@ def is_due(record: Record, now: datetime) -> bool:
     return False
 
 
-def due_messages(deps: DrillDeps, kind: str = MESSAGE) -> list[Record]:
+def due_messages(deps: Deps, kind: str = MESSAGE) -> list[Record]:
     now = deps.now()
     found = [
         record
@@ -120,7 +120,7 @@ def due_messages(deps: DrillDeps, kind: str = MESSAGE) -> list[Record]:
     return sorted(found, key=lambda r: (str(r.data.get("next_attempt_at")), r.key))
 
 
-def queue_oneshots(deps: DrillDeps, *, dry_run: bool = False) -> int:
+def queue_oneshots(deps: Deps, *, dry_run: bool = False) -> int:
     """A message for each confirmed one-shot request not yet queued (the key makes it idempotent)."""
     now = deps.now()
     queued = 0
@@ -157,7 +157,7 @@ def _template(month: int, variant: str) -> DrillTemplate:
     return load_template(month, variant)
 
 
-def render_for(deps: DrillDeps, record: Record, *, token: str) -> RenderedMail:
+def render_for(deps: Deps, record: Record, *, token: str) -> RenderedMail:
     data = record.data
     return render(
         _template(int(data["month"]), str(data["variant"])),
@@ -168,7 +168,7 @@ def render_for(deps: DrillDeps, record: Record, *, token: str) -> RenderedMail:
     )
 
 
-def build_message(deps: DrillDeps, record: Record, *, now: datetime) -> EmailMessage:
+def build_message(deps: Deps, record: Record, *, now: datetime) -> EmailMessage:
     """The drill mail, from the drill's sending domain, with the Message-ID it was scheduled with."""
     rendered = render_for(deps, record, token=tracking_token(deps.signer, record.key))
     sender = Address(display_name=rendered.sender_name, addr_spec=rendered.sender_address(deps.drill_domain))
@@ -177,7 +177,7 @@ def build_message(deps: DrillDeps, record: Record, *, now: datetime) -> EmailMes
 
 
 class _Runner:
-    def __init__(self, deps: DrillDeps, runner_id: str) -> None:
+    def __init__(self, deps: Deps, runner_id: str) -> None:
         self.deps = deps
         self.runner_id = runner_id
         self._applications: dict[str, list[str]] = {}
@@ -299,7 +299,7 @@ class _Runner:
             self.deps.store.update(ONESHOT, request_key, {"send_status": status, **extra})
 
 
-def claim_batch_size(deps: DrillDeps) -> int:
+def claim_batch_size(deps: Deps) -> int:
     """How many messages one claim write takes: at most CLAIM_BATCH, and no more than the rate
     sends in a quarter of the lease, so the last of a batch goes out long before its lease ends."""
     if deps.rate <= 0:
@@ -308,7 +308,7 @@ def claim_batch_size(deps: DrillDeps) -> int:
 
 
 def _send_all(
-    deps: DrillDeps,
+    deps: Deps,
     runner: _Runner,
     due: list[tuple[str, Record]],
     pacer: Pacer,
@@ -347,7 +347,7 @@ def _send_all(
 
 
 def send_due(
-    deps: DrillDeps,
+    deps: Deps,
     *,
     dry_run: bool = False,
     runner_id: str | None = None,

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from campaign_core.clock import iso, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.machine import Classified, MachineRules, classify
 from campaign_core.records import EVENT, MESSAGE
 from campaign_core.store import Record
 from campaign_core.tokens import TokenError
-from drill_sender.services.deps import DrillDeps
 from drill_sender.templates import TRACK_PURPOSE, learn_path, load_template
 
 PREFETCH_HEADERS = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
@@ -56,7 +56,7 @@ def _prefetch(hit: Hit) -> bool:
     )
 
 
-def record_hit(deps: DrillDeps, hit: Hit) -> HitResult:
+def record_hit(deps: Deps, hit: Hit) -> HitResult:
     """Check the token and keep the hit. A forged or foreign token, a token for a mail that was never
     sent, or an expired one records nothing; the same hit again within seconds is not a new event."""
     try:
@@ -123,7 +123,7 @@ def _message_view(record: Record, links: Iterable[str]) -> dict[str, Any]:
     return {**record.data, "links": list(links)}
 
 
-def activity(deps: DrillDeps, application_id: str) -> Counts:
+def activity(deps: Deps, application_id: str) -> Counts:
     """Human opens and clicks of one drill (or, with the one-shot message key, of one sample)."""
     records = deps.store.query(MESSAGE, where={"application_id": application_id}) if application_id else []
     messages = {
@@ -131,17 +131,17 @@ def activity(deps: DrillDeps, application_id: str) -> Counts:
         for r in records
     }
     events = deps.store.query(EVENT, where={"application_id": application_id}) if application_id else []
-    return summarise(records, messages, events, MachineRules.from_extra(deps.settings.extra))
+    return summarise(records, messages, events, MachineRules.from_settings(deps.settings.machine))
 
 
-def message_activity(deps: DrillDeps, message_key: str) -> Counts:
+def message_activity(deps: Deps, message_key: str) -> Counts:
     """The same for one message (a one-shot sample mail)."""
     record = deps.store.get(MESSAGE, message_key)
     if record is None:
         return Counts(0, 0, 0, 0, ())
     links = load_template(int(record.data["month"]), str(record.data["variant"])).links
     events = deps.store.query(EVENT, where={"message": message_key})
-    rules = MachineRules.from_extra(deps.settings.extra)
+    rules = MachineRules.from_settings(deps.settings.machine)
     return summarise([record], {record.key: _message_view(record, links)}, events, rules)
 
 

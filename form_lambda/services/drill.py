@@ -19,11 +19,12 @@ from typing import Any, Literal
 
 from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, label
 from campaign_core.clock import iso
+from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.mail import MailError
 from campaign_core.records import APPLICATION, CONFIRMED, OFFICE_CLAIM, TRUSTED, WAITING
 from campaign_core.store import ConditionFailed, Put, Record, Update
-from form_lambda.services.common import Deps
+from form_lambda.services.common import MAIL_TEMPLATES
 from form_lambda.services.links import BadLink, read_link, unconfirmed
 from form_lambda.validation import DrillInput
 
@@ -105,7 +106,8 @@ def apply(deps: Deps, data: DrillInput, *, consent_version: str) -> ApplyResult:
 
     token = deps.signer.sign(CONFIRM_PURPOSE, {"a": application_id})
     try:
-        deps.send(
+        deps.send_mail(
+            MAIL_TEMPLATES,
             "drill_confirm",
             to=data.officer_email,
             values={
@@ -198,7 +200,8 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
 
 def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any]) -> None:
     waiting = [p["email"] for p in application.get("participants", []) if p.get("status") == WAITING]
-    deps.send(
+    deps.send_mail(
+        MAIL_TEMPLATES,
         "drill_accepted",
         to=str(application["officer_email"]),
         values={
@@ -213,7 +216,8 @@ def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any
     # participant outside the company domain gets one confirmation link and nothing more.
     for address in waiting:
         token = deps.signer.sign(PARTICIPANT_PURPOSE, {"a": application_id, "p": address})
-        deps.send(
+        deps.send_mail(
+            MAIL_TEMPLATES,
             "drill_participant",
             to=address,
             values={

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from campaign_core.clock import iso
+from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.records import ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
-from form_lambda.services.common import Deps, email_key
+from form_lambda.services.common import MAIL_TEMPLATES, email_key
 from form_lambda.services.links import BadLink, read_link, unconfirmed
 from form_lambda.validation import OneshotInput
 
@@ -41,11 +42,12 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
     created = deps.store.put_new(ONESHOT, key, record, expires_at=deadline, replace_expired_before=now)
     existing = None if created else deps.store.get(ONESHOT, key)
     if existing is not None and existing.data.get("status") == "confirmed":
-        deps.send("oneshot_already", to=data.email, values={"request": existing.data})
+        deps.send_mail(MAIL_TEMPLATES, "oneshot_already", to=data.email, values={"request": existing.data})
         return OneshotResult("pending", existing.data)
     token = deps.signer.sign(PURPOSE, {"k": key})
     try:
-        deps.send(
+        deps.send_mail(
+            MAIL_TEMPLATES,
             "oneshot_confirm",
             to=data.email,
             values={

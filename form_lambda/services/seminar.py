@@ -11,10 +11,11 @@ from typing import Any, Literal
 
 from campaign_core.choices import MEMBER, label
 from campaign_core.clock import iso
+from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.records import SEATS, SIGNUP
 from form_lambda.rendering import Session, load_sessions
-from form_lambda.services.common import Deps, email_key
+from form_lambda.services.common import MAIL_TEMPLATES, email_key
 from form_lambda.validation import SeminarInput
 
 Channel = Literal["recorded", "zoom", "youtube"]
@@ -113,7 +114,8 @@ def _send_reply(deps: Deps, data: SeminarInput, session: Session, channel: str) 
             now_stamp=deps.now(),
         )
         attachments.append(("seminar.ics", ics, "text/calendar; method=PUBLISH"))
-    deps.send(
+    deps.send_mail(
+        MAIL_TEMPLATES,
         "seminar_reply",
         to=data.email,
         values={

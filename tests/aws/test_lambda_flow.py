@@ -16,11 +16,11 @@ import boto3
 from click.testing import CliRunner
 
 from campaign_core.aws import environ_with_secret
+from campaign_core.deps import Deps
 from campaign_core.records import APPLICATION, CHECK, MESSAGE, SUPPRESSED
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.tokens import Signer
 from cli.main import cli
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.tracking import activity
 from drill_sender.templates import TRACK_PURPOSE
 from tests.aws.conftest import REPORT_ADDRESS, SITE, Lambdas
@@ -226,7 +226,7 @@ def test_a_drill_from_the_form_to_the_tracked_click(lambdas: Lambdas) -> None:
     assert clicked["statusCode"] == 302
     assert header(clicked, "Location").startswith("/learn/")
 
-    deps = DrillDeps(
+    deps = Deps(
         store=lambdas.runtime.store,
         mailer=lambdas.runtime.mailer,
         clock=lambdas.clock,

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from waitress.server import create_server
 
-from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.settings import PROJECT_ROOT, FormSettings, Settings
 from tests.browser.conftest import AXE_JS, RequestLog, _free_port
 from tests.conftest import TEST_SECRET
 from tests.forms.conftest import Outbox, text_of
@@ -41,7 +41,7 @@ def forms_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         secret_key=TEST_SECRET,
         base_url=f"http://127.0.0.1:{port}",
         port=port,
-        extra={"CAMPAIGN_RATE_LIMIT_CLIENT": "off", "CAMPAIGN_RATE_LIMIT_EMAIL": "off"},
+        forms=FormSettings(rate_limit_client=None, rate_limit_email=None),
     )
     server = create_server(create_local_app(settings), host="127.0.0.1", port=port, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -26,7 +26,7 @@ from campaign_core.mail import (
 )
 from campaign_core.mail.ses import SESMailer
 from campaign_core.mail.smtp import SMTPMailer
-from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.settings import PROJECT_ROOT, Settings, load_settings
 from tests.servers import MOTO_REGION, MotoServer, SMTPServer, free_port
 from tests.test_mail_compose import ICS, SENDER, VALUES, decoded_from, parts, write_templates
 
@@ -42,14 +42,15 @@ class Channel:
 
 
 def _settings(tmp_path: Path, backend: str, extra: dict[str, str]) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "var",
-        site_dir=tmp_path / "site",
-        content_dir=PROJECT_ROOT / "content",
-        secret_key="contract-test",
-        mail_backend=backend,
-        extra=extra,
-    )
+    """Settings for mail backend `backend`, with `extra` read as the environment would be."""
+    environ = {
+        "CAMPAIGN_DATA_DIR": str(tmp_path / "var"),
+        "CAMPAIGN_SITE_DIR": str(tmp_path / "site"),
+        "CAMPAIGN_CONTENT_DIR": str(PROJECT_ROOT / "content"),
+        "CAMPAIGN_SECRET_KEY": "contract-test",
+        "CAMPAIGN_MAIL": backend,
+    }
+    return load_settings({**environ, **extra})
 
 
 def verify_sender(moto: MotoServer, domain: str = SENDER_DOMAIN) -> None:

@@ -8,7 +8,7 @@ import itertools
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,16 +18,15 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
 from campaign_core.mail import OutboxMailer
 from campaign_core.mail.smtp import SMTPMailer
-from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.settings import PROJECT_ROOT, Settings, load_settings
 from campaign_core.store import Store, create_store
 from campaign_core.store.dynamodb import DynamoDBStore
-from drill_sender.services.deps import DrillDeps
 from form_lambda.rendering import load_chambers
 from form_lambda.services import drill as drill_forms
 from form_lambda.services import oneshot as oneshot_forms
-from form_lambda.services.common import Deps
 from form_lambda.validation import validate_drill, validate_oneshot
 from tests.servers import MOTO_ENV, MotoServer, ReceivedMail, free_port
 
@@ -71,15 +70,29 @@ def store_extra(backend: str, request: pytest.FixtureRequest) -> dict[str, str]:
 
 @pytest.fixture
 def settings(tmp_path: Path, backend: str, store_extra: dict[str, str]) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "var",
-        site_dir=tmp_path / "site",
-        content_dir=PROJECT_ROOT / "content",
-        secret_key=TEST_SECRET,
-        base_url="http://drill.test",
-        store_backend=backend,
-        extra={**store_extra, "CAMPAIGN_SEND_RATE": "0"},
+    return load_settings(
+        {
+            "CAMPAIGN_DATA_DIR": str(tmp_path / "var"),
+            "CAMPAIGN_SITE_DIR": str(tmp_path / "site"),
+            "CAMPAIGN_CONTENT_DIR": str(PROJECT_ROOT / "content"),
+            "CAMPAIGN_SECRET_KEY": TEST_SECRET,
+            "CAMPAIGN_BASE_URL": "http://drill.test",
+            "CAMPAIGN_STORE": backend,
+            **store_extra,
+            "CAMPAIGN_SEND_RATE": "0",
+        }
     )
+
+
+def store_environ(settings: Settings) -> dict[str, str]:
+    """The variables that give a command run in a subprocess or through click the fixture's store
+    (and no pacing), as `settings` was built from."""
+    environ = {"CAMPAIGN_SEND_RATE": str(settings.send.rate)}
+    if settings.store_backend == "dynamodb":
+        environ["CAMPAIGN_DYNAMODB_TABLE"] = settings.aws.dynamodb_table
+        if settings.aws.endpoint_url:
+            environ["CAMPAIGN_AWS_ENDPOINT_URL"] = settings.aws.endpoint_url
+    return environ
 
 
 @pytest.fixture
@@ -186,13 +199,14 @@ def pacing() -> PacingTime:
 @pytest.fixture
 def make_deps(
     store: Store, settings: Settings, clock: FixedClock, smtp: FaultySMTPServer, pacing: PacingTime
-) -> Callable[..., DrillDeps]:
-    def build(**extra: str) -> DrillDeps:
-        return DrillDeps(
+) -> Callable[..., Deps]:
+    def build(**send: Any) -> Deps:
+        """`send`: fields of `SendSettings` to change (e.g. `max_attempts=2`)."""
+        return Deps(
             store=store,
             mailer=smtp.mailer(),
             clock=clock,
-            settings=settings.with_overrides(extra={**settings.extra, **extra}),
+            settings=settings.with_overrides(send=replace(settings.send, **send)),
             monotonic=pacing.monotonic,
             sleep=pacing.sleep,
         )
@@ -201,7 +215,7 @@ def make_deps(
 
 
 @pytest.fixture
-def deps(make_deps: Callable[..., DrillDeps]) -> DrillDeps:
+def deps(make_deps: Callable[..., Deps]) -> Deps:
     return make_deps()
 
 

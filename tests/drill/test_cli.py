@@ -24,7 +24,7 @@ from campaign_core.tokens import Signer, TokenError
 from cli.main import cli
 from drill_sender.services.checksheet import SHEET_PURPOSE
 from form_lambda.services.common import maintenance_message
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
+from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff, store_environ
 from tests.servers import MOTO_CREDENTIALS, MotoServer
 
 
@@ -45,7 +45,7 @@ def run(settings: Settings, smtp: FaultySMTPServer, clock: FixedClock) -> Run:
             "CAMPAIGN_SMTP_PORT": str(smtp.port),
             "CAMPAIGN_SEND_RATE": "0",
             "CAMPAIGN_NOW": now or clock.now().isoformat(),
-            **settings.extra,
+            **store_environ(settings),
             **env,
         }
         return CliRunner().invoke(cli, list(args), env=environment, catch_exceptions=False)
@@ -329,3 +329,11 @@ def test_on_dynamodb_links_are_signed_with_the_functions_key_from_ssm(
     assert (
         run("sheet", "--help", CAMPAIGN_SECRET_PARAMETER=parameter + "-x").exit_code == 0
     )  # no AWS for help
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_setting_that_does_not_parse_stops_the_command_naming_it(run: Run) -> None:
+    result = run("applications", "--json", CAMPAIGN_SEND_RATE="fast")
+    assert result.exit_code == 1
+    assert "CAMPAIGN_SEND_RATE must be a number, got 'fast'" in result.output
+    assert "Traceback" not in result.output

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from campaign_core.clock import JST, FixedClock, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.records import DRILL, MESSAGE, ONESHOT
 from campaign_core.settings import Settings
 from campaign_core.store import Store
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.schedule import ScheduleError, schedule, schedule_late
 from drill_sender.services.send import send_due
 from drill_sender.window import is_business_day
@@ -36,7 +36,7 @@ def after_window(clock: FixedClock, days: int = 3) -> None:
 
 
 def test_schedule_gives_each_confirmed_participant_one_message_in_business_hours(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps
 ) -> None:
     app_id = accepted_application(store, settings, clock, [*staff(3), OUTSIDER])
 
@@ -56,7 +56,7 @@ def test_schedule_gives_each_confirmed_participant_one_message_in_business_hours
 
 
 def test_a_participant_confirmed_by_their_own_link_is_scheduled(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps
 ) -> None:
     app_id = accepted_application(store, settings, clock, [staff(1)[0], OUTSIDER], confirm=[OUTSIDER])
     result = schedule(deps, app_id)
@@ -74,7 +74,7 @@ def test_a_participant_confirmed_by_their_own_link_is_scheduled(
     ],
 )
 def test_schedule_refuses(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, setup: str, code: str
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, setup: str, code: str
 ) -> None:
     if setup == "unknown":
         app_id = "0" * 32
@@ -93,7 +93,7 @@ def test_schedule_refuses(
 
 
 def test_send_due_twice_sends_exactly_one_mail_per_participant(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, [*staff(4), OUTSIDER])
     result = schedule(deps, app_id, days=1)
@@ -123,7 +123,7 @@ def test_send_due_twice_sends_exactly_one_mail_per_participant(
 
 
 def test_relay_hanging_up_mid_run_loses_nothing_and_duplicates_nothing(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(6))
     schedule(deps, app_id, days=1)
@@ -147,7 +147,7 @@ def test_relay_hanging_up_mid_run_loses_nothing_and_duplicates_nothing(
 
 
 def test_transient_refusal_is_retried_with_exponential_backoff(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     busy = f"busy@{OFFICER_DOMAIN}"
     app_id = accepted_application(store, settings, clock, [busy])
@@ -175,7 +175,7 @@ def test_transient_refusal_is_retried_with_exponential_backoff(
 
 
 def test_permanent_refusal_is_recorded_and_not_retried(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     gone = f"reject-gone@{OFFICER_DOMAIN}"
     app_id = accepted_application(store, settings, clock, [gone, staff(1)[0]])
@@ -195,10 +195,10 @@ def test_too_many_transient_failures_end_as_failed(
     store: Store,
     settings: Settings,
     clock: FixedClock,
-    make_deps: Callable[..., DrillDeps],
+    make_deps: Callable[..., Deps],
     smtp: FaultySMTPServer,
 ) -> None:
-    deps = make_deps(CAMPAIGN_SEND_MAX_ATTEMPTS="2")
+    deps = make_deps(max_attempts=2)
     busy = f"busy@{OFFICER_DOMAIN}"
     app_id = accepted_application(store, settings, clock, [busy])
     schedule(deps, app_id, days=1)
@@ -215,11 +215,11 @@ def test_rate_limit_spaces_sends(
     store: Store,
     settings: Settings,
     clock: FixedClock,
-    make_deps: Callable[..., DrillDeps],
+    make_deps: Callable[..., Deps],
     smtp: FaultySMTPServer,
     pacing: PacingTime,
 ) -> None:
-    deps = make_deps(CAMPAIGN_SEND_RATE="2")
+    deps = make_deps(rate=2.0)
     app_id = accepted_application(store, settings, clock, staff(5))
     schedule(deps, app_id, days=1)
     after_window(clock)
@@ -231,7 +231,7 @@ def test_rate_limit_spaces_sends(
 
 
 def test_two_runners_at_once_send_each_mail_once(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(8))
     schedule(deps, app_id, days=1)
@@ -253,7 +253,7 @@ def test_two_runners_at_once_send_each_mail_once(
 
 
 def test_a_crashed_claim_is_retried_once_its_lease_expires(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(1))
     schedule(deps, app_id, days=1)
@@ -271,7 +271,7 @@ def test_a_crashed_claim_is_retried_once_its_lease_expires(
 
 
 def test_confirmed_oneshot_gets_its_sample_mail_in_the_same_run(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     address = f"sample@{OFFICER_DOMAIN}"
     confirmed_oneshot(store, settings, clock, address)
@@ -291,7 +291,7 @@ def test_confirmed_oneshot_gets_its_sample_mail_in_the_same_run(
 
 
 def test_dry_run_lists_due_mail_and_sends_nothing(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(2))
     schedule(deps, app_id, days=1)
@@ -303,7 +303,7 @@ def test_dry_run_lists_due_mail_and_sends_nothing(
 
 
 def test_a_participant_who_confirms_after_scheduling_is_added_once(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, [*staff(2), OUTSIDER])
     first = schedule(deps, app_id, days=1)

@@ -14,20 +14,20 @@ from datetime import timedelta
 from pathlib import Path
 
 from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
 from campaign_core.records import MESSAGE
 from campaign_core.settings import PROJECT_ROOT, Settings
 from campaign_core.store import Store
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.schedule import schedule
 from local.jobs import send_due_job
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff
+from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff, store_environ
 from tests.servers import free_port, wait_for
 
 
 def _environment(settings: Settings, smtp: FaultySMTPServer, now: str, **more: str) -> dict[str, str]:
     return {
         **os.environ,
-        **settings.extra,
+        **store_environ(settings),
         "CAMPAIGN_DATA_DIR": str(settings.data_dir),
         "CAMPAIGN_SECRET_KEY": TEST_SECRET,
         "CAMPAIGN_BASE_URL": settings.base_url,
@@ -45,7 +45,7 @@ def _states(store: Store) -> Counter[str]:
 
 
 def test_sender_killed_mid_run_then_rerun_loses_nothing_and_duplicates_nothing(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     people = staff(8)
     app_id = accepted_application(store, settings, clock, people)
@@ -85,7 +85,7 @@ def test_sender_killed_mid_run_then_rerun_loses_nothing_and_duplicates_nothing(
 
 
 def test_scheduler_loop_sends_due_mail_and_stops_promptly(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(3))
     schedule(deps, app_id, days=1)
@@ -105,7 +105,7 @@ def test_local_server_runs_the_scheduler_and_stops_on_ctrl_c(
     store: Store,
     settings: Settings,
     clock: FixedClock,
-    deps: DrillDeps,
+    deps: Deps,
     smtp: FaultySMTPServer,
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(2))

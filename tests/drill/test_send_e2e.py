@@ -22,12 +22,12 @@ from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock, parse_instant
-from campaign_core.settings import Settings
+from campaign_core.deps import Deps
+from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Store
 from cli.main import cli
-from drill_sender.services.deps import DrillDeps
 from local.report_listener import InboundServer
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer
+from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, store_environ
 from tests.servers import MOTO_CREDENTIALS, MotoServer, free_port
 
 BASE = "http://localhost"
@@ -105,12 +105,23 @@ def test_a_whole_drill_from_application_to_chamber_feedback(
 
     mail_backend, mail_extra, mailbox = mail_setup
     extra = {
-        **settings.extra,
+        **store_environ(settings),
         **mail_extra,
         "CAMPAIGN_RATE_LIMIT_CLIENT": "off",
         "CAMPAIGN_RATE_LIMIT_EMAIL": "off",
     }
-    site = settings.with_overrides(site_dir=built_site, base_url=BASE, mail_backend=mail_backend, extra=extra)
+    site = load_settings(
+        {
+            **extra,
+            "CAMPAIGN_DATA_DIR": str(settings.data_dir),
+            "CAMPAIGN_SITE_DIR": str(built_site),
+            "CAMPAIGN_CONTENT_DIR": str(settings.content_dir),
+            "CAMPAIGN_SECRET_KEY": settings.secret_key,
+            "CAMPAIGN_BASE_URL": BASE,
+            "CAMPAIGN_STORE": settings.store_backend,
+            "CAMPAIGN_MAIL": mail_backend,
+        }
+    )
     app = create_local_app(site)
     app.extensions["campaign_store"] = store
     app.config["CAMPAIGN_CLOCK"] = clock
@@ -180,7 +191,7 @@ def test_a_whole_drill_from_application_to_chamber_feedback(
     # Jiro forwards the drill mail to the report address.
     at("2026-12-02T09:40")
     inbox = InboundServer(
-        DrillDeps(store=store, mailer=app.extensions["campaign_mailer"], clock=clock, settings=site),
+        Deps(store=store, mailer=app.extensions["campaign_mailer"], clock=clock, settings=site),
         "127.0.0.1",
         free_port(),
     )

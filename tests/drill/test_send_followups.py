@@ -7,11 +7,11 @@ from collections import Counter
 from datetime import timedelta
 
 from campaign_core.clock import JST, FixedClock, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.records import MESSAGE, NOTICE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.checksheet import record_forwarded
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
 from drill_sender.templates import load_template
@@ -32,7 +32,7 @@ def _text(smtp: FaultySMTPServer, address: str, subject_part: str) -> str:
 
 
 def test_reveal_then_follow_up_go_out_once_each_and_thank_only_who_reported(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     people = staff(3)
     app_id = accepted_application(store, settings, clock, people)
@@ -76,7 +76,7 @@ def test_reveal_then_follow_up_go_out_once_each_and_thank_only_who_reported(
 
 
 def test_no_reveal_when_the_officer_did_not_ask_for_it(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(2), reveal_followup="off")
     schedule(deps, app_id, days=1)

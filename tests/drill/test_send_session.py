@@ -18,11 +18,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
 from campaign_core.mail.smtp import SMTPMailer
 from campaign_core.records import MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.schedule import new_message, schedule
 from drill_sender.services.send import build_message, send_due
 from drill_sender.templates import MONTHS, VARIANTS
@@ -65,8 +65,8 @@ def relay() -> Iterator[tuple[_PeerHandler, int]]:
     controller.stop()
 
 
-def _deps_with(deps: DrillDeps, port: int) -> DrillDeps:
-    return DrillDeps(
+def _deps_with(deps: Deps, port: int) -> Deps:
+    return Deps(
         store=deps.store,
         mailer=SMTPMailer("127.0.0.1", port, timeout=10),
         clock=deps.clock,
@@ -77,7 +77,7 @@ def _deps_with(deps: DrillDeps, port: int) -> DrillDeps:
 
 
 def test_a_run_sends_every_mail_over_one_connection(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[_PeerHandler, int]
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, relay: tuple[_PeerHandler, int]
 ) -> None:
     handler, port = relay
     app_id = accepted_application(store, settings, clock, staff(5))
@@ -89,7 +89,7 @@ def test_a_run_sends_every_mail_over_one_connection(
 
 
 def test_a_relay_that_hangs_up_between_mails_gets_a_new_connection_and_no_mail_waits(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[_PeerHandler, int]
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, relay: tuple[_PeerHandler, int]
 ) -> None:
     handler, port = relay
     handler.close_after = 2
@@ -122,7 +122,7 @@ def _parsed(data: bytes) -> EmailMessage:
     [("taro.yamada+drill@example.co.jp", "株式会社A&B <試験>"), ("x@a.example", "")],
 )
 def test_every_drill_template_arrives_as_build_message_composes_it(
-    deps: DrillDeps, relay: tuple[_PeerHandler, int], email: str, company: str
+    deps: Deps, relay: tuple[_PeerHandler, int], email: str, company: str
 ) -> None:
     handler, port = relay
     mailer = SMTPMailer("127.0.0.1", port, timeout=10)
@@ -160,7 +160,7 @@ def test_every_drill_template_arrives_as_build_message_composes_it(
 
 
 def test_a_stopped_run_hands_back_what_it_claimed_but_did_not_send(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     app_id = accepted_application(store, settings, clock, staff(5))
     schedule(deps, app_id, days=1)
@@ -179,7 +179,7 @@ def test_a_batch_held_past_half_its_lease_renews_each_lease_before_sending(
     store: Store,
     settings: Settings,
     clock: FixedClock,
-    deps: DrillDeps,
+    deps: Deps,
     smtp: FaultySMTPServer,
     pacing: PacingTime,
 ) -> None:

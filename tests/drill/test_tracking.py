@@ -19,13 +19,13 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from campaign_core.clock import JST, FixedClock, parse_iso
+from campaign_core.deps import Deps
 from campaign_core.records import CHECK, EVENT, MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
 from drill_sender import create_app
 from drill_sender.services.checksheet import sheet_url
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import build_report, render_csv, render_html, report_url
 from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
@@ -56,7 +56,7 @@ def _paths(html: str) -> tuple[str, list[str]]:
 
 @pytest.fixture
 def sent(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> Callable[..., SentDrill]:
     def make(count: int = 3, month: int = 8, variant: str = "subtle") -> SentDrill:
         app_id = accepted_application(store, settings, clock, staff(count))
@@ -94,7 +94,7 @@ def get(
 
 
 def test_open_pixel_is_an_uncached_gif_and_records_time_agent_and_address(
-    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, clock: FixedClock, store: Store
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: Deps, clock: FixedClock, store: Store
 ) -> None:
     drill = sent()
     pixel, _ = drill.links[staff(1)[0]]
@@ -114,7 +114,7 @@ def test_open_pixel_is_an_uncached_gif_and_records_time_agent_and_address(
 
 
 def test_click_is_recorded_and_lands_only_on_our_learning_page(
-    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, clock: FixedClock
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: Deps, clock: FixedClock
 ) -> None:
     drill = sent()
     _, clicks = drill.links[staff(2)[1]]
@@ -176,7 +176,7 @@ def test_expired_token_gets_a_polite_page(
 def test_token_of_a_mail_never_sent_or_replayed_is_not_counted(
     client: FlaskClient,
     sent: Callable[..., SentDrill],
-    deps: DrillDeps,
+    deps: Deps,
     store: Store,
     settings: Settings,
     clock: FixedClock,
@@ -202,7 +202,7 @@ def test_token_of_a_mail_never_sent_or_replayed_is_not_counted(
 
 
 def test_burst_of_scanner_hits_changes_no_human_count(
-    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, clock: FixedClock, store: Store
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: Deps, clock: FixedClock, store: Store
 ) -> None:
     drill = sent(count=4)  # 08-subtle has two links: meeting and slides
     people = staff(4)
@@ -281,12 +281,12 @@ def test_local_server_serves_tracking_next_to_the_site(
 # -- the officer's check sheet ---------------------------------------------------------------------
 
 
-def _sheet_path(deps: DrillDeps, application_id: str) -> str:
+def _sheet_path(deps: Deps, application_id: str) -> str:
     return urlsplit(sheet_url(deps, application_id)).path
 
 
 def test_check_sheet_by_signed_link_keeps_what_the_officer_enters(
-    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, clock: FixedClock, store: Store
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: Deps, clock: FixedClock, store: Store
 ) -> None:
     drill = sent(count=2)
     first, second = sorted(
@@ -340,7 +340,7 @@ def test_check_sheet_by_signed_link_keeps_what_the_officer_enters(
 def test_check_sheet_refuses_wrong_entries_and_keeps_the_values(
     client: FlaskClient,
     sent: Callable[..., SentDrill],
-    deps: DrillDeps,
+    deps: Deps,
     store: Store,
     reported: str,
     at: str,
@@ -363,7 +363,7 @@ def test_check_sheet_refuses_wrong_entries_and_keeps_the_values(
 
 
 def test_check_sheet_link_must_be_ours_and_posts_must_come_from_our_pages(
-    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps, store: Store, clock: FixedClock
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: Deps, store: Store, clock: FixedClock
 ) -> None:
     drill = sent(count=1)
     (key,) = [r.key for r in store.query(MESSAGE, where={"application_id": drill.application_id})]
@@ -385,7 +385,7 @@ def test_check_sheet_link_must_be_ours_and_posts_must_come_from_our_pages(
 
 
 @pytest.fixture
-def report_inbox(deps: DrillDeps) -> Iterator[InboundServer]:
+def report_inbox(deps: Deps) -> Iterator[InboundServer]:
     server = InboundServer(deps, "127.0.0.1", free_port())
     server.start()
     yield server
@@ -401,7 +401,7 @@ def test_forwarded_drill_mail_records_the_report_time(
     sent: Callable[..., SentDrill],
     smtp: FaultySMTPServer,
     store: Store,
-    deps: DrillDeps,
+    deps: Deps,
     clock: FixedClock,
     report_inbox: InboundServer,
 ) -> None:
@@ -460,7 +460,7 @@ def _keys_by_email(store: Store, application_id: str) -> dict[str, str]:
 def test_report_puts_reports_first_and_counts_only_people(
     client: FlaskClient,
     sent: Callable[..., SentDrill],
-    deps: DrillDeps,
+    deps: Deps,
     clock: FixedClock,
     store: Store,
     report_inbox: InboundServer,
@@ -520,7 +520,7 @@ def test_report_puts_reports_first_and_counts_only_people(
 
 
 def test_campaign_average_takes_every_drill_and_names_no_one(
-    sent: Callable[..., SentDrill], deps: DrillDeps, store: Store, clock: FixedClock, client: FlaskClient
+    sent: Callable[..., SentDrill], deps: Deps, store: Store, clock: FixedClock, client: FlaskClient
 ) -> None:
     first = sent(count=2)
     other = sent(count=2)  # another company's drill (the smtp log holds both)
@@ -535,7 +535,7 @@ def test_campaign_average_takes_every_drill_and_names_no_one(
 
 
 def test_report_link_serves_html_and_csv_and_refuses_forged_tokens(
-    client: FlaskClient, sent: Callable[..., SentDrill], deps: DrillDeps
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: Deps
 ) -> None:
     drill = sent(count=1)
     path = urlsplit(report_url(deps, drill.application_id)).path
@@ -557,7 +557,7 @@ def test_report_link_serves_html_and_csv_and_refuses_forged_tokens(
 
 def test_oneshot_status_page_shows_sent_opened_and_clicked_for_people_only(
     client: FlaskClient,
-    deps: DrillDeps,
+    deps: Deps,
     store: Store,
     settings: Settings,
     clock: FixedClock,
@@ -595,7 +595,7 @@ def test_local_outbox_viewer_shows_mail_to_this_machine_only(
     app = create_local_app(local)
     app.extensions["campaign_store"] = store
     app.config["CAMPAIGN_CLOCK"] = clock
-    deps = DrillDeps(store=store, mailer=OutboxMailer(local.outbox_dir), clock=clock, settings=local)
+    deps = Deps(store=store, mailer=OutboxMailer(local.outbox_dir), clock=clock, settings=local)
     app_id = accepted_application(store, local, clock, staff(1))
     schedule(deps, app_id, days=1)
     clock.advance(timedelta(days=3))

@@ -19,13 +19,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock
-from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.settings import PROJECT_ROOT, FormSettings, Settings
 from campaign_core.store import Store
 from campaign_core.store.dynamodb import DynamoDBStore
 from form_lambda import create_app
 from tests.servers import MOTO_ENV, MOTO_REGION, MotoServer
 
-NO_LIMITS = {"CAMPAIGN_RATE_LIMIT_CLIENT": "off", "CAMPAIGN_RATE_LIMIT_EMAIL": "off"}
+NO_LIMITS = {"rate_limit_client": None, "rate_limit_email": None}
 
 DRILL_FORM = {
     "company": "株式会社テスト",
@@ -102,13 +102,14 @@ def content_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_app(built_site: Path, tmp_path: Path, clock: FixedClock, content_dir: Path) -> Callable[..., Flask]:
-    def build(store: Store | None = None, **extra: str) -> Flask:
+    def build(store: Store | None = None, **forms: Any) -> Flask:
+        """`forms`: fields of `FormSettings` to change (rate limits are off unless given)."""
         settings = Settings(
             data_dir=tmp_path / "var",
             site_dir=built_site,
             content_dir=content_dir,
             secret_key="test-secret-key-not-for-production",
-            extra={**NO_LIMITS, **extra},
+            forms=FormSettings(**{**NO_LIMITS, **forms}),
         )
         application = create_app(settings, clock=clock, store=store)
         application.config["TESTING"] = True

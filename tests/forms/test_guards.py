@@ -26,7 +26,7 @@ def stored(store: Store) -> int:
 def test_maintenance_setting_answers_503_and_stores_nothing(
     make_app: Callable[..., Flask], path: str, form: dict[str, str]
 ) -> None:
-    app = make_app(CAMPAIGN_MAINTENANCE="システムの点検のため、12月1日の朝まで受付を止めています。")
+    app = make_app(maintenance="システムの点検のため、12月1日の朝まで受付を止めています。")
     client = app.test_client()
     response = client.post(path, data=form)
     assert response.status_code == 503
@@ -90,7 +90,7 @@ def test_oversized_body_gets_413_with_a_japanese_page(forms_client: FlaskClient,
 
 
 def test_rate_limit_per_client_address(make_app: Callable[..., Flask]) -> None:
-    client = make_app(CAMPAIGN_RATE_LIMIT_CLIENT="3 per minute").test_client()
+    client = make_app(rate_limit_client="3 per minute").test_client()
     statuses = [
         client.post("/api/oneshot", data={**ONESHOT_FORM, "email": f"u{n}@corp.example.jp"}).status_code
         for n in range(4)
@@ -104,7 +104,7 @@ def test_rate_limit_per_client_address(make_app: Callable[..., Flask]) -> None:
 
 
 def test_rate_limit_per_email_address_across_clients(make_app: Callable[..., Flask]) -> None:
-    client = make_app(CAMPAIGN_RATE_LIMIT_EMAIL="2 per hour").test_client()
+    client = make_app(rate_limit_email="2 per hour").test_client()
     statuses = [
         client.post(
             "/api/oneshot", data=ONESHOT_FORM, environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}

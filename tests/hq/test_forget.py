@@ -12,16 +12,16 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
 from campaign_core.records import PERSONAL_KINDS, mailable_participants
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.suppression import suppress
 from cli.main import cli
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import build_report
 from hq import audit
 from hq.forget import forget, mail_mentions
-from tests.drill.conftest import OFFICER_DOMAIN, TEST_SECRET, confirmed_oneshot, staff
+from tests.drill.conftest import OFFICER_DOMAIN, TEST_SECRET, confirmed_oneshot, staff, store_environ
 from tests.drill.test_tracking import SentDrill, get
 from tests.hq.conftest import every_item
 
@@ -41,7 +41,7 @@ def test_forget_a_participant_officer_and_signup_everywhere(
     store: Store,
     settings: Settings,
     clock: FixedClock,
-    deps: DrillDeps,
+    deps: Deps,
     client: FlaskClient,
     sent: Callable[..., SentDrill],
 ) -> None:
@@ -80,7 +80,7 @@ def test_forget_a_participant_officer_and_signup_everywhere(
         "CAMPAIGN_STORE": settings.store_backend,
         "CAMPAIGN_NOW": clock.now().isoformat(),
         "CAMPAIGN_STAFF": "honbu-sato",
-        **settings.extra,
+        **store_environ(settings),
     }
     result = CliRunner().invoke(cli, ["forget", person, "--yes"], env=environment, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -123,7 +123,7 @@ def test_forget_an_unknown_address_changes_nothing_but_is_audited(
         "CAMPAIGN_SECRET_KEY": TEST_SECRET,
         "CAMPAIGN_STORE": settings.store_backend,
         "CAMPAIGN_NOW": clock.now().isoformat(),
-        **settings.extra,
+        **store_environ(settings),
     }
     result = CliRunner().invoke(cli, ["forget", "nobody@example.jp", "--yes"], env=environment)
     assert result.exit_code == 0 and "Nothing was stored" in result.output

@@ -21,7 +21,7 @@ from campaign_core.store.sqlite import SQLiteStore
 from cli.main import cli
 from hq import audit
 from hq.leads import build_leads, consent_of, render_csv
-from tests.drill.conftest import TEST_SECRET
+from tests.drill.conftest import TEST_SECRET, store_environ
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 ADDRESSES = [f"p{i}@example.jp" for i in range(6)]
@@ -125,7 +125,7 @@ def test_leads_csv_is_formula_safe_with_bom_filtered_and_audited(
         "CAMPAIGN_STORE": settings.store_backend,
         "CAMPAIGN_NOW": clock.now().isoformat(),
         "CAMPAIGN_STAFF": "honbu-ito",
-        **settings.extra,
+        **store_environ(settings),
     }
     args = ["leads", "--format", "csv", "--chamber", "sapporo", "--output", str(output)]
     result = CliRunner().invoke(cli, args, env=environment, catch_exceptions=False)

@@ -13,15 +13,15 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
 from campaign_core.records import EVENT
-from campaign_core.settings import Settings
+from campaign_core.settings import Settings, load_retention
 from campaign_core.store import Store
 from cli.main import cli
-from drill_sender.services.deps import DrillDeps
 from drill_sender.services.report import build_report, render_csv, render_html
 from hq import audit
 from hq.retention import SETTLED_AGENT, SETTLED_MACHINE_AGENT, Retention, purge
-from tests.drill.conftest import TEST_SECRET, staff
+from tests.drill.conftest import TEST_SECRET, staff, store_environ
 from tests.drill.test_tracking import BROWSER, OFFICE_ADDRESS, SentDrill, get
 from tests.hq.conftest import every_item
 
@@ -52,7 +52,7 @@ def _purge_cli(settings: Settings, clock: FixedClock) -> str:
         "CAMPAIGN_STORE": settings.store_backend,
         "CAMPAIGN_NOW": clock.now().isoformat(),
         "CAMPAIGN_STAFF": "honbu-tanaka",
-        **settings.extra,
+        **store_environ(settings),
     }
     result = CliRunner().invoke(cli, ["purge"], env=environment, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -63,7 +63,7 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
     store: Store,
     settings: Settings,
     clock: FixedClock,
-    deps: DrillDeps,
+    deps: Deps,
     client: FlaskClient,
     sent: Callable[..., SentDrill],
 ) -> None:
@@ -104,7 +104,7 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
     # Three years after the drill: the drill and its application go; a recent signup stays.
     clock.advance(timedelta(days=3 * 365))
     _signup(store, "new", "new-signup@example.jp", clock.now().isoformat())
-    summary = purge(store, clock, Retention.from_extra(settings.extra), outbox_dir=outbox)
+    summary = purge(store, clock, settings.retention, outbox_dir=outbox)
     assert summary.deleted["application"] == 1 and summary.deleted["drill_message"] == 3
     kinds = {kind for kind, _, _ in every_item(store)}
     assert kinds == {"seminar_signup", "audit"}
@@ -137,18 +137,18 @@ def test_unconfirmed_applications_go_after_their_own_period(
     ("extra", "message"),
     [
         ({"CAMPAIGN_RETAIN_TRACKING_DAYS": "0"}, "at least 1 day"),
-        ({"CAMPAIGN_RETAIN_RECORDS_DAYS": "a year"}, "not a number"),
+        ({"CAMPAIGN_RETAIN_RECORDS_DAYS": "a year"}, "CAMPAIGN_RETAIN_RECORDS_DAYS must be a whole number"),
         ({"CAMPAIGN_RETAIN_TRACKING_DAYS": "400", "CAMPAIGN_RETAIN_RECORDS_DAYS": "300"}, "longer than"),
     ],
 )
 def test_retention_settings_refuse_nonsense(extra: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        Retention.from_extra(extra)
+        load_retention(extra)
 
 
 def test_retention_settings_have_defaults_and_take_overrides() -> None:
-    assert Retention.from_extra({}) == Retention(tracking_days=90, records_days=1095)
-    assert Retention.from_extra({"CAMPAIGN_RETAIN_TRACKING_DAYS": "30"}).tracking_days == 30
+    assert load_retention({}) == Retention(tracking_days=90, records_days=1095)
+    assert load_retention({"CAMPAIGN_RETAIN_TRACKING_DAYS": "30"}).tracking_days == 30
 
 
 def test_outbox_dir_missing_is_fine(store: Store, clock: FixedClock, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from hq.retention import Retention
+from campaign_core.settings import load_retention
 from site_build import PageContext, shortcode
 
 
@@ -21,7 +21,7 @@ def period_label(days: int) -> str:
 
 @shortcode("retention")
 def render_retention(ctx: PageContext, args: dict[str, str]) -> str:
-    retention = Retention.from_extra(os.environ)
+    retention = load_retention(os.environ)
     return ctx.render(
         "retention.html",
         tracking=period_label(retention.tracking_days),

@@ -1,0 +1,120 @@
+"""What every service of both apps takes (store, mailer, clock, settings) and the small rules they
+share: timestamps, signed links, mails; the per-setting reads come from the typed `Settings`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from campaign_core.clock import Clock
+from campaign_core.mail import Mailer, compose, parse_address
+from campaign_core.settings import Settings
+from campaign_core.store import Store
+from campaign_core.tokens import Signer
+
+MAX_BACKOFF = timedelta(hours=2)  # the longest wait between two attempts at one drill mail
+
+
+@dataclass(frozen=True)
+class Deps:
+    store: Store
+    mailer: Mailer
+    clock: Clock
+    settings: Settings
+    # Pacing uses its own monotonic time and sleep, so tests can pace without waiting.
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    @property
+    def signer(self) -> Signer:
+        return Signer(self.settings.secret_key, self.clock)
+
+    def now(self) -> datetime:
+        return self.clock.now().astimezone(UTC)
+
+    # -- links ------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The site's address without a trailing slash."""
+        return self.settings.base_url.rstrip("/")
+
+    def link(self, path: str, **query: str) -> str:
+        return f"{self.base_url}{path}" + (f"?{urlencode(query)}" if query else "")
+
+    def signed_link(self, path: str, purpose: str, payload: Any) -> str:
+        """`<base_url><path>/<token>`: a link carrying `payload` signed for `purpose`."""
+        return f"{self.base_url}{path.rstrip('/')}/{self.signer.sign(purpose, payload)}"
+
+    # -- mail -------------------------------------------------------------------------------------
+
+    def organisation(self) -> dict[str, Any]:
+        from campaign_core.content import load_yaml  # PyYAML: on the first mail, not at the start
+
+        return dict(load_yaml(self.settings.content_dir, "organisation") or {})
+
+    def send_mail(
+        self,
+        templates: Path,
+        name: str,
+        *,
+        to: str,
+        values: Mapping[str, Any],
+        attachments: Sequence[tuple[str, bytes, str]] = (),
+    ) -> str:
+        """Compose mail template `name` from `templates` (with `organisation` and `site_url`) and
+        send it; the mailer's message id."""
+        message = compose(
+            templates,
+            name,
+            to=to,
+            sender=self.settings.mail_from,
+            values={**values, "organisation": self.organisation(), "site_url": self.link("/")},
+            attachments=attachments,
+            now=self.clock.now(),
+        )
+        return self.mailer.send(message)
+
+    # -- the forms' settings ----------------------------------------------------------------------
+
+    @property
+    def confirm_window(self) -> timedelta:
+        """`CAMPAIGN_CLAIM_HOURS`: how long an unconfirmed application holds its office and its link
+        stays valid."""
+        return self.settings.forms.confirm_window
+
+    # -- the drill sender's settings --------------------------------------------------------------
+
+    @property
+    def rate(self) -> float:
+        """`CAMPAIGN_SEND_RATE`: messages per second (0 or less: no pacing)."""
+        return self.settings.send.rate
+
+    @property
+    def lease(self) -> timedelta:
+        """`CAMPAIGN_SEND_LEASE_SECONDS`: how long a claim holds before another run may retry it."""
+        return self.settings.send.lease
+
+    @property
+    def max_attempts(self) -> int:
+        return self.settings.send.max_attempts
+
+    @property
+    def backoff(self) -> timedelta:
+        """`CAMPAIGN_SEND_BACKOFF_SECONDS`: the first retry's wait; doubled after each failure."""
+        return self.settings.send.backoff
+
+    @property
+    def tracking_max_age(self) -> timedelta:
+        """`CAMPAIGN_TRACKING_DAYS`: how long the links of a drill mail are recorded."""
+        return self.settings.send.tracking_max_age
+
+    @property
+    def drill_domain(self) -> str:
+        """`CAMPAIGN_DRILL_DOMAIN`: the drill mails' sending domain (default: that of `mail_from`)."""
+        return self.settings.send.drill_domain or parse_address(self.settings.mail_from, header="From").domain
