@@ -11,7 +11,7 @@ from playwright.sync_api import Browser
 from bench.hq import NOW, synthetic_campaign
 from campaign_core.store.sqlite import SQLiteStore
 from hq.stats import build_stats, load_rows, render_html
-from tests.browser.test_site_quality import axe_violations
+from tests.support.browser import axe_violations
 
 pytestmark = pytest.mark.browser
 

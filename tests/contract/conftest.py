@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.servers import MOTO_ENV
+from tests.support.servers import MOTO_ENV
 
 
 @pytest.fixture(autouse=True)

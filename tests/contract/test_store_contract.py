@@ -21,21 +21,15 @@ from campaign_core.settings import PROJECT_ROOT, Settings
 from campaign_core.store import ConditionFailed, Delete, Put, Store, Update, create_store
 from campaign_core.store.dynamodb import DynamoDBStore
 from campaign_core.store.sqlite import SQLiteStore
-from tests.servers import MotoServer
+from tests.support import scratch_settings
+from tests.support.servers import MotoServer
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def _settings(tmp_path: Path, backend: str, extra: dict[str, str]) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "var",
-        site_dir=tmp_path / "site",
-        content_dir=PROJECT_ROOT / "content",
-        secret_key="contract-test",
-        store_backend=backend,
-        extra=extra,
-    )
+    return scratch_settings(tmp_path, "contract-test", store_backend=backend, extra=extra)
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

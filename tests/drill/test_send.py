@@ -17,22 +17,18 @@ from drill_sender.services.deps import DrillDeps
 from drill_sender.services.schedule import ScheduleError, schedule, schedule_late
 from drill_sender.services.send import send_due
 from drill_sender.window import is_business_day
-from tests.drill.conftest import (
+from tests.support.drill import (
     OFFICER_DOMAIN,
-    FaultySMTPServer,
     PacingTime,
     accepted_application,
+    after_window,
     confirm_participant,
     confirmed_oneshot,
     staff,
 )
+from tests.support.servers import FaultySMTPServer
 
 OUTSIDER = "jiro@partner.example.com"
-
-
-def after_window(clock: FixedClock, days: int = 3) -> None:
-    """Move past every send time of a window of `days` business days from today."""
-    clock.advance(timedelta(days=days + 7))
 
 
 def test_schedule_gives_each_confirmed_participant_one_message_in_business_hours(

@@ -27,8 +27,8 @@ from campaign_core.store import Store
 from cli.main import cli
 from drill_sender.inbound import InboundServer
 from drill_sender.services.deps import DrillDeps
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer
-from tests.servers import MOTO_CREDENTIALS, MotoServer, free_port
+from tests.support import TEST_SECRET
+from tests.support.servers import MOTO_CREDENTIALS, FaultySMTPServer, MotoServer, free_port
 
 BASE = "http://localhost"
 OFFICER = "taro@e2e-corp.example.jp"

@@ -4,18 +4,13 @@ mail came over."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from campaign_core.clock import FixedClock
 from campaign_core.mail.smtp import SMTPMailer
@@ -27,40 +22,17 @@ from drill_sender.services.schedule import new_message, schedule
 from drill_sender.services.send import build_message, render_for, send_due
 from drill_sender.services.wire import wire_mail
 from drill_sender.templates import MONTHS, VARIANTS, tracking_token
-from tests.drill.conftest import FaultySMTPServer, PacingTime, accepted_application, staff
-from tests.drill.test_send import after_window
-from tests.servers import free_port
+from tests.support.drill import PacingTime, accepted_application, after_window, staff
+from tests.support.servers import FaultyHandler, FaultySMTPServer
 
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 
 
-@dataclass
-class _PeerHandler:
-    """Accepts every mail, noting the client's address and port (one per connection); with
-    `close_after = n` it hangs up right after accepting the n-th mail, while the client is idle."""
-
-    peers: list[tuple[str, int]] = field(default_factory=list)
-    close_after: int | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        with self.lock:
-            self.peers.append(tuple(session.peer))  # type: ignore[arg-type]
-            if self.close_after is not None and len(self.peers) == self.close_after:
-                transport = server.transport
-                assert transport is not None
-                asyncio.get_running_loop().call_later(0.05, transport.close)  # after our 250
-        return "250 OK"
-
-
 @pytest.fixture
-def relay() -> Iterator[tuple[_PeerHandler, int]]:
-    handler = _PeerHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+def relay(smtp: FaultySMTPServer) -> tuple[FaultyHandler, int]:
+    """The session's SMTP server, which notes the client's address of every mail (`peers`) and can
+    hang up after the n-th (`close_after`)."""
+    return smtp.handler, smtp.port
 
 
 def _deps_with(deps: DrillDeps, port: int) -> DrillDeps:
@@ -75,7 +47,7 @@ def _deps_with(deps: DrillDeps, port: int) -> DrillDeps:
 
 
 def test_a_run_sends_every_mail_over_one_connection(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[_PeerHandler, int]
+    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = relay
     app_id = accepted_application(store, settings, clock, staff(5))
@@ -87,7 +59,7 @@ def test_a_run_sends_every_mail_over_one_connection(
 
 
 def test_a_relay_that_hangs_up_between_mails_gets_a_new_connection_and_no_mail_waits(
-    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[_PeerHandler, int]
+    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = relay
     handler.close_after = 2
