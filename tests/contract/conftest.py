@@ -1,5 +1,5 @@
 """The contract suites use the session servers from `tests/conftest.py` (`moto_server`,
-`smtp_server`, built from `tests/servers.py`); every test here also sees fake AWS keys."""
+`smtp_server`, built from `tests/support/servers.py`); every test here also sees fake AWS keys."""
 
 from __future__ import annotations
 

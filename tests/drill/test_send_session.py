@@ -18,11 +18,11 @@ from campaign_core.records import MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
 from drill_sender.services.deps import DrillDeps
-from drill_sender.services.schedule import new_message, schedule
+from drill_sender.services.schedule import new_message
 from drill_sender.services.send import build_message, render_for, send_due
 from drill_sender.services.wire import wire_mail
 from drill_sender.templates import MONTHS, VARIANTS, tracking_token
-from tests.support.drill import PacingTime, accepted_application, after_window, staff
+from tests.support.drill import PacingTime, scheduled_and_due, staff
 from tests.support.servers import FaultyHandler, FaultySMTPServer
 
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
@@ -50,9 +50,7 @@ def test_a_run_sends_every_mail_over_one_connection(
     store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, relay: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = relay
-    app_id = accepted_application(store, settings, clock, staff(5))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(5))
     assert send_due(_deps_with(deps, port)).count("sent") == 5
     assert len(handler.peers) == 5
     assert len(set(handler.peers)) == 1
@@ -63,9 +61,7 @@ def test_a_relay_that_hangs_up_between_mails_gets_a_new_connection_and_no_mail_w
 ) -> None:
     handler, port = relay
     handler.close_after = 2
-    app_id = accepted_application(store, settings, clock, staff(5))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(5))
     sending = _deps_with(deps, port)
     mailer = sending.mailer
     assert isinstance(mailer, SMTPMailer)
@@ -148,9 +144,7 @@ def test_addresses_the_wire_path_is_unsure_of_go_the_email_package_way(deps: Dri
 def test_a_stopped_run_hands_back_what_it_claimed_but_did_not_send(
     store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, smtp: FaultySMTPServer
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(5))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(5))
     first = send_due(deps, stop=lambda: len(smtp.received) >= 2)  # all five claimed in one write
     assert first.count("sent") == 2 and len(first.outcomes) == 2
     unsent = [r for r in store.query(MESSAGE) if r.data["state"] != "sent"]
@@ -169,9 +163,7 @@ def test_a_batch_held_past_half_its_lease_renews_each_lease_before_sending(
     smtp: FaultySMTPServer,
     pacing: PacingTime,
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(3))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(3))
     before = {r.key: r.version for r in store.query(MESSAGE)}
 
     def slow_relay() -> bool:  # after the first, each send takes 400 s of a 600 s lease

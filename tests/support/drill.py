@@ -223,6 +223,17 @@ def after_window(clock: FixedClock, days: int = 3) -> None:
     clock.advance(timedelta(days=days + 7))
 
 
+def scheduled_and_due(
+    store: Store, settings: Settings, clock: FixedClock, deps: DrillDeps, participants: Sequence[str]
+) -> str:
+    """An accepted application for `participants`, scheduled over one day, with the clock moved
+    past every send time; returns the application id."""
+    app_id = accepted_application(store, settings, clock, participants)
+    schedule(deps, app_id, days=1)
+    after_window(clock)
+    return app_id
+
+
 # -- a sent drill and its tracking links ----------------------------------------------------------
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"

@@ -32,7 +32,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -82,7 +82,26 @@ moto.server.main(sys.argv[1:])
 """
 
 
-class MotoServer:
+class _Server:
+    """`with Server() as server:` starts it and always stops it."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class MotoServer(_Server):
     """A moto server subprocess on 127.0.0.1; all AWS services on one endpoint.
 
     `serial=True` (the default) runs `moto_server`'s main one request at a time (see above);
@@ -160,15 +179,6 @@ class MotoServer:
         ses = payload.get("ses", {})
         sent: list[dict[str, Any]] = ses.get("RawMessage", []) + ses.get("Message", [])
         return sent
-
-    def __enter__(self) -> MotoServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 @dataclass
@@ -282,7 +292,7 @@ def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[P
     return cert_file, key_file
 
 
-class SMTPServer:
+class SMTPServer(_Server):
     """An aiosmtpd server on 127.0.0.1 (its own thread) that collects what it accepts.
 
     With `tls=True` it offers STARTTLS with a fresh self-signed certificate (`ca_file`, for the
@@ -327,15 +337,6 @@ class SMTPServer:
         self._controller.stop()
         if self._cert_dir is not None:
             self._cert_dir.cleanup()
-
-    def __enter__(self) -> SMTPServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 # The drill tests' name for it: the same server, whose faults they turn on.
