@@ -116,3 +116,61 @@ def test_typed_content_is_parsed_once_per_version_of_the_file(tmp_path: Path) ->
     assert load(tmp_path, "chambers", parse, "x") == ("x", "a", "bb")
     assert len(calls) == 2
     assert chambers(tmp_path)[1] == Chamber(code="bb", name="B", prefecture="北海道")
+
+
+def _environ(tmp_path: Path, **variables: str) -> dict[str, str]:
+    return {"CAMPAIGN_DATA_DIR": str(tmp_path / "var"), "CAMPAIGN_SECRET_KEY": "k", **variables}
+
+
+def test_settings_without_variables_keep_the_defaults(tmp_path: Path) -> None:
+    from campaign_core.settings import Settings, load_settings
+
+    loaded = load_settings(_environ(tmp_path))
+    built = Settings(
+        data_dir=loaded.data_dir, site_dir=loaded.site_dir, content_dir=loaded.content_dir, secret_key="k"
+    )
+    assert loaded == built
+    assert loaded.send.rate == 5.0 and loaded.send.max_attempts == 8 and loaded.forms.claim_hours == 72
+    assert loaded.forms.rate_limit_client == "30 per minute;500 per day"
+    assert (loaded.smtp.host, loaded.smtp.port, loaded.smtp.timeout) == ("127.0.0.1", 25, 30.0)
+    assert loaded.aws.dynamodb_table == "campaign" and loaded.aws.inbound_prefix == "inbound/"
+
+
+def test_settings_read_the_variables_into_typed_fields(tmp_path: Path) -> None:
+    from campaign_core.settings import load_settings
+
+    loaded = load_settings(
+        _environ(
+            tmp_path,
+            CAMPAIGN_SEND_RATE="0.5",
+            CAMPAIGN_SEND_LEASE_SECONDS="30",
+            CAMPAIGN_SMTP_STARTTLS="yes",
+            CAMPAIGN_SMTP_USER="",
+            CAMPAIGN_RATE_LIMIT_EMAIL="off",
+            CAMPAIGN_MACHINE_SHARED_CLIENT="5",
+            CAMPAIGN_TRACKING_DAYS=" ",
+        )
+    )
+    assert loaded.send.rate == 0.5 and loaded.send.lease == timedelta(seconds=30)
+    assert loaded.smtp.starttls is True and loaded.smtp.user is None
+    assert loaded.forms.rate_limit_email is None
+    assert loaded.machine.shared_client == 5
+    assert loaded.send.tracking_days == 90  # blank: the default
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CAMPAIGN_SEND_RATE", "abc", "CAMPAIGN_SEND_RATE must be a number, got 'abc'"),
+        ("CAMPAIGN_SMTP_PORT", "25.5", "CAMPAIGN_SMTP_PORT must be a whole number, got '25.5'"),
+        ("CAMPAIGN_CLAIM_HOURS", "three days", "CAMPAIGN_CLAIM_HOURS must be a whole number"),
+        ("CAMPAIGN_RETAIN_OUTBOX_DAYS", "0", "CAMPAIGN_RETAIN_OUTBOX_DAYS must be at least 1 day"),
+    ],
+)
+def test_settings_refuse_a_bad_value_naming_the_variable(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    from campaign_core.settings import load_settings
+
+    with pytest.raises(ValueError, match=message):
+        load_settings(_environ(tmp_path, **{variable: value}))

@@ -20,28 +20,15 @@ import lxml.html
 import pytest
 from flask import Flask
 from mkdocs.config import load_config
-from mkdocs.structure.files import get_files
 from werkzeug.exceptions import HTTPException
 
 from campaign_core.settings import PROJECT_ROOT
+from tests.support.site import SITE_PAGES, SitePage
 
 # Attributes that load or link something; `action` is left out: forms post to the API, not to files.
 LINK_ATTRIBUTES = ("href", "src", "poster", "data")
 EXTERNAL_SCHEMES = ("https", "mailto", "tel")
 SITE_BLUEPRINT_ENDPOINT = "site.page"  # the catch-all that serves the built files (local/serve.py)
-
-
-@dataclass(frozen=True)
-class SitePage:
-    """One page of the built site: its URL path below the site root and its file in the built site."""
-
-    url: str  # "" for the top page, "drill/faq/", "404.html"
-    file: str  # "index.html", "drill/faq/index.html", "404.html"
-    source: str = ""  # its Markdown below docs_dir, "" for pages the theme makes (404)
-
-    @property
-    def id(self) -> str:
-        return self.url.rstrip("/") or "top"
 
 
 @cache
@@ -50,25 +37,6 @@ def site_url() -> str:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     config = load_config(str(PROJECT_ROOT / "mkdocs.yml"))
     return str(config["site_url"] or "http://127.0.0.1:8000/")
-
-
-def site_pages() -> list[SitePage]:
-    """Every page the build renders, found from the MkDocs configuration (not a hand-kept list).
-
-    Used to parametrise the checks at collection time, before the site is built; the test
-    `test_every_built_page_is_checked` proves the list matches the built site's sitemap.
-    """
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    config = load_config(str(PROJECT_ROOT / "mkdocs.yml"))
-    pages = [
-        SitePage(url=file.url.removeprefix("./"), file=file.dest_uri, source=file.abs_src_path or "")
-        for file in get_files(config).documentation_pages()
-    ]
-    pages.append(SitePage(url="404.html", file="404.html"))
-    return sorted(pages, key=lambda page: page.url)
-
-
-SITE_PAGES = site_pages()
 
 
 def page_url_of(html_file: str) -> str:
@@ -194,7 +162,7 @@ class LinkChecker:
 def checker(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> LinkChecker:
     from campaign_core.settings import Settings
     from local.serve import create_local_app
-    from tests.conftest import TEST_SECRET
+    from tests.support import TEST_SECRET
 
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("links-var"),

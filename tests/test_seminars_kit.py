@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +28,7 @@ from site_build.slides import DeckSources, body_size, deck_slides, parse_kit_cop
 
 from campaign_core.clock import parse_instant
 from campaign_core.settings import PROJECT_ROOT
+from tests.support.site import build_site
 
 CONTENT = PROJECT_ROOT / "content"
 PINNED_NOW = "2027-04-01T09:00:00+09:00"
@@ -59,15 +57,7 @@ def deck_text(path: Path) -> str:
 def pinned_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The site built as if it were `PINNED_NOW`, through the same env variable staff use."""
     out = tmp_path_factory.mktemp("pinned-site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "CAMPAIGN_NOW": PINNED_NOW}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = build_site(out, CAMPAIGN_NOW=PINNED_NOW)
     assert result.returncode == 0, result.stdout + result.stderr
     yield out
 

@@ -1,90 +1,30 @@
 """The Lambda entry modules imported as Lambda imports them, with the environment the template sets,
 against the session's moto server (DynamoDB, SES, SSM, S3): a fresh table, a verified SES domain, a
-configuration set and the signing secret as an SSM SecureString."""
+configuration set and the signing secret as an SSM SecureString. `Lambdas` is in
+`tests/support/aws_lambdas.py`."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import importlib
-import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import boto3
 import pytest
 
-from campaign_core import aws
-from campaign_core.clock import FixedClock
 from campaign_core.store.dynamodb import DynamoDBStore
-from tests.aws.events import ORIGIN_VERIFY, Context, http_event
-from tests.servers import MOTO_CREDENTIALS, MotoServer
-
-ENTRY_MODULES = (
-    "form_lambda.lambda_entry",
-    "drill_sender.lambda_entry",
-    "campaign_core.lambda_entry",
-    "hq.lambda_entry",
+from tests.support.aws_events import ORIGIN_VERIFY
+from tests.support.aws_lambdas import (
+    DOMAIN,
+    MONDAY_9_JST,
+    REPORT_ADDRESS,
+    SENDER,
+    SITE,
+    Lambdas,
+    forget_entry_modules,
 )
-DOMAIN = "drill.example.jp"
-SITE = f"https://{DOMAIN}"
-REPORT_ADDRESS = f"report@{DOMAIN}"
-SENDER = f"セキュリティ訓練キャンペーン事務局 <noreply@{DOMAIN}>"
-# Monday 30 November 2026, 09:00 JST: a business day, the send window opens.
-MONDAY_9_JST = "2026-11-30T09:00:00+09:00"
-
-
-def forget_entry_modules() -> None:
-    for name in ENTRY_MODULES:
-        sys.modules.pop(name, None)
-    aws.runtime.cache_clear()
-
-
-@dataclass
-class Lambdas:
-    moto: MotoServer
-    env: dict[str, str]
-    secret: str
-    forms: ModuleType
-    drill: ModuleType
-    core: ModuleType
-    hq: ModuleType
-    mail_offset: int
-
-    @property
-    def runtime(self) -> aws.Runtime:
-        runtime: aws.Runtime = self.forms.RUNTIME
-        return runtime
-
-    @property
-    def clock(self) -> FixedClock:
-        clock = self.runtime.clock
-        assert isinstance(clock, FixedClock)
-        return clock
-
-    def mails(self, to: str | None = None) -> list[EmailMessage]:
-        """What SES accepted during this test, oldest first (optionally only to one address)."""
-        found = []
-        for sent in self.moto.sent_emails()[self.mail_offset :]:
-            if to is not None and to not in sent.get("destinations", []):
-                continue
-            parsed = email.message_from_string(sent["raw_data"], policy=email.policy.default)
-            assert isinstance(parsed, EmailMessage)
-            found.append(parsed)
-        return found
-
-    def api(self, method: str, path: str, **options: Any) -> dict[str, Any]:
-        response: dict[str, Any] = self.forms.handler(http_event(method, path, **options), Context())
-        return response
-
-    def track(self, method: str, path: str, **options: Any) -> dict[str, Any]:
-        response: dict[str, Any] = self.drill.handler(http_event(method, path, **options), Context())
-        return response
+from tests.support.servers import MOTO_CREDENTIALS, MotoServer
 
 
 @pytest.fixture

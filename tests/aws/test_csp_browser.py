@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from scripts.deploy_aws import inline_script_hashes
-from tests.aws.template import resources, sub_text
+from tests.support.aws_template import resources, sub_text
 
 CHROMIUM = "/usr/bin/chromium"
 PAGES = [

@@ -24,7 +24,7 @@ from scripts.deploy_aws import (
     script_hash,
 )
 from scripts.lambda_package import copy_installed_requirements, precompile, stage_lambda_source
-from tests.servers import MOTO_CREDENTIALS, MotoServer
+from tests.support.servers import MOTO_CREDENTIALS, MotoServer
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000"
 ARGS = [

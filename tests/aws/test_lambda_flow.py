@@ -23,8 +23,7 @@ from campaign_core.tokens import Signer
 from cli.main import cli
 from drill_sender.services.tracking import activity
 from drill_sender.templates import TRACK_PURPOSE
-from tests.aws.conftest import REPORT_ADDRESS, SITE, Lambdas
-from tests.aws.events import (
+from tests.support.aws_events import (
     Context,
     http_event,
     response_body,
@@ -34,29 +33,19 @@ from tests.aws.events import (
     ses_receipt_event,
     sns_event,
 )
-from tests.servers import MOTO_CREDENTIALS, free_port
+from tests.support.aws_lambdas import REPORT_ADDRESS, SITE, Lambdas
+from tests.support.forms import DRILL_FORM
+from tests.support.servers import MOTO_CREDENTIALS, free_port
 
 OFFICER = "taro@test-corp.example.jp"
 
 
 def drill_form(participants: list[str], *, address: str = "千代田区千代田1-2-3") -> dict[str, str]:
     return {
-        "company": "株式会社テスト",
-        "office": "",
-        "corporate_number": "",
-        "postal_code": "100-0001",
-        "prefecture": "東京都",
+        **DRILL_FORM,
         "address": address,
-        "phone": "03-1234-5678",
-        "industry": "manufacturing",
-        "employees": "6-20",
-        "chamber": "札幌商工会議所",
-        "member": "non_member",
-        "officer_name": "山田 太郎",
         "officer_email": OFFICER,
         "participants": "\n".join(participants),
-        "reveal_followup": "on",
-        "consent": "yes",
     }
 
 

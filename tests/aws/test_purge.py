@@ -10,31 +10,15 @@ from typing import Any
 import pytest
 
 from campaign_core.records import APPLICATION, SIGNUP
-from campaign_core.store import Store
 from hq import audit
-from tests.aws.conftest import Lambdas
-from tests.aws.events import Context, scheduled_event
-from tests.aws.template import resources
+from tests.support.aws_events import Context, scheduled_event
+from tests.support.aws_lambdas import Lambdas
+from tests.support.aws_template import resources
+from tests.support.hq import signup
 
 OLD_ADDRESS = "old-signup@kako.example.jp"
 NEW_ADDRESS = "new-signup@ima.example.jp"
 PENDING_ADDRESS = "never-confirmed@kako.example.jp"
-
-
-def _signup(store: Store, key: str, email: str, at: str) -> None:
-    store.put_new(
-        SIGNUP,
-        key,
-        {
-            "session_id": "s1",
-            "company": "株式会社サンプル",
-            "name": "佐藤 花子",
-            "email": email,
-            "member": "non_member",
-            "consent": {"version": "2026-11", "at": at},
-            "signed_up_at": at,
-        },
-    )
 
 
 def test_scheduled_purge_deletes_expired_records_and_writes_an_audit_line(
@@ -42,8 +26,8 @@ def test_scheduled_purge_deletes_expired_records_and_writes_an_audit_line(
 ) -> None:
     store = lambdas.runtime.store
     # "Now" is 2026-11-30 (conftest); records are kept 3 years, unconfirmed ones 30 days.
-    _signup(store, "old", OLD_ADDRESS, "2023-06-01T10:00:00+09:00")
-    _signup(store, "new", NEW_ADDRESS, "2026-10-01T10:00:00+09:00")
+    signup(store, "old", OLD_ADDRESS, "2023-06-01T10:00:00+09:00")
+    signup(store, "new", NEW_ADDRESS, "2026-10-01T10:00:00+09:00")
     store.put_new(
         APPLICATION,
         "pending-old",

@@ -17,8 +17,8 @@ import pytest
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.store.dynamodb import DynamoDBStore
 from drill_sender.services.tracking import PREFETCH_HEADERS
-from tests.aws.template import TEMPLATE, resources, sub_text, template
-from tests.servers import MOTO_CREDENTIALS, MotoServer
+from tests.support.aws_template import TEMPLATE, resources, sub_text, template
+from tests.support.servers import MOTO_CREDENTIALS, MotoServer
 
 SAM_VENV = PROJECT_ROOT / ".cache" / "sam-venv" / "bin"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from waitress.server import create_server
 
 from campaign_core.settings import PROJECT_ROOT, Settings
-from tests.conftest import TEST_SECRET
+from tests.support import TEST_SECRET
+from tests.support.browser import RequestLog
+from tests.support.servers import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,13 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +35,7 @@ def live_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     """The same app `make run` serves, on a free port, for the whole session."""
     from local.serve import create_local_app
 
-    port = _free_port()
+    port = free_port()
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("live-var"),
         site_dir=built_site,
@@ -77,28 +69,18 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     instance.close()
 
 
-@dataclass
-class RequestLog:
-    """Every request a page makes, to prove no third-party host is contacted."""
-
-    own_origin: str
-    urls: list[str] = field(default_factory=list)
-
-    def record(self, request: Request) -> None:
-        self.urls.append(request.url)
-
-    def foreign(self) -> list[str]:
-        own = urlsplit(self.own_origin).netloc
-        return [
-            url
-            for url in self.urls
-            if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).netloc != own
-        ]
-
-
 @pytest.fixture
 def page(browser: Browser, live_server: str) -> Iterator[Page]:
     context = browser.new_context(locale="ja-JP", base_url=live_server)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def no_js_page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A page with JavaScript turned off (what each widget shows without it)."""
+    context = browser.new_context(locale="ja-JP", base_url=live_server, java_script_enabled=False)
     tab = context.new_page()
     yield tab
     context.close()

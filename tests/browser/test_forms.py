@@ -14,9 +14,10 @@ from playwright.sync_api import Browser, Page, expect
 from waitress.server import create_server
 
 from campaign_core.settings import PROJECT_ROOT, FormSettings, Settings
-from tests.browser.conftest import AXE_JS, RequestLog, _free_port
-from tests.conftest import TEST_SECRET
-from tests.forms.conftest import Outbox, text_of
+from tests.support import TEST_SECRET
+from tests.support.browser import AXE_JS, RequestLog
+from tests.support.forms import Outbox, text_of
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ def forms_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """The local app (site + forms) on its own port, with an outbox this module can read."""
     from local.serve import create_local_app
 
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path_factory.mktemp("forms-var")
     settings = Settings(
         data_dir=data_dir,

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page
 from site_build.kit import banner_template, parse_banners, parse_texts, text_template, with_ref
 
 from campaign_core.settings import PROJECT_ROOT
-from tests.browser.conftest import RequestLog
+from tests.support.browser import RequestLog
 
 pytestmark = pytest.mark.browser
 
@@ -32,14 +32,6 @@ def built_site_url() -> str:
 def clipboard_page(browser: Browser, live_server: str) -> Iterator[Page]:
     context = browser.new_context(locale="ja-JP", base_url=live_server)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-@pytest.fixture
-def no_js_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    context = browser.new_context(locale="ja-JP", base_url=live_server, java_script_enabled=False)
     tab = context.new_page()
     yield tab
     context.close()

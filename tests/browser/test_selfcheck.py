@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, Request, expect
 
 from campaign_core.content import load_yaml
 from campaign_core.settings import PROJECT_ROOT
-from tests.browser.conftest import AXE_JS, RequestLog
+from tests.support.browser import AXE_JS, RequestLog
 
 pytestmark = pytest.mark.browser
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Page, Route
 
 from campaign_core.settings import PROJECT_ROOT
-from tests.browser.conftest import RequestLog
+from tests.support.browser import RequestLog
 
 pytestmark = pytest.mark.browser
 
@@ -65,14 +64,6 @@ def test_poster_is_a_button_that_plays_with_the_space_key(page: Page) -> None:
         == f"https://www.youtube-nocookie.com/embed/{video['youtube_id']}?autoplay=1"
     )
     assert page.evaluate("document.activeElement.tagName") == "IFRAME"
-
-
-@pytest.fixture
-def no_js_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    context = browser.new_context(locale="ja-JP", base_url=live_server, java_script_enabled=False)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def test_without_javascript_each_poster_is_a_link_to_youtube(no_js_page: Page) -> None:

@@ -19,8 +19,8 @@ import pytest
 from mkdocs.utils.meta import get_data
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.conftest import AXE_JS, RequestLog
-from tests.test_links import SITE_PAGES, SitePage
+from tests.support.browser import RequestLog, axe_violations
+from tests.support.site import SITE_PAGES, SitePage
 
 pytestmark = pytest.mark.browser
 
@@ -85,16 +85,6 @@ class PageAudit:
     overflow: dict[str, Any]  # widths, on the phone load
 
 
-AXE_RUN = """async () => {
-  const result = await axe.run(document);
-  return result.violations.map(v => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
-  }));
-}"""
-
 OVERFLOW_REPORT = """() => {
   const limit = window.innerWidth;
   const name = el => {
@@ -126,12 +116,6 @@ OVERFLOW_REPORT = """() => {
   wide.sort((a, b) => b.right - a.right);
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: limit, widest: wide.slice(0, 5)};
 }"""
-
-
-def axe_violations(tab: Page) -> list[dict[str, Any]]:
-    tab.add_script_tag(path=str(AXE_JS))
-    violations: list[dict[str, Any]] = tab.evaluate(AXE_RUN)
-    return violations
 
 
 def load_and_audit(context: BrowserContext, live_server: str, page: SitePage, device: str) -> PageAudit:

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import RequestLog
+from tests.support.browser import RequestLog
 
 pytestmark = pytest.mark.browser
 

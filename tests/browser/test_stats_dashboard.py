@@ -12,7 +12,7 @@ from bench.hq import NOW, synthetic_campaign
 from campaign_core.store.sqlite import SQLiteStore
 from hq.stats import build_stats, load_rows
 from hq.stats_output import render_html
-from tests.browser.test_site_quality import axe_violations
+from tests.support.browser import axe_violations
 
 pytestmark = pytest.mark.browser
 

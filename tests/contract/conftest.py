@@ -1,11 +1,11 @@
 """The contract suites use the session servers from `tests/conftest.py` (`moto_server`,
-`smtp_server`, built from `tests/servers.py`); every test here also sees fake AWS keys."""
+`smtp_server`, built from `tests/support/servers.py`); every test here also sees fake AWS keys."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.servers import MOTO_ENV
+from tests.support.servers import MOTO_ENV
 
 
 @pytest.fixture(autouse=True)

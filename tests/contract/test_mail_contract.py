@@ -26,9 +26,10 @@ from campaign_core.mail import (
 )
 from campaign_core.mail.ses import SESMailer
 from campaign_core.mail.smtp import SMTPMailer
-from campaign_core.settings import PROJECT_ROOT, Settings, load_settings
-from tests.servers import MOTO_REGION, MotoServer, SMTPServer, free_port
-from tests.test_mail_compose import ICS, SENDER, VALUES, decoded_from, parts, write_templates
+from campaign_core.settings import Settings
+from tests.support import scratch_settings
+from tests.support.mail import ICS, SENDER, VALUES, decoded_from, parts, write_templates
+from tests.support.servers import MOTO_REGION, MotoServer, SMTPServer, free_port
 
 NOW = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
 SENDER_DOMAIN = "drill.example.jp"
@@ -42,15 +43,7 @@ class Channel:
 
 
 def _settings(tmp_path: Path, backend: str, extra: dict[str, str]) -> Settings:
-    """Settings for mail backend `backend`, with `extra` read as the environment would be."""
-    environ = {
-        "CAMPAIGN_DATA_DIR": str(tmp_path / "var"),
-        "CAMPAIGN_SITE_DIR": str(tmp_path / "site"),
-        "CAMPAIGN_CONTENT_DIR": str(PROJECT_ROOT / "content"),
-        "CAMPAIGN_SECRET_KEY": "contract-test",
-        "CAMPAIGN_MAIL": backend,
-    }
-    return load_settings({**environ, **extra})
+    return scratch_settings(tmp_path, "contract-test", CAMPAIGN_MAIL=backend, **extra)
 
 
 def verify_sender(moto: MotoServer, domain: str = SENDER_DOMAIN) -> None:

@@ -17,26 +17,19 @@ from typing import Any, TypeVar
 
 import pytest
 
-from campaign_core.settings import PROJECT_ROOT, Settings, load_settings
+from campaign_core.settings import PROJECT_ROOT, Settings
 from campaign_core.store import ConditionFailed, Delete, Put, Store, Update, create_store
 from campaign_core.store.dynamodb import DynamoDBStore
 from campaign_core.store.sqlite import SQLiteStore
-from tests.servers import MotoServer
+from tests.support import scratch_settings
+from tests.support.servers import MotoServer
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def _settings(tmp_path: Path, backend: str, extra: dict[str, str]) -> Settings:
-    """Settings for store backend `backend`, with `extra` read as the environment would be."""
-    environ = {
-        "CAMPAIGN_DATA_DIR": str(tmp_path / "var"),
-        "CAMPAIGN_SITE_DIR": str(tmp_path / "site"),
-        "CAMPAIGN_CONTENT_DIR": str(PROJECT_ROOT / "content"),
-        "CAMPAIGN_SECRET_KEY": "contract-test",
-        "CAMPAIGN_STORE": backend,
-    }
-    return load_settings({**environ, **extra})
+    return scratch_settings(tmp_path, "contract-test", CAMPAIGN_STORE=backend, **extra)
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

@@ -9,11 +9,9 @@ import json
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
 
 import boto3
 import pytest
-from click.testing import CliRunner, Result
 
 from campaign_core.clock import FixedClock
 from campaign_core.records import MESSAGE
@@ -21,36 +19,11 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.suppression import suppress
 from campaign_core.tokens import Signer, TokenError
-from cli.main import cli
 from drill_sender.services.checksheet import SHEET_PURPOSE
 from form_lambda.services.common import maintenance_message
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff, store_environ
-from tests.servers import MOTO_CREDENTIALS, MotoServer
-
-
-class Run(Protocol):
-    def __call__(self, *args: str, now: str | None = None, **env: str) -> Result: ...
-
-
-@pytest.fixture
-def run(settings: Settings, smtp: FaultySMTPServer, clock: FixedClock) -> Run:
-    def invoke(*args: str, now: str | None = None, **env: str) -> Result:
-        environment = {
-            "CAMPAIGN_DATA_DIR": str(settings.data_dir),
-            "CAMPAIGN_SECRET_KEY": TEST_SECRET,
-            "CAMPAIGN_BASE_URL": settings.base_url,
-            "CAMPAIGN_STORE": settings.store_backend,
-            "CAMPAIGN_MAIL": "smtp",
-            "CAMPAIGN_SMTP_HOST": smtp.host,
-            "CAMPAIGN_SMTP_PORT": str(smtp.port),
-            "CAMPAIGN_SEND_RATE": "0",
-            "CAMPAIGN_NOW": now or clock.now().isoformat(),
-            **store_environ(settings),
-            **env,
-        }
-        return CliRunner().invoke(cli, list(args), env=environment, catch_exceptions=False)
-
-    return invoke
+from tests.support import TEST_SECRET
+from tests.support.drill import Run, accepted_application, staff
+from tests.support.servers import MOTO_CREDENTIALS, FaultySMTPServer, MotoServer
 
 
 @pytest.mark.parametrize(

@@ -17,22 +17,19 @@ from campaign_core.store import Store
 from drill_sender.services.schedule import ScheduleError, schedule, schedule_late
 from drill_sender.services.send import send_due
 from drill_sender.window import is_business_day
-from tests.drill.conftest import (
+from tests.support.drill import (
     OFFICER_DOMAIN,
-    FaultySMTPServer,
     PacingTime,
     accepted_application,
+    after_window,
     confirm_participant,
     confirmed_oneshot,
+    scheduled_and_due,
     staff,
 )
+from tests.support.servers import FaultySMTPServer
 
 OUTSIDER = "jiro@partner.example.com"
-
-
-def after_window(clock: FixedClock, days: int = 3) -> None:
-    """Move past every send time of a window of `days` business days from today."""
-    clock.advance(timedelta(days=days + 7))
 
 
 def test_schedule_gives_each_confirmed_participant_one_message_in_business_hours(
@@ -125,9 +122,7 @@ def test_send_due_twice_sends_exactly_one_mail_per_participant(
 def test_relay_hanging_up_mid_run_loses_nothing_and_duplicates_nothing(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(6))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(6))
     smtp.handler.hang_up_after = 2
 
     first = send_due(deps)
@@ -150,9 +145,7 @@ def test_transient_refusal_is_retried_with_exponential_backoff(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     busy = f"busy@{OFFICER_DOMAIN}"
-    app_id = accepted_application(store, settings, clock, [busy])
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, [busy])
     smtp.handler.defer[busy] = 2
 
     assert send_due(deps).count("retry") == 1
@@ -178,9 +171,7 @@ def test_permanent_refusal_is_recorded_and_not_retried(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
     gone = f"reject-gone@{OFFICER_DOMAIN}"
-    app_id = accepted_application(store, settings, clock, [gone, staff(1)[0]])
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, [gone, staff(1)[0]])
 
     summary = send_due(deps)
     assert summary.count("failed") == 1 and summary.count("sent") == 1
@@ -200,9 +191,7 @@ def test_too_many_transient_failures_end_as_failed(
 ) -> None:
     deps = make_deps(max_attempts=2)
     busy = f"busy@{OFFICER_DOMAIN}"
-    app_id = accepted_application(store, settings, clock, [busy])
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, [busy])
     smtp.handler.defer[busy] = 5
     assert send_due(deps).count("retry") == 1
     clock.advance(timedelta(hours=1))
@@ -220,9 +209,7 @@ def test_rate_limit_spaces_sends(
     pacing: PacingTime,
 ) -> None:
     deps = make_deps(rate=2.0)
-    app_id = accepted_application(store, settings, clock, staff(5))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(5))
     start = pacing.now
     assert send_due(deps).count("sent") == 5
     # Five sends at 2 per second: four waits of half a second (the first goes at once).
@@ -233,9 +220,7 @@ def test_rate_limit_spaces_sends(
 def test_two_runners_at_once_send_each_mail_once(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(8))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(8))
     barrier = threading.Barrier(3)
     summaries = []
 
@@ -255,9 +240,7 @@ def test_two_runners_at_once_send_each_mail_once(
 def test_a_crashed_claim_is_retried_once_its_lease_expires(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(1))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(1))
     (record,) = store.query(MESSAGE)
     # A runner claimed the message and died before sending.
     lease_until = (clock.now() + deps.lease).isoformat()
@@ -293,9 +276,7 @@ def test_confirmed_oneshot_gets_its_sample_mail_in_the_same_run(
 def test_dry_run_lists_due_mail_and_sends_nothing(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(2))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(2))
     summary = send_due(deps, dry_run=True)
     assert summary.count("due") == 2
     assert smtp.received == []

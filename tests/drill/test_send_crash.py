@@ -20,24 +20,12 @@ from campaign_core.settings import PROJECT_ROOT, Settings
 from campaign_core.store import Store
 from drill_sender.services.schedule import schedule
 from local.jobs import send_due_job
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, staff, store_environ
-from tests.servers import free_port, wait_for
+from tests.support.drill import accepted_application, staff, staff_command_env
+from tests.support.servers import FaultySMTPServer, free_port, wait_for
 
 
 def _environment(settings: Settings, smtp: FaultySMTPServer, now: str, **more: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        **store_environ(settings),
-        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
-        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
-        "CAMPAIGN_BASE_URL": settings.base_url,
-        "CAMPAIGN_STORE": settings.store_backend,
-        "CAMPAIGN_MAIL": "smtp",
-        "CAMPAIGN_SMTP_HOST": smtp.host,
-        "CAMPAIGN_SMTP_PORT": str(smtp.port),
-        "CAMPAIGN_NOW": now,
-        **more,
-    }
+    return {**os.environ, **staff_command_env(settings, smtp, now, **more)}
 
 
 def _states(store: Store) -> Counter[str]:

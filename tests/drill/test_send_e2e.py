@@ -27,8 +27,9 @@ from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Store
 from cli.main import cli
 from local.report_listener import InboundServer
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, store_environ
-from tests.servers import MOTO_CREDENTIALS, MotoServer, free_port
+from tests.support import TEST_SECRET
+from tests.support.drill import store_environ
+from tests.support.servers import MOTO_CREDENTIALS, FaultySMTPServer, MotoServer, free_port
 
 BASE = "http://localhost"
 OFFICER = "taro@e2e-corp.example.jp"

@@ -16,7 +16,8 @@ from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
 from drill_sender.templates import load_template
 from drill_sender.window import is_business_day
-from tests.drill.conftest import FaultySMTPServer, accepted_application, staff
+from tests.support.drill import accepted_application, staff
+from tests.support.servers import FaultySMTPServer
 
 
 def _text(smtp: FaultySMTPServer, address: str, subject_part: str) -> str:

@@ -4,18 +4,13 @@ over, and what came."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
@@ -23,46 +18,20 @@ from campaign_core.mail.smtp import SMTPMailer
 from campaign_core.records import MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
-from drill_sender.services.schedule import new_message, schedule
+from drill_sender.services.schedule import new_message
 from drill_sender.services.send import build_message, send_due
 from drill_sender.templates import MONTHS, VARIANTS
-from tests.drill.conftest import FaultySMTPServer, PacingTime, accepted_application, staff
-from tests.drill.test_send import after_window
-from tests.servers import free_port
+from tests.support.drill import PacingTime, scheduled_and_due, staff
+from tests.support.servers import FaultyHandler, FaultySMTPServer
 
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 
 
-@dataclass
-class _PeerHandler:
-    """Accepts every mail, noting the client's address and port (one per connection); with
-    `close_after = n` it hangs up right after accepting the n-th mail, while the client is idle."""
-
-    peers: list[tuple[str, int]] = field(default_factory=list)
-    mails: list[tuple[str, list[str], bytes]] = field(default_factory=list)  # MAIL FROM, RCPT TO, data
-    close_after: int | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        with self.lock:
-            self.peers.append(tuple(session.peer))  # type: ignore[arg-type]
-            content = envelope.original_content or b""
-            self.mails.append((str(envelope.mail_from), list(envelope.rcpt_tos), content))
-            if self.close_after is not None and len(self.peers) == self.close_after:
-                transport = server.transport
-                assert transport is not None
-                asyncio.get_running_loop().call_later(0.05, transport.close)  # after our 250
-        return "250 OK"
-
-
 @pytest.fixture
-def relay() -> Iterator[tuple[_PeerHandler, int]]:
-    handler = _PeerHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+def relay(smtp: FaultySMTPServer) -> tuple[FaultyHandler, int]:
+    """The session's SMTP server, which notes the client's address of every mail (`peers`) and can
+    hang up after the n-th (`close_after`)."""
+    return smtp.handler, smtp.port
 
 
 def _deps_with(deps: Deps, port: int) -> Deps:
@@ -77,25 +46,21 @@ def _deps_with(deps: Deps, port: int) -> Deps:
 
 
 def test_a_run_sends_every_mail_over_one_connection(
-    store: Store, settings: Settings, clock: FixedClock, deps: Deps, relay: tuple[_PeerHandler, int]
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, relay: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = relay
-    app_id = accepted_application(store, settings, clock, staff(5))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(5))
     assert send_due(_deps_with(deps, port)).count("sent") == 5
     assert len(handler.peers) == 5
     assert len(set(handler.peers)) == 1
 
 
 def test_a_relay_that_hangs_up_between_mails_gets_a_new_connection_and_no_mail_waits(
-    store: Store, settings: Settings, clock: FixedClock, deps: Deps, relay: tuple[_PeerHandler, int]
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, relay: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = relay
     handler.close_after = 2
-    app_id = accepted_application(store, settings, clock, staff(5))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(5))
     sending = _deps_with(deps, port)
     mailer = sending.mailer
     assert isinstance(mailer, SMTPMailer)
@@ -122,7 +87,7 @@ def _parsed(data: bytes) -> EmailMessage:
     [("taro.yamada+drill@example.co.jp", "株式会社A&B <試験>"), ("x@a.example", "")],
 )
 def test_every_drill_template_arrives_as_build_message_composes_it(
-    deps: Deps, relay: tuple[_PeerHandler, int], email: str, company: str
+    deps: Deps, relay: tuple[FaultyHandler, int], email: str, company: str
 ) -> None:
     handler, port = relay
     mailer = SMTPMailer("127.0.0.1", port, timeout=10)
@@ -138,8 +103,9 @@ def test_every_drill_template_arrives_as_build_message_composes_it(
                 message = build_message(deps, Record(MESSAGE, key, data, 1, None), now=NOW)
                 assert mailer.send(message) == data["message_id"]
                 sent.append(message)
-    assert len(handler.mails) == len(sent) == len(MONTHS) * len(VARIANTS)
-    for reference, (mail_from, rcpt_tos, raw) in zip(sent, handler.mails, strict=True):
+    mails = [(m.mail_from, m.rcpt_tos, m.raw) for m in handler.received]
+    assert len(mails) == len(sent) == len(MONTHS) * len(VARIANTS)
+    for reference, (mail_from, rcpt_tos, raw) in zip(sent, mails, strict=True):
         assert mail_from == reference["From"].addresses[0].addr_spec
         assert mail_from.endswith(f"@{deps.drill_domain}")
         assert rcpt_tos == [email]
@@ -162,9 +128,7 @@ def test_every_drill_template_arrives_as_build_message_composes_it(
 def test_a_stopped_run_hands_back_what_it_claimed_but_did_not_send(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(5))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(5))
     first = send_due(deps, stop=lambda: len(smtp.received) >= 2)  # all five claimed in one write
     assert first.count("sent") == 2 and len(first.outcomes) == 2
     unsent = [r for r in store.query(MESSAGE) if r.data["state"] != "sent"]
@@ -183,9 +147,7 @@ def test_a_batch_held_past_half_its_lease_renews_each_lease_before_sending(
     smtp: FaultySMTPServer,
     pacing: PacingTime,
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(3))
-    schedule(deps, app_id, days=1)
-    after_window(clock)
+    scheduled_and_due(store, settings, clock, deps, staff(3))
     before = {r.key: r.version for r in store.query(MESSAGE)}
 
     def slow_relay() -> bool:  # after the first, each send takes 400 s of a 600 s lease

@@ -34,7 +34,7 @@ from drill_sender.templates import (
     render,
     tracking_token,
 )
-from tests.conftest import TEST_SECRET
+from tests.support import TEST_SECRET
 
 BASE_URL = "https://drill.example.jp"
 MESSAGE_ID = "msg-0001"
@@ -443,7 +443,7 @@ def test_learning_index_lists_every_template(built_site: Path) -> None:
 def test_learning_pages_are_in_the_site_wide_quality_checks() -> None:
     # axe-core, the 360 px check and the own-host-only check run over tests.test_links.SITE_PAGES
     # (tests/browser/test_site_quality.py); the learning pages must be part of that list.
-    from tests.test_links import SITE_PAGES
+    from tests.support.site import SITE_PAGES
 
     checked = {page.url for page in SITE_PAGES}
     assert {f"learn/{key}/" for key in KEYS} | {"learn/"} <= checked

@@ -8,7 +8,6 @@ import io
 import re
 import smtplib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from campaign_core.clock import JST, FixedClock, parse_iso
 from campaign_core.deps import Deps
@@ -32,65 +30,20 @@ from drill_sender.services.send import send_due
 from drill_sender.services.tracking import activity
 from drill_sender.templates import TRACK_PURPOSE, tracking_token
 from local.report_listener import InboundServer
-from tests.drill.conftest import TEST_SECRET, FaultySMTPServer, accepted_application, confirmed_oneshot, staff
-from tests.servers import free_port
+from tests.support import TEST_SECRET
+from tests.support.drill import (
+    BROWSER,
+    OFFICE_ADDRESS,
+    SentDrill,
+    accepted_application,
+    confirmed_oneshot,
+    get,
+    staff,
+    tracking_paths,
+)
+from tests.support.servers import FaultySMTPServer, free_port
 
-BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
-OFFICE_ADDRESS = "198.51.100.7"
 REPORT_TO = "report@drill.example.jp"
-_URL = re.compile(r"http://drill\.test(/t/[^\"'\s<>]+)")
-
-
-@dataclass
-class SentDrill:
-    application_id: str
-    # recipient -> (pixel path, click paths in order)
-    links: dict[str, tuple[str, list[str]]]
-
-
-def _paths(html: str) -> tuple[str, list[str]]:
-    found = list(dict.fromkeys(m.group(1).replace("&amp;", "&") for m in _URL.finditer(html)))
-    pixel = next(p for p in found if p.startswith("/t/o/"))
-    return pixel, [p for p in found if p.startswith("/t/c/")]
-
-
-@pytest.fixture
-def sent(
-    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
-) -> Callable[..., SentDrill]:
-    def make(count: int = 3, month: int = 8, variant: str = "subtle") -> SentDrill:
-        app_id = accepted_application(store, settings, clock, staff(count))
-        schedule(deps, app_id, days=1, month=month, variant=variant)
-        clock.advance(timedelta(days=7))
-        assert send_due(deps).count("sent") == count
-        links = {}
-        for mail in smtp.received:
-            body = mail.message.get_body(("html",))
-            assert body is not None
-            links[mail.rcpt_tos[0]] = _paths(body.get_content())
-        return SentDrill(app_id, links)
-
-    return make
-
-
-@pytest.fixture
-def client(store: Store, settings: Settings, clock: FixedClock, smtp: FaultySMTPServer) -> FlaskClient:
-    app = create_app(settings, store=store, mailer=smtp.mailer(), clock=clock)
-    app.config["TESTING"] = True
-    return app.test_client()
-
-
-def get(
-    client: FlaskClient,
-    path: str,
-    *,
-    agent: str = BROWSER,
-    address: str = OFFICE_ADDRESS,
-    headers: dict[str, str] | None = None,
-) -> TestResponse:
-    """A GET as a mail client or browser at `address` would send it."""
-    sent_headers = {"User-Agent": agent, **(headers or {})}
-    return client.get(path, headers=sent_headers, environ_base={"REMOTE_ADDR": address})
 
 
 def test_open_pixel_is_an_uncached_gif_and_records_time_agent_and_address(
@@ -570,7 +523,7 @@ def test_oneshot_status_page_shows_sent_opened_and_clicked_for_people_only(
     html = sample.get_body(("html",))
     text = notice.get_body(("plain",))
     assert html is not None and text is not None
-    pixel, clicks = _paths(html.get_content())
+    pixel, clicks = tracking_paths(html.get_content())
     status_path = urlsplit(re.search(r"http://drill\.test(/t/oneshot/\S+)", text.get_content())[0]).path
 
     before = client.get(status_path).get_data(as_text=True)

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from flask import Flask
 
 from campaign_core.store import Store
-from tests.forms.conftest import DRILL_FORM, Outbox, dynamodb_store
-from tests.forms.test_drill_app import confirm_officer
-from tests.servers import MotoServer
+from tests.support.forms import DRILL_FORM, Outbox, confirm_officer, dynamodb_store
+from tests.support.servers import MotoServer
 
 COMPANIES = ["株式会社テスト", "(株)テスト", "㈱テスト", "ｶﾌﾞｼｷｶﾞｲｼｬﾃｽﾄ", "（株）　テスト"]
 POSTAL = ["100-0001", "〒１００ー０００１", "1000001", "１００－０００１"]

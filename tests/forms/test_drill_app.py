@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import email
-import html
 import re
 from datetime import timedelta
 from email.header import decode_header, make_header
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,9 +13,7 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock
 from campaign_core.records import mailable_participants
 from campaign_core.store import Store
-from tests.forms.conftest import DRILL_FORM, Outbox, html_of, text_of
-
-LINK_RE = re.compile(r"http://127\.0\.0\.1:8000(/api/[^\s\"<>]+)")
+from tests.support.forms import DRILL_FORM, Outbox, confirm_officer, html_of, links, text_of, token_of
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -26,28 +22,9 @@ def store_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def links(text: str) -> list[str]:
-    return [html.unescape(match) for match in LINK_RE.findall(text)]
-
-
-def token_of(link: str) -> str:
-    return parse_qs(urlsplit(link).query)["token"][0]
-
-
 def apply(client: FlaskClient, **changes: str) -> tuple[int, str]:
     response = client.post("/api/drill", data={**DRILL_FORM, **changes})
     return response.status_code, response.get_data(as_text=True)
-
-
-def confirm_officer(client: FlaskClient, outbox: Outbox, officer: str = "taro@test-corp.example.jp") -> str:
-    link = links(text_of(outbox.to(officer)[-1]))[0]
-    # Opening the link shows a button; only pressing it confirms (mail scanners open links too).
-    page = client.get(link)
-    assert page.status_code == 200
-    assert "お申し込みを確定する" in page.get_data(as_text=True)
-    response = client.post("/api/drill/confirm", data={"token": token_of(link)})
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
 
 
 def test_application_is_pending_until_the_officer_confirms(

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock
 from campaign_core.store import Store
 from form_lambda.services.common import set_maintenance
-from tests.forms.conftest import DRILL_FORM, ONESHOT_FORM, SEMINAR_FORM, Outbox
+from tests.support.forms import DRILL_FORM, ONESHOT_FORM, SEMINAR_FORM, Outbox
 
 FORMS = [("/api/drill", DRILL_FORM), ("/api/seminar", SEMINAR_FORM), ("/api/oneshot", ONESHOT_FORM)]
 KINDS = ("application", "office_claim", "seminar_signup", "seat_counter", "oneshot")

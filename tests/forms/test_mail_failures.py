@@ -4,21 +4,15 @@ half done."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 
 from campaign_core.mail.smtp import SMTPMailer
 from campaign_core.store import Store
-from tests.forms.conftest import DRILL_FORM, ONESHOT_FORM
-from tests.servers import SMTPServer
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
+from tests.support.forms import DRILL_FORM, ONESHOT_FORM
+from tests.support.servers import SMTPServer
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from campaign_core.mail import compose
-from tests.test_mail_compose import ICS, SENDER, VALUES, decoded_from, write_templates
+from tests.support.mail import ICS, SENDER, VALUES, decoded_from, write_templates
 
 NOW = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
 LONG_COMPANY = "株式会社とても長い名前のテスト商事ホールディングス関東支社" * 2

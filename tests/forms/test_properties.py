@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign_core.store import Store
-from tests.forms.conftest import DRILL_FORM, ONESHOT_FORM, SEMINAR_FORM, Outbox, html_of
+from tests.support.forms import DRILL_FORM, ONESHOT_FORM, SEMINAR_FORM, Outbox, html_of
 
 KINDS = ("application", "office_claim", "seminar_signup", "seat_counter", "oneshot")
 MARK = "<x-inj onclick=1>"

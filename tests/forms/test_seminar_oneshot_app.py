@@ -16,7 +16,7 @@ from icalendar import Calendar
 
 from campaign_core.clock import JST
 from campaign_core.store import Store
-from tests.forms.conftest import ONESHOT_FORM, SEMINAR_FORM, Outbox, html_of, set_sessions, text_of
+from tests.support.forms import ONESHOT_FORM, SEMINAR_FORM, Outbox, html_of, set_sessions, text_of
 
 LIVE = "live-2026-12"
 

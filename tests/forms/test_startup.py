@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.settings import PROJECT_ROOT
-from tests.forms.conftest import DRILL_FORM
+from tests.support.forms import DRILL_FORM
 
 # Loaded on demand: the rate limiter (flask-limiter imports `limits`, which imports asyncio), the
 # .ics of live seminars, the address and corporate number rules, the content YAML.

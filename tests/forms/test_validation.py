@@ -8,6 +8,7 @@ import pytest
 
 from campaign_core.emails import InvalidEmail, check_email, is_shared_domain
 from form_lambda.validation import validate_drill, validate_oneshot, validate_participants, validate_seminar
+from tests.support.forms import DRILL_FORM, SEMINAR_FORM
 
 CHAMBERS: list[dict[str, Any]] = [
     {"code": "tokyo", "name": "東京商工会議所", "prefecture": "東京都"},
@@ -15,35 +16,12 @@ CHAMBERS: list[dict[str, Any]] = [
 ]
 
 DRILL_OK = {
-    "company": "株式会社テスト",
-    "office": "",
-    "corporate_number": "",
-    "postal_code": "100-0001",
-    "prefecture": "東京都",
-    "address": "千代田区千代田1-2-3",
-    "phone": "03-1234-5678",
-    "industry": "manufacturing",
-    "employees": "6-20",
+    **DRILL_FORM,
     "chamber": "tokyo",
-    "member": "non_member",
-    "officer_name": "山田 太郎",
-    "officer_email": "taro@test-corp.example.jp",
     "participants": "a@test-corp.example.jp\nb@test-corp.example.jp",
-    "reveal_followup": "on",
-    "consent": "yes",
 }
 
-SEMINAR_OK = {
-    "session_id": "recorded-basics",
-    "company": "株式会社テスト",
-    "name": "山田 太郎",
-    "email": "taro@test-corp.example.jp",
-    "phone": "",
-    "prefecture": "東京都",
-    "chamber": "",
-    "member": "unknown",
-    "consent": "yes",
-}
+SEMINAR_OK = {**SEMINAR_FORM, "chamber": "", "member": "unknown"}
 
 
 @pytest.mark.parametrize(

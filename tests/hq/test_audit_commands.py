@@ -14,8 +14,7 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.suppression import suppress
 from hq import audit
-from tests.drill.conftest import OFFICER_DOMAIN, accepted_application, staff
-from tests.drill.test_cli import Run, run  # noqa: F401 (fixture)
+from tests.support.drill import OFFICER_DOMAIN, Run, accepted_application, staff
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -44,7 +43,7 @@ COMMANDS: dict[str, tuple[Callable[[str, str], list[str]], dict[str, object]]] =
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_each_staff_command_leaves_one_audit_line_without_an_address(
-    run: Run,  # noqa: F811 (fixture)
+    run: Run,
     store: Store,
     settings: Settings,
     clock: FixedClock,
@@ -79,7 +78,7 @@ def test_each_staff_command_leaves_one_audit_line_without_an_address(
 
 
 def test_a_refused_command_touches_nothing_and_leaves_no_line(
-    run: Run,  # noqa: F811 (fixture)
+    run: Run,
     store: Store,
 ) -> None:
     result = run("show", "f" * 32, CAMPAIGN_STAFF=STAFF)

@@ -21,9 +21,9 @@ from cli.main import cli
 from drill_sender.services.report import build_report
 from hq import audit
 from hq.forget import forget, mail_mentions
-from tests.drill.conftest import OFFICER_DOMAIN, TEST_SECRET, confirmed_oneshot, staff, store_environ
-from tests.drill.test_tracking import SentDrill, get
-from tests.hq.conftest import every_item
+from tests.support import TEST_SECRET
+from tests.support.drill import OFFICER_DOMAIN, SentDrill, confirmed_oneshot, get, staff, store_environ
+from tests.support.hq import every_item
 
 
 def _everything_mentioning(store: Store, settings: Settings, address: str) -> list[str]:

@@ -21,7 +21,8 @@ from campaign_core.store.sqlite import SQLiteStore
 from cli.main import cli
 from hq import audit
 from hq.leads import build_leads, consent_of, render_csv
-from tests.drill.conftest import TEST_SECRET, store_environ
+from tests.support import TEST_SECRET
+from tests.support.drill import store_environ
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 ADDRESSES = [f"p{i}@example.jp" for i in range(6)]

@@ -21,28 +21,12 @@ from cli.main import cli
 from drill_sender.services.report import build_report, render_csv, render_html
 from hq import audit
 from hq.retention import SETTLED_AGENT, SETTLED_MACHINE_AGENT, Retention, purge
-from tests.drill.conftest import TEST_SECRET, staff, store_environ
-from tests.drill.test_tracking import BROWSER, OFFICE_ADDRESS, SentDrill, get
-from tests.hq.conftest import every_item
+from tests.support import TEST_SECRET
+from tests.support.drill import BROWSER, OFFICE_ADDRESS, SentDrill, get, staff, store_environ
+from tests.support.hq import every_item, signup
 
 SCANNER = "Mozilla/5.0 (compatible; Proofpoint URL Defense scanner)"
 GATEWAY = "203.0.113.9"
-
-
-def _signup(store: Store, key: str, email: str, at: str) -> None:
-    store.put_new(
-        "seminar_signup",
-        key,
-        {
-            "session_id": "s1",
-            "company": "株式会社サンプル",
-            "name": "佐藤 花子",
-            "email": email,
-            "member": "non_member",
-            "consent": {"version": "2026-11", "at": at},
-            "signed_up_at": at,
-        },
-    )
 
 
 def _purge_cli(settings: Settings, clock: FixedClock) -> str:
@@ -74,7 +58,7 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
     assert get(client, drill.links[second][1][0]).status_code == 302  # a person clicks
     for path in drill.links[third][1]:  # a scanner follows every link of the third mail
         get(client, path, agent=SCANNER, address=GATEWAY)
-    _signup(store, "old", "old-signup@example.jp", (clock.now() - timedelta(days=10)).isoformat())
+    signup(store, "old", "old-signup@example.jp", (clock.now() - timedelta(days=10)).isoformat())
     outbox = settings.outbox_dir
     assert any(outbox.glob("*.eml")), "the forms' mails went to the outbox"
     before = build_report(deps, drill.application_id)
@@ -103,7 +87,7 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
 
     # Three years after the drill: the drill and its application go; a recent signup stays.
     clock.advance(timedelta(days=3 * 365))
-    _signup(store, "new", "new-signup@example.jp", clock.now().isoformat())
+    signup(store, "new", "new-signup@example.jp", clock.now().isoformat())
     summary = purge(store, clock, settings.retention, outbox_dir=outbox)
     assert summary.deleted["application"] == 1 and summary.deleted["drill_message"] == 3
     kinds = {kind for kind, _, _ in every_item(store)}
@@ -117,7 +101,7 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
 def test_unconfirmed_applications_go_after_their_own_period(
     store: Store, settings: Settings, clock: FixedClock
 ) -> None:
-    from tests.drill.conftest import accepted_application
+    from tests.support.drill import accepted_application
 
     pending = accepted_application(store, settings, clock, staff(1), officer_confirms=False)
     accepted = accepted_application(store, settings, clock, staff(2))
@@ -164,7 +148,7 @@ def test_daily_job_purges_at_start_and_writes_its_audit_line(
     from hq.retention import purge_and_audit
     from local.jobs import PeriodicJob
 
-    _signup(store, "old", "old@example.jp", (clock.now() - timedelta(days=4 * 365)).isoformat())
+    signup(store, "old", "old@example.jp", (clock.now() - timedelta(days=4 * 365)).isoformat())
     done = threading.Event()
 
     def job() -> object:

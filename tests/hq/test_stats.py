@@ -18,7 +18,7 @@ from cli.main import cli
 from hq import audit
 from hq.stats import MIN_GROUP, OTHER, Stats, build_stats, load_rows
 from hq.stats_output import render_csv, render_html
-from tests.drill.conftest import TEST_SECRET
+from tests.support import TEST_SECRET
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,11 @@
 `MotoServer` runs `moto_server` (from the venv, next to `sys.executable`) on a free loopback port
 as a subprocess, waits until it answers, and stops it. `SMTPServer` runs aiosmtpd on a free
 loopback port in a thread and keeps every message it accepts; recipients named `tempfail@...` get a
-451 reply and `reject@...` a 550, so clients can be tested against both kinds of refusal.
+451 reply and `reject...@...` a 550, so clients can be tested against both kinds of refusal, and
+further faults (deferrals, hang-ups) can be turned on per test (`FaultyHandler`).
 
-Use them through the session fixtures in `tests/contract/conftest.py`, or directly:
+Use them through the session fixtures in `tests/conftest.py` (`moto_server`, `smtp_server`, and
+`smtp`: the session SMTP server, cleared for each test), or directly:
 
     with MotoServer() as moto:
         client = boto3.client("dynamodb", endpoint_url=moto.endpoint, **MOTO_CREDENTIALS)
@@ -13,6 +15,7 @@ Use them through the session fixtures in `tests/contract/conftest.py`, or direct
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -29,10 +32,12 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from campaign_core.mail.smtp import SMTPMailer
 
 MOTO_REGION = "ap-northeast-1"
 MOTO_CREDENTIALS = {
@@ -77,7 +82,26 @@ moto.server.main(sys.argv[1:])
 """
 
 
-class MotoServer:
+class _Server:
+    """`with Server() as server:` starts it and always stops it."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class MotoServer(_Server):
     """A moto server subprocess on 127.0.0.1; all AWS services on one endpoint.
 
     `serial=True` (the default) runs `moto_server`'s main one request at a time (see above);
@@ -156,15 +180,6 @@ class MotoServer:
         sent: list[dict[str, Any]] = ses.get("RawMessage", []) + ses.get("Message", [])
         return sent
 
-    def __enter__(self) -> MotoServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
 
 @dataclass
 class ReceivedMail:
@@ -180,29 +195,64 @@ class ReceivedMail:
 
 
 @dataclass
-class _CollectingHandler:
-    """Accepts mail for anyone but `tempfail@…` (451) and `reject@…` (550); keeps what it accepts."""
+class FaultyHandler:
+    """Accepts mail like a relay and keeps what it accepts, with faults on command:
+    `tempfail@…` gets 451 and `reject…@` 550; `defer[address] = n` answers 451 n times; while
+    `hang_up` is set the server closes the connection instead of answering DATA (a relay that goes
+    away mid-run), and `hang_up_after = n` sets `hang_up` once n mails were accepted. `peers` notes
+    the client's address of every accepted mail (one per connection); with `close_after = n` the
+    server hangs up right after accepting the n-th mail, while the client is idle."""
 
     received: list[ReceivedMail] = field(default_factory=list)
+    defer: dict[str, int] = field(default_factory=dict)
+    hang_up: bool = False
+    hang_up_after: int | None = None
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    close_after: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        """Forget every mail and every fault (the session server, between tests)."""
+        with self.lock:
+            self.received.clear()
+            self.defer.clear()
+            self.peers.clear()
+            self.hang_up = False
+            self.hang_up_after = None
+            self.close_after = None
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         local = address.split("@", 1)[0].lower()
-        if local == "tempfail":
-            return "451 4.3.0 Mailbox temporarily unavailable, try again later"
-        if local == "reject":
-            return "550 5.1.1 No such user here"
+        with self.lock:
+            if local == "tempfail":
+                return "451 4.3.0 Mailbox temporarily unavailable, try again later"
+            if local.startswith("reject"):
+                return "550 5.1.1 No such user here"
+            if self.defer.get(address, 0) > 0:
+                self.defer[address] -= 1
+                return "451 4.3.0 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or b""
+        content = envelope.original_content or envelope.content or b""
         with self.lock:
+            if self.hang_up:
+                assert server.transport is not None
+                server.transport.close()
+                return "421 4.3.2 Closing"
             self.received.append(
                 ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(content))
             )
+            self.peers.append(tuple(session.peer))  # type: ignore[arg-type]
+            if self.hang_up_after is not None and len(self.received) >= self.hang_up_after:
+                self.hang_up = True
+            if self.close_after is not None and len(self.peers) == self.close_after:
+                transport = server.transport
+                assert transport is not None
+                asyncio.get_running_loop().call_later(0.05, transport.close)  # after our 250
         return "250 Message accepted for delivery"
 
 
@@ -242,7 +292,7 @@ def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[P
     return cert_file, key_file
 
 
-class SMTPServer:
+class SMTPServer(_Server):
     """An aiosmtpd server on 127.0.0.1 (its own thread) that collects what it accepts.
 
     With `tls=True` it offers STARTTLS with a fresh self-signed certificate (`ca_file`, for the
@@ -250,7 +300,7 @@ class SMTPServer:
     """
 
     def __init__(self, *, tls: bool = False) -> None:
-        self.handler = _CollectingHandler()
+        self.handler = FaultyHandler()
         self.port = free_port()
         self.host = "127.0.0.1"
         self.ca_file: Path | None = None
@@ -271,8 +321,14 @@ class SMTPServer:
             return list(self.handler.received)
 
     def clear(self) -> None:
-        with self.handler.lock:
-            self.handler.received.clear()
+        """Forget every mail and every fault (see `FaultyHandler.reset`)."""
+        self.handler.reset()
+
+    def recipients(self) -> list[str]:
+        return sorted(address for mail in self.received for address in mail.rcpt_tos)
+
+    def mailer(self) -> SMTPMailer:
+        return SMTPMailer(self.host, self.port, timeout=10)
 
     def start(self) -> None:
         self._controller.start()  # returns once the server answers
@@ -282,14 +338,9 @@ class SMTPServer:
         if self._cert_dir is not None:
             self._cert_dir.cleanup()
 
-    def __enter__(self) -> SMTPServer:
-        self.start()
-        return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+# The drill tests' name for it: the same server, whose faults they turn on.
+FaultySMTPServer = SMTPServer
 
 
 def wait_for(predicate: Any, timeout: float = 5.0) -> None:
@@ -306,6 +357,8 @@ __all__ = [
     "MOTO_CREDENTIALS",
     "MOTO_ENV",
     "MOTO_REGION",
+    "FaultyHandler",
+    "FaultySMTPServer",
     "MotoServer",
     "ReceivedMail",
     "SMTPServer",

@@ -1,0 +1,44 @@
+"""Helpers of the HQ and purge tests (retention, forgetting): a seminar signup as the form stores it,
+and every stored item, whatever the store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+
+from campaign_core.records import SIGNUP
+from campaign_core.store import Store
+from campaign_core.store.dynamodb import DynamoDBStore
+from campaign_core.store.sqlite import SQLiteStore
+
+
+def every_item(target: Store) -> Iterator[tuple[str, str, str]]:
+    """(kind, key, raw stored text) of every item in the store, whatever its kind: a full scan."""
+    if isinstance(target, SQLiteStore):
+        with closing(sqlite3.connect(target.path)) as db:
+            rows = db.execute("SELECT kind, key, data FROM records").fetchall()
+        for kind, key, data in rows:
+            yield str(kind), str(key), str(data)
+        return
+    assert isinstance(target, DynamoDBStore)
+    for page in target.client.get_paginator("scan").paginate(TableName=target.table_name):
+        for item in page["Items"]:
+            yield item["pk"]["S"], item["sk"]["S"], repr(item)
+
+
+def signup(store: Store, key: str, email: str, at: str) -> None:
+    """A seminar signup as the form stores it, consented and signed up at `at`."""
+    store.put_new(
+        SIGNUP,
+        key,
+        {
+            "session_id": "s1",
+            "company": "株式会社サンプル",
+            "name": "佐藤 花子",
+            "email": email,
+            "member": "non_member",
+            "consent": {"version": "2026-11", "at": at},
+            "signed_up_at": at,
+        },
+    )
