@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from contextlib import AbstractContextManager, nullcontext
 from email.message import EmailMessage
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -47,7 +47,6 @@ class SESMailer:
         self.configuration_set = configuration_set
         self.max_attempts = max_attempts
         self._client = client
-        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, aws: AwsSettings) -> SESMailer:
@@ -59,19 +58,15 @@ class SESMailer:
             configuration_set=aws.ses_configuration_set,
         )
 
-    @property
+    @cached_property
     def client(self) -> SESV2Client:
         """Created on first use."""
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = boto3.session.Session().client(
-                        "sesv2",
-                        region_name=self.region_name,
-                        endpoint_url=self.endpoint_url,
-                        config=Config(retries={"mode": "standard", "max_attempts": self.max_attempts}),
-                    )
-        return self._client
+        return self._client or boto3.session.Session().client(
+            "sesv2",
+            region_name=self.region_name,
+            endpoint_url=self.endpoint_url,
+            config=Config(retries={"mode": "standard", "max_attempts": self.max_attempts}),
+        )
 
     def session(self) -> AbstractContextManager[None]:
         """Nothing to hold open: each message is one API call (the client is kept anyway)."""

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import math
 import random
-import threading
 import time
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
@@ -98,26 +98,21 @@ class DynamoDBStore(Store):
         self.endpoint_url = endpoint_url
         self.region_name = region_name
         self._client = client
-        self._client_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DynamoDBStore:
         aws = settings.aws
         return cls(aws.dynamodb_table, endpoint_url=aws.endpoint_url, region_name=aws.region)
 
-    @property
+    @cached_property
     def client(self) -> DynamoDBClient:
         """Created on first use (a Lambda cold start that never touches the store pays nothing)."""
-        if self._client is None:
-            with self._client_lock:
-                if self._client is None:
-                    self._client = boto3.session.Session().client(
-                        "dynamodb",
-                        endpoint_url=self.endpoint_url,
-                        region_name=self.region_name,
-                        config=Config(max_pool_connections=64, retries={"mode": "standard"}),
-                    )
-        return self._client
+        return self._client or boto3.session.Session().client(
+            "dynamodb",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region_name,
+            config=Config(max_pool_connections=64, retries={"mode": "standard"}),
+        )
 
     def create_table(self) -> None:
         create_table(self.client, self.table_name)

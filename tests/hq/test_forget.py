@@ -21,9 +21,8 @@ from cli.main import cli
 from drill_sender.services.report import build_report
 from hq import audit
 from hq.forget import forget, mail_mentions
-from tests.support import TEST_SECRET
-from tests.support.drill import OFFICER_DOMAIN, SentDrill, confirmed_oneshot, get, staff, store_environ
-from tests.support.hq import every_item
+from tests.support.drill import OFFICER_DOMAIN, SentDrill, confirmed_oneshot, get, staff
+from tests.support.hq import every_item, hq_command_env
 
 
 def _everything_mentioning(store: Store, settings: Settings, address: str) -> list[str]:
@@ -74,14 +73,7 @@ def test_forget_a_participant_officer_and_signup_everywhere(
     assert len(notices) >= 2, "the reveal and follow-up notices planned by send-due, and ours"
     assert _everything_mentioning(store, settings, person), "the address is stored before"
 
-    environment = {
-        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
-        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
-        "CAMPAIGN_STORE": settings.store_backend,
-        "CAMPAIGN_NOW": clock.now().isoformat(),
-        "CAMPAIGN_STAFF": "honbu-sato",
-        **store_environ(settings),
-    }
+    environment = hq_command_env(settings, clock, "honbu-sato")
     result = CliRunner().invoke(cli, ["forget", person, "--yes"], env=environment, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Forgotten:" in result.output
@@ -118,13 +110,7 @@ def test_forget_an_unknown_address_changes_nothing_but_is_audited(
     store: Store, settings: Settings, clock: FixedClock
 ) -> None:
     store.put_new("seminar_signup", "k", {"email": "someone@example.jp"})
-    environment = {
-        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
-        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
-        "CAMPAIGN_STORE": settings.store_backend,
-        "CAMPAIGN_NOW": clock.now().isoformat(),
-        **store_environ(settings),
-    }
+    environment = hq_command_env(settings, clock)
     result = CliRunner().invoke(cli, ["forget", "nobody@example.jp", "--yes"], env=environment)
     assert result.exit_code == 0 and "Nothing was stored" in result.output
     assert store.get("seminar_signup", "k") is not None

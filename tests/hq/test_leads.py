@@ -21,8 +21,7 @@ from campaign_core.store.sqlite import SQLiteStore
 from cli.main import cli
 from hq import audit
 from hq.leads import build_leads, consent_of, render_csv
-from tests.support import TEST_SECRET
-from tests.support.drill import store_environ
+from tests.support.hq import hq_command_env
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 ADDRESSES = [f"p{i}@example.jp" for i in range(6)]
@@ -120,14 +119,7 @@ def test_leads_csv_is_formula_safe_with_bom_filtered_and_audited(
         _store_record(store, index, {**record, "consent": consent, "status": "accepted", "suppressed": False})
     store.put_new("drill", "k1", {"report_sent_at": clock.now().isoformat()})
     output = tmp_path / "leads.csv"
-    environment = {
-        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
-        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
-        "CAMPAIGN_STORE": settings.store_backend,
-        "CAMPAIGN_NOW": clock.now().isoformat(),
-        "CAMPAIGN_STAFF": "honbu-ito",
-        **store_environ(settings),
-    }
+    environment = hq_command_env(settings, clock, "honbu-ito")
     args = ["leads", "--format", "csv", "--chamber", "sapporo", "--output", str(output)]
     result = CliRunner().invoke(cli, args, env=environment, catch_exceptions=False)
     assert result.exit_code == 0, result.output

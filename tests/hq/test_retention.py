@@ -21,23 +21,15 @@ from cli.main import cli
 from drill_sender.services.report import build_report, render_csv, render_html
 from hq import audit
 from hq.retention import SETTLED_AGENT, SETTLED_MACHINE_AGENT, Retention, purge
-from tests.support import TEST_SECRET
-from tests.support.drill import BROWSER, OFFICE_ADDRESS, SentDrill, get, staff, store_environ
-from tests.support.hq import every_item, signup
+from tests.support.drill import BROWSER, OFFICE_ADDRESS, SentDrill, get, staff
+from tests.support.hq import every_item, hq_command_env, signup
 
 SCANNER = "Mozilla/5.0 (compatible; Proofpoint URL Defense scanner)"
 GATEWAY = "203.0.113.9"
 
 
 def _purge_cli(settings: Settings, clock: FixedClock) -> str:
-    environment = {
-        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
-        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
-        "CAMPAIGN_STORE": settings.store_backend,
-        "CAMPAIGN_NOW": clock.now().isoformat(),
-        "CAMPAIGN_STAFF": "honbu-tanaka",
-        **store_environ(settings),
-    }
+    environment = hq_command_env(settings, clock, "honbu-tanaka")
     result = CliRunner().invoke(cli, ["purge"], env=environment, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output

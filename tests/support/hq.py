@@ -7,10 +7,14 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 
+from campaign_core.clock import Clock
 from campaign_core.records import SIGNUP
+from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.store.dynamodb import DynamoDBStore
 from campaign_core.store.sqlite import SQLiteStore
+from tests.support import TEST_SECRET
+from tests.support.drill import store_environ
 
 
 def every_item(target: Store) -> Iterator[tuple[str, str, str]]:
@@ -42,3 +46,17 @@ def signup(store: Store, key: str, email: str, at: str) -> None:
             "signed_up_at": at,
         },
     )
+
+
+def hq_command_env(settings: Settings, clock: Clock, staff: str | None = None) -> dict[str, str]:
+    """The environment HQ staff run `campaign` with against the test's store, at the clock's now."""
+    environ = {
+        "CAMPAIGN_DATA_DIR": str(settings.data_dir),
+        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
+        "CAMPAIGN_STORE": settings.store_backend,
+        "CAMPAIGN_NOW": clock.now().isoformat(),
+        **store_environ(settings),
+    }
+    if staff:
+        environ["CAMPAIGN_STAFF"] = staff
+    return environ
