@@ -49,6 +49,7 @@ from bench.core import Measurement, Options, benchmark, interleaved
 from campaign_core.settings import PROJECT_ROOT, Settings, load_settings
 from campaign_core.store import create_store
 from campaign_core.store.sqlite import BUSY_TIMEOUT_MS
+from tests.support.forms import DRILL_FORM  # the tests' valid form, varied per office
 
 THREADS = 8  # waitress worker threads, as `local/serve.py` runs the local server
 CONCURRENCY = 16  # client connections posting at once
@@ -69,22 +70,11 @@ def drill_application(n: int, tag: str) -> dict[str, str]:
     an officer and two participants in the company's own mail domain."""
     domain = f"bench{tag}-{n}.example.jp"
     return {
+        **DRILL_FORM,
         "company": f"株式会社ベンチ{tag}商事{n}",
-        "office": "",
-        "corporate_number": "",
-        "postal_code": "100-0001",
-        "prefecture": "東京都",
         "address": f"千代田区千代田1-{n + 1}-3",
-        "phone": "03-1234-5678",
-        "industry": "manufacturing",
-        "employees": "6-20",
-        "chamber": "札幌商工会議所",
-        "member": "non_member",
-        "officer_name": "山田 太郎",
         "officer_email": f"officer@{domain}",
         "participants": f"hanako@{domain}\njiro@{domain}",
-        "reveal_followup": "on",
-        "consent": "yes",
     }
 
 

@@ -352,21 +352,22 @@ def _copy_template(tmp_path: Path, key: str = "01-obvious") -> Path:
     return target
 
 
-def test_an_undeclared_link_is_refused(tmp_path: Path, token: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "addition", "named"),
+    [
+        ("body.txt", '{{ link("elsewhere") }}', "elsewhere"),  # a link meta.yml does not declare
+        ("body.html", "{{ password }}", "password"),  # a variable render does not give
+    ],
+    ids=["undeclared-link", "unknown-variable"],
+)
+def test_an_undeclared_link_or_unknown_variable_is_refused(
+    tmp_path: Path, token: str, name: str, addition: str, named: str
+) -> None:
     root = _copy_template(tmp_path)
-    body = root / "01" / "obvious" / "body.txt"
-    body.write_text(body.read_text(encoding="utf-8") + '{{ link("elsewhere") }}\n', encoding="utf-8")
+    body = root / "01" / "obvious" / name
+    body.write_text(body.read_text(encoding="utf-8") + addition + "\n", encoding="utf-8")
     template = load_template(1, "obvious", root)
-    with pytest.raises(TemplateError, match="elsewhere"):
-        render(template, base_url=BASE_URL, token=token, recipient_email=RECIPIENT, company=COMPANY)
-
-
-def test_an_unknown_variable_is_refused(tmp_path: Path, token: str) -> None:
-    root = _copy_template(tmp_path)
-    body = root / "01" / "obvious" / "body.html"
-    body.write_text(body.read_text(encoding="utf-8") + "{{ password }}\n", encoding="utf-8")
-    template = load_template(1, "obvious", root)
-    with pytest.raises(TemplateError, match="password"):
+    with pytest.raises(TemplateError, match=named):
         render(template, base_url=BASE_URL, token=token, recipient_email=RECIPIENT, company=COMPANY)
 
 
