@@ -30,7 +30,13 @@ from scripts.lambda_package import (
     stage_lambda_source,
 )
 
-ENTRY_MODULES = ("form_lambda.lambda_entry", "drill_sender.lambda_entry", "campaign_core.lambda_entry")
+ENTRY_MODULES = (
+    "form_lambda.lambda_entry",
+    "drill_sender.lambda_entry",
+    "drill_sender.lambda_jobs",
+    "campaign_core.lambda_entry",
+    "hq.lambda_entry",
+)
 BASELINE = "flask, boto3"
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 _ENV = {

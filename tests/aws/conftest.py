@@ -85,6 +85,7 @@ def lambdas(
             secret=secret,
             forms=importlib.import_module("form_lambda.lambda_entry"),
             drill=importlib.import_module("drill_sender.lambda_entry"),
+            jobs=importlib.import_module("drill_sender.lambda_jobs"),
             core=importlib.import_module("campaign_core.lambda_entry"),
             hq=importlib.import_module("hq.lambda_entry"),
             mail_offset=mail_offset,

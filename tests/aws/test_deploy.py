@@ -166,7 +166,7 @@ def test_the_staged_package_imports_with_its_requirements_only(built_site: Path,
         "import sys\n"
         f"sys.path[:0] = [{str(staged)!r}, {str(deps)!r}]\n"
         "import form_lambda.lambda_entry, drill_sender.lambda_entry, campaign_core.lambda_entry\n"
-        "import hq.lambda_entry\n"
+        "import hq.lambda_entry, drill_sender.lambda_jobs\n"
         "assert form_lambda.lambda_entry.__file__.startswith(sys.path[0])\n"
         "assert form_lambda.lambda_entry.RUNTIME.settings.site_dir.as_posix().startswith(sys.path[0])\n"
         "print('imported')\n"

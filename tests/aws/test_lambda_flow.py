@@ -155,6 +155,7 @@ def test_importing_an_entry_module_calls_no_aws_service() -> None:
     and no client was made (the secret is read on the first event)."""
     code = (
         "import form_lambda.lambda_entry as f, drill_sender.lambda_entry as d, campaign_core.lambda_entry\n"
+        "import drill_sender.lambda_jobs\n"
         "r = f.RUNTIME\n"
         "assert r.store._client is None and r.mailer.inner._client is None and r._resolved is None\n"
         "print('ok')\n"
@@ -182,10 +183,10 @@ def test_a_drill_from_the_form_to_the_tracked_click(lambdas: Lambdas) -> None:
     assert json.dumps(scheduled, ensure_ascii=False).count("@test-corp.example.jp") >= 2
 
     # Nothing is due before its time; at the end of the window everything is.
-    summary = lambdas.drill.send_due_handler(scheduled_event(), Context())
+    summary = lambdas.jobs.send_due_handler(scheduled_event(), Context())
     assert summary["sent"] == 0
     lambdas.clock.advance(timedelta(hours=9))
-    summary = lambdas.drill.send_due_handler(scheduled_event(), Context())
+    summary = lambdas.jobs.send_due_handler(scheduled_event(), Context())
     assert summary["sent"] == 2 and summary["failed"] == 0
 
     hanako = lambdas.mails(to="hanako@test-corp.example.jp")
@@ -244,7 +245,7 @@ def test_a_drill_from_the_form_to_the_tracked_click(lambdas: Lambdas) -> None:
     )
     for message_id in ("ses-message-1", "ses-message-2"):
         event = ses_receipt_event(message_id, sender="hanako@test-corp.example.jp", recipient=REPORT_ADDRESS)
-        lambdas.drill.inbound_handler(event, Context())
+        lambdas.jobs.inbound_handler(event, Context())
     reports = lambdas.runtime.store.query(CHECK)
     assert [(r.data["email"], r.data["forwarded_at"]) for r in reports] == [
         ("hanako@test-corp.example.jp", lambdas.clock.now().astimezone(UTC).isoformat())
@@ -292,7 +293,7 @@ def test_bounces_and_complaints_suppress_later_mail(lambdas: Lambdas) -> None:
     application_id = accepted_drill(lambdas, [bounced, complained, third], address="千代田区丸の内9-9-9")
     schedule_with_the_staff_command(lambdas, application_id)
     lambdas.clock.advance(timedelta(hours=9))
-    summary = lambdas.drill.send_due_handler(scheduled_event(), Context())
+    summary = lambdas.jobs.send_due_handler(scheduled_event(), Context())
     assert (summary["sent"], summary["failed"]) == (1, 2)
     assert len(lambdas.mails(to=third)) == 1
     assert lambdas.mails(to=bounced) == [] and lambdas.mails(to=complained) == []

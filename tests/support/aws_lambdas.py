@@ -19,6 +19,7 @@ from tests.support.servers import MotoServer
 ENTRY_MODULES = (
     "form_lambda.lambda_entry",
     "drill_sender.lambda_entry",
+    "drill_sender.lambda_jobs",
     "campaign_core.lambda_entry",
     "hq.lambda_entry",
 )
@@ -43,6 +44,7 @@ class Lambdas:
     secret: str
     forms: ModuleType
     drill: ModuleType
+    jobs: ModuleType
     core: ModuleType
     hq: ModuleType
     mail_offset: int
