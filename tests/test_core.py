@@ -174,3 +174,20 @@ def test_settings_refuse_a_bad_value_naming_the_variable(
 
     with pytest.raises(ValueError, match=message):
         load_settings(_environ(tmp_path, **{variable: value}))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, "2026年12月1日(火)"),
+        ({"year": False}, "12月1日(火)"),
+        ({"weekday": False}, "2026年12月1日"),
+    ],
+)
+def test_japanese_day_text_reads_the_jst_day(kwargs: dict[str, bool], expected: str) -> None:
+    from campaign_core.jst import day_text, jst_label
+
+    late_utc = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # already 1 December in Japan
+    assert day_text(late_utc, **kwargs) == expected
+    assert jst_label(late_utc) == "2026年12月1日(火)08:30"
+    assert jst_label(late_utc, year=False) == "12月1日(火)08:30"

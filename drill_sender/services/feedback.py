@@ -23,6 +23,7 @@ from campaign_core.clock import JST, parse_iso
 from campaign_core.content import load_yaml
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
+from campaign_core.jst import day_text
 from campaign_core.records import APPLICATION, DRILL, MESSAGE
 from drill_sender.services.mails import service_mail
 
@@ -114,7 +115,7 @@ def build_feedback(deps: Deps, chamber: Chamber, *, start: date | None, end: dat
 
 
 def _date(value: date | None) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+    return day_text(value, weekday=False) if value else ""
 
 
 def render_csv(feedback: Feedback) -> bytes:

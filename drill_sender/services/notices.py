@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaign_core.clock import JST
 from campaign_core.deps import Deps
+from campaign_core.jst import day_text
 from campaign_core.records import APPLICATION
 from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.mails import service_mail
 from drill_sender.services.report import REPORT_MAX_AGE, report_url
 from drill_sender.services.schedule import ScheduleResult
 
-_WEEKDAYS = "月火水木金土日"
-
 
 def _date_label(result_time: Any) -> str:
-    local = result_time.astimezone(JST)
-    return f"{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]})"
+    return day_text(result_time, year=False)
 
 
 def _officer_mail(deps: Deps, application_id: str, name: str, values: dict[str, Any]) -> str:

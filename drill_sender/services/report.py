@@ -18,9 +18,10 @@ from typing import Any
 
 import jinja2
 
-from campaign_core.clock import JST, parse_iso
+from campaign_core.clock import parse_iso
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
+from campaign_core.jst import jst_label, minutes_text
 from campaign_core.machine import MachineRules
 from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE
 from campaign_core.store import Record
@@ -33,7 +34,6 @@ REPORT_PURPOSE = "report"
 REPORT_MAX_AGE = timedelta(days=90)
 OPENED_BY_ACTION = {"reported_after_open", "reported_after_click", "opened_no_report", "clicked_no_report"}
 UNOPENED_BY_ACTION = {"reported_unopened"}
-_WEEKDAYS = "月火水木金土日"
 PAGE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -212,19 +212,11 @@ def application_of(deps: Deps, token: str) -> str:
 def jst_text(instant: datetime | None) -> str:
     if instant is None:
         return ""
-    local = instant.astimezone(JST)
-    return f"{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]}){local:%H:%M}"
+    return jst_label(instant, year=False)
 
 
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "-"
-
-
-def minutes_text(minutes: float | None) -> str:
-    if minutes is None:
-        return "-"
-    whole = round(minutes)
-    return f"{whole // 60}時間{whole % 60}分" if whole >= 60 else f"{whole}分"
 
 
 OPENED_LABELS = {"yes": "あり", "no": "なし", "unknown": "不明"}

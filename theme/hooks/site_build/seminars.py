@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from campaign_core.clock import JST, parse_instant
+from campaign_core.jst import day_text
 from campaign_core.settings import PROJECT_ROOT
 from site_build import PageContext, content, shortcode
 
@@ -22,7 +23,6 @@ STATUSES = ("open", "closed")
 # The signup form page is another feature's; link to it only once it exists (strict builds fail on
 # links to missing pages).
 SIGNUP_PAGE = PROJECT_ROOT / "docs" / "apply" / "seminar.md"
-_WEEKDAYS = "月火水木金土日"
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,7 @@ def split_live(sessions: Sequence[Session], now: datetime) -> tuple[list[Session
 
 
 def jst_date(moment: datetime) -> str:
-    local = moment.astimezone(JST)
-    return f"{local.year}年{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]})"
+    return day_text(moment)
 
 
 def jst_time_range(moment: datetime, minutes: int) -> str:
