@@ -68,7 +68,7 @@ class Outbox:
             return []
         files = sorted(self.directory.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
         return [
-            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
             for p in files
         ]
 
@@ -79,13 +79,13 @@ class Outbox:
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def html_of(message: EmailMessage) -> str:
     part = message.get_body(("html",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def dynamodb_store(moto: MotoServer) -> DynamoDBStore:

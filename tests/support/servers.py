@@ -237,14 +237,14 @@ class FaultyHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or envelope.content or b""
+        content = envelope.original_content or b""  # the bytes as they arrived
         with self.lock:
             if self.hang_up:
                 assert server.transport is not None
                 server.transport.close()
                 return "421 4.3.2 Closing"
             self.received.append(
-                ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(content))
+                ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), content)
             )
             self.peers.append(tuple(session.peer))  # type: ignore[arg-type]
             if self.hang_up_after is not None and len(self.received) >= self.hang_up_after:
