@@ -67,10 +67,7 @@ class Outbox:
         if not self.directory.is_dir():
             return []
         files = sorted(self.directory.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-        return [
-            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            for p in files
-        ]
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages() if address in str(m["To"])]

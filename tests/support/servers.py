@@ -243,9 +243,7 @@ class FaultyHandler:
                 assert server.transport is not None
                 server.transport.close()
                 return "421 4.3.2 Closing"
-            self.received.append(
-                ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), content)
-            )
+            self.received.append(ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), content))
             self.peers.append(tuple(session.peer))  # type: ignore[arg-type]
             if self.hang_up_after is not None and len(self.received) >= self.hang_up_after:
                 self.hang_up = True
