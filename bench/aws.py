@@ -24,19 +24,13 @@ from pathlib import Path
 from bench.core import Measurement, Options, benchmark
 from campaign_core.settings import PROJECT_ROOT
 from scripts.lambda_package import (
+    ENTRY_MODULES,
     RUNTIME_PROVIDED,
     copy_installed_requirements,
     precompile,
     stage_lambda_source,
 )
 
-ENTRY_MODULES = (
-    "form_lambda.lambda_entry",
-    "drill_sender.lambda_entry",
-    "drill_sender.lambda_jobs",
-    "campaign_core.lambda_entry",
-    "hq.lambda_entry",
-)
 BASELINE = "flask, boto3"
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 _ENV = {

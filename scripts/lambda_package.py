@@ -28,6 +28,14 @@ LAMBDA_REQUIREMENTS = (
     "python-stdnum",
     "pyyaml",
 )
+# The modules template.yaml names as handlers (each function's cold start imports one of them).
+ENTRY_MODULES = (
+    "form_lambda.lambda_entry",
+    "drill_sender.lambda_entry",
+    "drill_sender.lambda_jobs",
+    "campaign_core.lambda_entry",
+    "hq.lambda_entry",
+)
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "urllib3"})
 
 

@@ -130,27 +130,21 @@ def test_the_message_arrives_as_composed(channel: Channel, templates: Path) -> N
     assert attachment.get_payload(decode=True) == ICS
 
 
-def test_header_injection_raises_before_anything_is_sent(channel: Channel, templates: Path) -> None:
+@pytest.mark.parametrize(
+    ("to", "company"),
+    [
+        ("hanako@example.co.jp", "テスト\r\nBcc: victim@example.com"),  # in a value put in the subject
+        ("hanako@example.co.jp\nBcc: victim@example.com", "テスト"),  # in the recipient
+    ],
+    ids=["value", "recipient"],
+)
+def test_header_injection_raises_before_anything_is_sent(
+    channel: Channel, templates: Path, to: str, company: str
+) -> None:
     with pytest.raises(HeaderInjectionError):
         channel.mailer.send(
             compose(
-                templates,
-                "welcome",
-                to="hanako@example.co.jp",
-                sender=SENDER,
-                values={**VALUES, "company": "テスト\r\nBcc: victim@example.com"},
-                now=NOW,
-            )
-        )
-    with pytest.raises(HeaderInjectionError):
-        channel.mailer.send(
-            compose(
-                templates,
-                "welcome",
-                to="hanako@example.co.jp\nBcc: victim@example.com",
-                sender=SENDER,
-                values=VALUES,
-                now=NOW,
+                templates, "welcome", to=to, sender=SENDER, values={**VALUES, "company": company}, now=NOW
             )
         )
     assert channel.delivered() == []

@@ -13,16 +13,10 @@ from typing import Any
 
 from campaign_core import aws
 from campaign_core.clock import FixedClock
+from scripts.lambda_package import ENTRY_MODULES
 from tests.support.aws_events import Context, http_event
 from tests.support.servers import MotoServer
 
-ENTRY_MODULES = (
-    "form_lambda.lambda_entry",
-    "drill_sender.lambda_entry",
-    "drill_sender.lambda_jobs",
-    "campaign_core.lambda_entry",
-    "hq.lambda_entry",
-)
 DOMAIN = "drill.example.jp"
 SITE = f"https://{DOMAIN}"
 REPORT_ADDRESS = f"report@{DOMAIN}"
