@@ -20,9 +20,6 @@ applications (one office each, participants in the officer's domain, the page's 
 from __future__ import annotations
 
 import argparse
-import email.parser
-import email.policy
-import http.client
 import itertools
 import json
 import math
@@ -34,11 +31,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.utils import getaddresses
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlencode
@@ -46,18 +41,16 @@ from urllib.parse import urlencode
 from flask import Flask, Response, request
 
 from bench.core import Measurement, Options, benchmark, interleaved
+from bench.form_client import CONCURRENCY, FORM_PATH, Audit, audit, errors_in, post_all
 from campaign_core.settings import PROJECT_ROOT, Settings, load_settings
-from campaign_core.store import create_store
 from campaign_core.store.sqlite import BUSY_TIMEOUT_MS
 from tests.support.forms import DRILL_FORM  # the tests' valid form, varied per office
 
 THREADS = 8  # waitress worker threads, as `local/serve.py` runs the local server
-CONCURRENCY = 16  # client connections posting at once
 BATCH = 200  # posts per timed throughput batch
 THROUGHPUT_GOAL = 0.7  # real app's posts per second / bare handler's, at least
 VOLUME = 1_000
 VOLUME_LIMIT_S = 60.0
-FORM_PATH = "/api/drill"
 NO_LIMITS = {"CAMPAIGN_RATE_LIMIT_CLIENT": "off", "CAMPAIGN_RATE_LIMIT_EMAIL": "off"}
 START_TIMEOUT_S = 60.0
 
@@ -208,85 +201,6 @@ class Server:
             self._process.kill()
             self._process.wait()
         self._process = None
-
-
-# -- client --------------------------------------------------------------------------------------------
-
-
-def post_all(port: int, bodies: Sequence[bytes], concurrency: int = CONCURRENCY) -> list[int]:
-    """POST every body to the form on 127.0.0.1:`port` from `concurrency` keep-alive connections;
-    the HTTP status of each, in order (0 where the request itself failed)."""
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Origin": f"http://127.0.0.1:{port}",
-        "Referer": f"http://127.0.0.1:{port}/apply/drill/",
-        "Accept-Encoding": "gzip",  # as a browser's post: the local server compresses its answer pages
-    }
-    local = threading.local()
-    opened: list[http.client.HTTPConnection] = []
-    opened_lock = threading.Lock()
-
-    def connection() -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(local, "conn", None)
-        if conn is None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=VOLUME_LIMIT_S)
-            local.conn = conn
-            with opened_lock:
-                opened.append(conn)
-        return conn
-
-    def post(body: bytes) -> int:
-        conn = connection()
-        try:
-            conn.request("POST", FORM_PATH, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException):
-            conn.close()  # the next request on this thread reconnects
-            return 0
-        if response.will_close:
-            conn.close()
-        return response.status
-
-    try:
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bench-client") as pool:
-            return list(pool.map(post, bodies))
-    finally:
-        for conn in opened:
-            conn.close()
-
-
-def errors_in(statuses: Sequence[int]) -> int:
-    return sum(not 200 <= status < 300 for status in statuses)
-
-
-# -- reading back --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Audit:
-    found: int  # sent applications that are in the store
-    mailed: int  # sent applications whose officer has a mail in the outbox
-    mails: int  # mails in the outbox
-
-
-def audit(settings: Settings, officers: Sequence[str]) -> Audit:
-    """What a stack's store and outbox hold of the applications sent by these officers."""
-    sent = set(officers)
-    store = create_store(settings)
-    try:
-        stored = {str(record.data.get("officer_email")) for record in store.query("application")}
-    finally:
-        store.close()
-    parser = email.parser.BytesHeaderParser(policy=email.policy.default)
-    recipients: set[str] = set()
-    mails = 0
-    for path in settings.outbox_dir.glob("*.eml"):
-        mails += 1
-        with path.open("rb") as handle:
-            headers = parser.parse(handle)
-        recipients.update(address for _name, address in getaddresses(headers.get_all("To", [])))
-    return Audit(found=len(sent & stored), mailed=len(sent & recipients), mails=mails)
 
 
 # -- the benchmarks ------------------------------------------------------------------------------------

@@ -7,18 +7,8 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.forms import (
-    Applications,
-    Audit,
-    Server,
-    Volume,
-    audit,
-    drill_application,
-    errors_in,
-    measure_throughput,
-    post_all,
-    run_volume,
-)
+from bench.form_client import Audit, audit, errors_in, post_all
+from bench.forms import Applications, Server, Volume, drill_application, measure_throughput, run_volume
 from campaign_core.store import create_store
 
 
