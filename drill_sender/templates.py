@@ -5,7 +5,8 @@ Layout: `content/drill_mails/<MM>/<variant>/{meta.yml,body.txt,body.html}` plus 
 (the HTML document around every body). Bodies are Jinja; they may use `recipient_email`,
 `company`, `link(name)` (a click-tracking URL; the name must be listed in `meta.yml`) and, in
 HTML only, `open_pixel` (the tracking `<img>`). No template holds a literal URL: every link goes
-to our own `/t/...` paths, and the click lands on the template's learning page.
+to our own `/t/...` paths, and the click lands on the learning page of that very mail
+(`drill_sender.services.learn`), which no public page shows.
 """
 
 from __future__ import annotations
@@ -68,10 +69,6 @@ class DrillTemplate:
         """`01-obvious`: the template's id in URLs and reports."""
         return template_key(self.month, self.variant)
 
-    @property
-    def learn_path(self) -> str:
-        return learn_path(self.month, self.variant)
-
 
 @dataclass(frozen=True)
 class RenderedMail:
@@ -95,16 +92,6 @@ class RenderedMail:
 
 def template_key(month: int, variant: str) -> str:
     return f"{month:02d}-{variant}"
-
-
-def learn_path(month: int, variant: str) -> str:
-    """The site path of a template's learning page ("これは訓練です"), e.g. `learn/01-obvious/`."""
-    _check_month_variant(month, variant)
-    return f"learn/{template_key(month, variant)}/"
-
-
-def learn_url(base_url: str, template: DrillTemplate) -> str:
-    return f"{base_url.rstrip('/')}/{template.learn_path}"
 
 
 def tracking_token(signer: Signer, message_id: str) -> str:
@@ -185,7 +172,7 @@ def render(
 
 
 def preview_html(template: DrillTemplate, *, recipient_email: str, company: str) -> str:
-    """The HTML body for the learning page: example values, no pixel, and links made inert
+    """The HTML body for the learning page: the recipient's values, no pixel, and links made inert
     (`<span class="drill-mail__link">`), so the page shows the mail without any way out of it."""
 
     def link(name: str) -> str:

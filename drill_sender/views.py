@@ -2,8 +2,9 @@
 
 Views stay thin: they read the request, hand a `Hit` to the tracking service and answer. The pixel
 is always a 1x1 GIF (a broken image would tell nothing and alarm a reader); a click goes only to our
-own learning page of that mail's template, never to a URL taken from the request; a bad or expired
-link gets a polite Japanese page, never an error.
+own learning page of that very mail (`/t/learn/<token>`), never to a URL taken from the request; a bad
+or expired link gets a polite Japanese page, never an error. Every page here is for one person: never
+indexed, never cached by a shared cache (CloudFront, a proxy).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from campaign_core.jst import jst_label
 from campaign_core.pages import built_page, replace_article, standalone_page
 from campaign_core.tokens import TokenError
 from campaign_core.web import app_deps, same_origin
-from drill_sender.services import checksheet, oneshot_status, report
+from drill_sender.services import checksheet, learn, oneshot_status, report
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
 
 bp = Blueprint("tracking", __name__, url_prefix="/t")
@@ -39,6 +40,7 @@ NO_STORE = {
 }
 PAGE_DIR = Path(__file__).resolve().parent
 _SKIP_LINK = re.compile(r'(<a href=")#[^"]*(" class="md-skip")')
+NOINDEX_META = '<meta name="robots" content="noindex, nofollow">'
 _TOC_SIDEBAR = re.compile(
     r'<div class="md-sidebar md-sidebar--secondary".*?(?=<div class="md-content")', re.DOTALL
 )
@@ -70,10 +72,26 @@ def open_pixel(token: str) -> Response:
 def click(token: str) -> Response:
     d = deps()
     result = record_hit(d, _hit("click", token))
-    if result.learn_path is None:
+    if result.message is None:
         return _link_problem(d, "expired" if result.status == "expired" else "invalid")
-    # Root-relative: the learning page on the host that served this link, nowhere else.
-    return Response(status=302, headers={"Location": f"/{result.learn_path}", **NO_STORE})
+    # Root-relative: the learning page of this very mail on the host that served this link.
+    location = learn.learn_path(learn.learn_token(d, message=result.message))
+    return Response(status=302, headers={"Location": location, **NO_STORE})
+
+
+@bp.get("/learn/", defaults={"token": ""})
+@bp.get("/learn/<token>")
+def learn_page(token: str) -> Response:
+    """The mail a participant got and its clues, only through that mail's own signed link."""
+    d = deps()
+    try:
+        mail = learn.load_learn_mail(d, token)
+    except TokenError as exc:
+        return _link_problem(d, exc.reason, status=404)
+    response = _page(d, "これは訓練です", "learn_page.html", "learn", mail=mail)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # no form here; the token stays in this tab
+    return response
 
 
 @cache
@@ -92,14 +110,16 @@ def _page(d: Deps, title: str, template: str, anchor: str, status: int = 200, **
         page = _SKIP_LINK.sub(rf"\1#{anchor}\2", page, count=1)
     # The body comes from our own autoescaped templates; request values in it are escaped.
     html = replace_article(page, title, body) if page else standalone_page(title, Markup(body))  # noqa: S704
+    # One person's page (a mail they got, their drill's results): never in a search engine.
+    html = html.replace("</head>", f"{NOINDEX_META}\n</head>", 1)
     # "same-origin", not "no-referrer": with no referrer a browser posts the sheet with `Origin: null`,
     # and the origin check would refuse the officer; the token still never leaves our origin.
     headers = {**NO_STORE, "Referrer-Policy": "same-origin"}
     return Response(html, status=status, mimetype="text/html", headers=headers)
 
 
-def _link_problem(d: Deps, reason: str) -> Response:
-    return _page(d, "このリンクは使えません", "link_problem.html", "link-problem", reason=reason)
+def _link_problem(d: Deps, reason: str, status: int = 200) -> Response:
+    return _page(d, "このリンクは使えません", "link_problem.html", "link-problem", status, reason=reason)
 
 
 @bp.errorhandler(TokenError)

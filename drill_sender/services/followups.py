@@ -17,6 +17,7 @@ from campaign_core.clock import JST, parse_iso
 from campaign_core.deps import Deps
 from campaign_core.records import APPLICATION, CHECK, DRILL, MESSAGE, NOTICE
 from campaign_core.store import Record
+from drill_sender.services.learn import learn_url
 from drill_sender.services.mails import service_mail
 from drill_sender.services.schedule import new_message
 from drill_sender.templates import load_template
@@ -94,7 +95,7 @@ def build_notice(deps: Deps, record: Record) -> EmailMessage:
             "sender_name": template.sender_name,
             "clues": template.clues,
             "reported": _reported(deps, str(data.get("drill_message", ""))),
-            "learn_url": f"{base}/{template.learn_path}",
+            "learn_url": learn_url(deps, message=str(data.get("drill_message", ""))),
             "spotting_url": f"{base}/participants/spotting/",
             "participants_url": f"{base}/participants/",
             "help_url": f"{base}/help/",

@@ -27,6 +27,7 @@ from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE
 from campaign_core.store import Record
 from campaign_core.tokens import linked_key
 from drill_sender.services.checksheet import ACTION_LABELS
+from drill_sender.services.learn import learn_url
 from drill_sender.services.tracking import summarise
 from drill_sender.templates import DrillTemplate, load_template
 
@@ -77,6 +78,7 @@ class DrillReport:
     company: str
     office: str
     template: DrillTemplate
+    learn_url: str  # the drill's mail and its clues, by a signed link (never on the public site)
     window_start: datetime
     window_end: datetime
     rows: tuple[Row, ...]
@@ -181,6 +183,7 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
         company=str(data.get("company", "")),
         office=str(data.get("office", "") or ""),
         template=_template(int(data["month"]), str(data["variant"])),
+        learn_url=learn_url(deps, application=application_id),
         window_start=parse_iso(str(data["window_start"])),
         window_end=parse_iso(str(data["window_end"])),
         rows=tuple(mine),

@@ -22,7 +22,7 @@ from campaign_core.machine import Classified, MachineRules, classify
 from campaign_core.records import EVENT, MESSAGE
 from campaign_core.store import Record
 from campaign_core.tokens import TokenError
-from drill_sender.templates import TRACK_PURPOSE, learn_path, load_template
+from drill_sender.templates import TRACK_PURPOSE, load_template
 
 PREFETCH_HEADERS = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
 REPLAY_WINDOW = timedelta(seconds=10)
@@ -44,7 +44,7 @@ class Hit:
 @dataclass(frozen=True)
 class HitResult:
     status: Literal["recorded", "repeat", "invalid", "expired"]
-    learn_path: str | None = None  # where a click lands: our own learning page for the template
+    message: str | None = None  # the message whose learning page a click lands on
 
 
 def _prefetch(hit: Hit) -> bool:
@@ -68,7 +68,7 @@ def record_hit(deps: Deps, hit: Hit) -> HitResult:
     if message is None or message.data.get("state") != "sent":
         return HitResult("invalid")
     data = message.data
-    landing = learn_path(int(data["month"]), str(data["variant"]))
+    landing = message.key
     now = deps.now()
     link = hit.link if hit.kind == "click" else None
     event = {

@@ -1,6 +1,7 @@
 """Every drill mail template, rendered for a recipient: fictional senders only, every link one of our
 own tracking links, no credential form, the open pixel in HTML only, text and HTML saying the same
-thing, and a learning page per template in the built site that shows the mail and lists its clues."""
+thing. (The page that shows a mail and its clues is the tracking app's, tests/drill/test_tracking.py;
+no template stands on the public site, tests/drill/test_answers_private.py.)"""
 
 from __future__ import annotations
 
@@ -13,9 +14,7 @@ from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-import lxml.html
 import pytest
-from site_build.learn import DOCS_LEARN_DIR, expected_pages
 
 from campaign_core.clock import FixedClock
 from campaign_core.tokens import Signer
@@ -27,8 +26,6 @@ from drill_sender.templates import (
     DrillTemplate,
     RenderedMail,
     TemplateError,
-    learn_path,
-    learn_url,
     load_all,
     load_template,
     render,
@@ -331,16 +328,6 @@ def test_the_token_is_small_signed_and_carries_the_message_id(signer: Signer, to
         assert carried and carried.group(1) == token, url
 
 
-def test_learning_page_urls() -> None:
-    template = template_of("03-subtle")
-    assert template.learn_path == learn_path(3, "subtle") == "learn/03-subtle/"
-    assert learn_url(BASE_URL + "/", template) == f"{BASE_URL}/learn/03-subtle/"
-    with pytest.raises(TemplateError):
-        learn_path(13, "obvious")
-    with pytest.raises(TemplateError):
-        learn_path(1, "medium")
-
-
 # -- broken templates are refused ------------------------------------------------------------------
 
 
@@ -382,72 +369,6 @@ def test_a_meta_for_another_month_is_refused(tmp_path: Path) -> None:
 def test_a_missing_template_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match="02-subtle"):
         load_template(2, "subtle", _copy_template(tmp_path))
-
-
-# -- learning pages --------------------------------------------------------------------------------
-
-
-def test_learning_page_sources_are_up_to_date() -> None:
-    # `python -m site_build.learn` writes them; a template added or renamed needs a rerun.
-    on_disk = {path.name: path.read_text(encoding="utf-8") for path in DOCS_LEARN_DIR.glob("[0-9][0-9]-*.md")}
-    expected = expected_pages()
-    assert sorted(on_disk) == sorted(expected), "run: python -m site_build.learn"
-    for name, text in expected.items():
-        assert on_disk[name] == text, f"docs/learn/{name} is stale; run: python -m site_build.learn"
-
-
-def _visible(element: lxml.html.HtmlElement) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", element.text_content()))
-
-
-@pytest.mark.parametrize("key", KEYS)
-def test_learning_page_shows_the_mail_and_lists_its_clues(built_site: Path, key: str) -> None:
-    template = template_of(key)
-    page_file = built_site / template.learn_path / "index.html"
-    assert page_file.is_file(), f"{template.learn_path} is not in the built site"
-    document = lxml.html.fromstring(page_file.read_bytes())
-    article = document.cssselect("article")[0]
-    text = _visible(article)
-    assert "これは訓練です" in text
-    assert _visible(lxml.html.fromstring(f"<p>{template.subject}</p>")) in text
-    assert template.sender_name.replace(" ", "") in text
-    # The clues, in order, each with where to look.
-    items = article.cssselect("ol.learn-clues > li")
-    assert len(items) == len(template.clues)
-    for item, clue in zip(items, template.clues, strict=True):
-        assert _visible(item) == re.sub(
-            r"\s+", "", unicodedata.normalize("NFKC", f"{clue.where}:{clue.text}")
-        )
-    # The mail is shown with inert links: no anchor, no image, no form inside it.
-    [mail] = article.cssselect(".drill-mail")
-    assert not mail.cssselect("a, img, form, input, button")
-    assert len(mail.cssselect(".drill-mail__link")) >= len(template.links)
-    # Its body says what the mail said (the recipient's data replaced by example words).
-    mail_text = _visible(mail.cssselect(".drill-mail__body")[0])
-    for sentence in sentences((template.directory / "body.txt").read_text(encoding="utf-8"))[-3:]:
-        if "{{" not in sentence:
-            assert sentence in mail_text, sentence
-    # What to do next points to the participants' pages.
-    hrefs = [a.get("href", "") for a in article.cssselect("a")]
-    assert any(href.rstrip("/").endswith("participants/spotting") for href in hrefs)
-    assert any(href.rstrip("/").endswith("participants") for href in hrefs)
-
-
-def test_learning_index_lists_every_template(built_site: Path) -> None:
-    document = lxml.html.fromstring((built_site / "learn" / "index.html").read_bytes())
-    hrefs = {a.get("href", "").rstrip("/").removeprefix("./") for a in document.cssselect("ul.learn-index a")}
-    assert hrefs == set(KEYS)
-    nav = document.cssselect("nav.md-nav--primary")[0]
-    assert "訓練メールの解説" in nav.text_content()
-
-
-def test_learning_pages_are_in_the_site_wide_quality_checks() -> None:
-    # axe-core, the 360 px check and the own-host-only check run over tests.test_links.SITE_PAGES
-    # (tests/browser/test_site_quality.py); the learning pages must be part of that list.
-    from tests.support.site import SITE_PAGES
-
-    checked = {page.url for page in SITE_PAGES}
-    assert {f"learn/{key}/" for key in KEYS} | {"learn/"} <= checked
 
 
 def test_an_edited_meta_is_read_again(tmp_path: Path) -> None:
