@@ -214,7 +214,7 @@ def test_a_drill_from_the_form_to_the_tracked_click(lambdas: Lambdas) -> None:
     lambdas.clock.advance(timedelta(minutes=1))
     clicked = lambdas.track("GET", click.group(1), query=(click.group(2) or "").replace("&amp;", "&"))
     assert clicked["statusCode"] == 302
-    assert header(clicked, "Location").startswith("/learn/")
+    assert header(clicked, "Location").startswith("/t/learn/")
 
     deps = Deps(
         store=lambdas.runtime.store,

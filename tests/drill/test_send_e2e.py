@@ -186,7 +186,7 @@ def test_a_whole_drill_from_application_to_chamber_feedback(
     click = next(u for u in urls if u.startswith("/t/c/")).replace("&amp;", "&")
     assert client.get(pixel, headers={"User-Agent": BROWSER}).mimetype == "image/gif"
     landing = client.get(click, headers={"User-Agent": BROWSER})
-    assert landing.status_code == 302 and landing.headers["Location"].startswith("/learn/")
+    assert landing.status_code == 302 and landing.headers["Location"].startswith("/t/learn/")
     assert "これは訓練です" in client.get(landing.headers["Location"]).get_data(as_text=True)
 
     # Jiro forwards the drill mail to the report address.

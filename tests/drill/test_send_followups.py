@@ -3,6 +3,7 @@ sent once each through the same engine, only for drills whose officer asked for 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from campaign_core.records import MESSAGE, NOTICE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.checksheet import record_forwarded
+from drill_sender.services.learn import load_learn_mail
 from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
 from drill_sender.templates import load_template
@@ -62,7 +64,10 @@ def test_reveal_then_follow_up_go_out_once_each_and_thank_only_who_reported(
     assert "ありがとうございました" not in not_thanked
     for clue in template.clues:
         assert clue.text in not_thanked
-    assert "http://drill.test/learn/11-obvious/" in not_thanked
+    # The link opens the page of the very mail this person got (never a public page).
+    link = re.search(r"http://drill\.test/t/learn/(\S+)", not_thanked)
+    assert link and load_learn_mail(deps, link[1]).recipient_email == people[1]
+    assert "/learn/11-" not in not_thanked
     # Nobody is named: no participant's address appears in anyone's reveal.
     for address in people:
         assert not any(other in _text(smtp, address, "種明かし") for other in people)

@@ -75,13 +75,14 @@ def test_click_is_recorded_and_lands_only_on_our_learning_page(
 
     response = get(client, clicks[0])
     assert response.status_code == 302
-    assert response.headers["Location"] == "/learn/08-subtle/"
+    landing = response.headers["Location"]
+    assert landing.startswith("/t/learn/")  # the page of this very mail, tests/drill/test_learn_page.py
 
     # Whatever the query says, the click goes to the same page of ours.
     token_path = clicks[0].split("?")[0]
     for query in ("?l=https://evil.example/", "?next=https://evil.example/", "?l=//evil.example"):
         answer = get(client, token_path + query, address="192.0.2.1")
-        assert answer.headers["Location"] == "/learn/08-subtle/"
+        assert answer.headers["Location"].startswith("/t/learn/")
         assert urlsplit(answer.headers["Location"]).netloc == ""
     counts = activity(deps, drill.application_id)
     assert (counts.opened, counts.clicked) == (1, 1)  # a click is an open too
