@@ -42,6 +42,15 @@ MEMBER: tuple[tuple[str, str], ...] = (
     ("unknown", "わからない"),
 )
 
+# The drill mail the officer asks for (issue 11 §5). "auto" leaves it to the branch, which sends
+# the obvious one unless it chooses otherwise (the behaviour before the choice existed).
+VARIANT_AUTO = "auto"
+VARIANT_CHOICES: tuple[tuple[str, str], ...] = (
+    ("obvious", "見分けやすい"),
+    ("subtle", "気づきにくい"),
+    (VARIANT_AUTO, "おまかせ"),
+)
+
 PREFECTURE_CHOICES: tuple[tuple[str, str], ...] = tuple((name, name) for name in PREFECTURES)
 
 

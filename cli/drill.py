@@ -76,7 +76,10 @@ def _parse_month(text: str | None) -> int | None:
     "--month", "month_text", metavar="YYYY-MM", help="Use this month's drill mail (default: the start's)."
 )
 @click.option(
-    "--variant", type=click.Choice(VARIANTS), default="obvious", show_default=True, help="Template variant."
+    "--variant",
+    type=click.Choice(VARIANTS),
+    default=None,
+    help="訓練メールの種類。省略すると申し込みで選ばれた種類(おまかせなら obvious)。",
 )
 @click.option(
     "--late",
@@ -92,7 +95,7 @@ def schedule_command(
     start: datetime | None,
     days: int,
     month_text: str | None,
-    variant: str,
+    variant: str | None,
     late: bool,
     no_mail: bool,
     as_json: bool,
@@ -117,6 +120,11 @@ def schedule_command(
             )
     except ScheduleError as exc:
         fail(f"{exc} ({exc.code})")
+    if result.before_seminar:
+        err.print(
+            f"[yellow]注意:[/] 送信期間が、セミナー視聴の期限({result.seminar_by})より前に始まります。"
+            "受付メールでお伝えした順番(セミナーが先)にするには --start で後の日を選んでください。"
+        )
     link = sheet_url(env.deps(), result.application_id)
     mailed = ""
     if not no_mail:

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from campaign_core import content
-from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, PREFECTURE_CHOICES
+from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, PREFECTURE_CHOICES, VARIANT_CHOICES
 from campaign_core.clock import parse_instant
 from campaign_core.content import Consent
 from campaign_core.jst import jst_label
@@ -124,6 +124,7 @@ class FormContent:
     industries: Sequence[tuple[str, str]] = INDUSTRIES
     employees: Sequence[tuple[str, str]] = EMPLOYEES
     member: Sequence[tuple[str, str]] = MEMBER
+    variants: Sequence[tuple[str, str]] = VARIANT_CHOICES
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from campaign_core.address import PREFECTURES, lookup_postal_code
-from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER
+from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, VARIANT_AUTO, VARIANT_CHOICES
 from campaign_core.normalize import clean_text, digits_only, normalize_dashes, phone_digits, tidy_company
 from campaign_core.office import office_keys
 
@@ -79,7 +79,9 @@ class DrillInput:
     officer_name: str
     officer_email: str
     participants: tuple[Participant, ...]
-    reveal_followup: bool
+    variant: str  # obvious / subtle / auto (おまかせ)
+    reveal: bool  # the reveal mail (種明かし) about a week after the drill
+    followup: bool  # the follow-up learning mail a week after the reveal
     office_keys: tuple[str, ...] = field(default=())
 
 
@@ -313,9 +315,7 @@ def validate_drill(
     participants, participants_error = validate_participants(check.raw("participants"), officer_email)
     if participants_error:
         check.error("participants", participants_error)
-    reveal = check.raw("reveal_followup")
-    if reveal not in ("", "on", "off"):
-        check.error("reveal_followup", "種明かしメールの希望は、チェックを入れるか外すかで選んでください。")
+    variant, reveal, followup = _drill_options(check)
     check.consent()
     if check.errors:
         return None, check.errors
@@ -342,11 +342,32 @@ def validate_drill(
             officer_name=officer_name,
             officer_email=officer_email,
             participants=participants,
-            reveal_followup=reveal == "on",
+            variant=variant,
+            reveal=reveal,
+            followup=followup,
             office_keys=tuple(keys),
         ),
         {},
     )
+
+
+def _drill_options(check: _Checker) -> tuple[str, bool, bool]:
+    """The officer's choices: the kind of drill mail (empty: おまかせ, as a form from before the
+    choice sends nothing) and whether each of the two mails after the drill goes out."""
+    variant = check.raw("variant") or VARIANT_AUTO
+    if variant not in dict(VARIANT_CHOICES):
+        check.error(
+            "variant", "訓練メールの種類は、「見分けやすい」「気づきにくい」「おまかせ」から選んでください。"
+        )
+    # A form page cached from before the two choices posts one `reveal_followup` box for both.
+    legacy = "reveal" not in check.form and "followup" not in check.form
+    wanted = {}
+    for name, what in (("reveal", "種明かしメール"), ("followup", "おさらいメール")):
+        value = check.raw("reveal_followup" if legacy else name)
+        if value not in ("", "on", "off"):
+            check.error(name, f"{what}を送るかどうかは、チェックを入れるか外すかで選んでください。")
+        wanted[name] = value == "on"
+    return variant, wanted["reveal"], wanted["followup"]
 
 
 def validate_oneshot(form: Mapping[str, str]) -> tuple[OneshotInput | None, Errors]:

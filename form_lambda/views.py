@@ -38,7 +38,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "drill": (
         "company", "office", "corporate_number", "postal_code", "prefecture", "address", "phone",
         "industry", "employees", "chamber", "member", "officer_name", "officer_email", "participants",
-        "reveal_followup", "consent",
+        "variant", "reveal", "followup", "consent",
     ),
     "oneshot": ("email", "company", "consent"),
 }  # fmt: skip
@@ -92,8 +92,10 @@ def form_page(
 
 def form_values(form: str) -> dict[str, str]:
     values = {name: request.form.get(name, "") for name in FIELDS[form]}
-    if form == "drill" and "reveal_followup" not in request.form:
-        values["reveal_followup"] = "off"  # an unchecked box sends nothing; keep it unchecked
+    if form == "drill":
+        for box in ("reveal", "followup"):
+            if box not in request.form:  # an unchecked box sends nothing; keep it unchecked
+                values[box] = request.form.get("reveal_followup", "off")
     return values
 
 

@@ -1,5 +1,5 @@
 """After the drill: the reveal mail (種明かし) about a week after the last drill mail, and a
-follow-up learning mail a week after that, for drills whose officer asked for them.
+follow-up learning mail a week after that, each for drills whose officer asked for it.
 
 The reveal says it was a drill, thanks the participant if they reported it, names nobody, and
 teaches the clues of that mail; the follow-up points to the site's learning pages. Both go out
@@ -10,8 +10,10 @@ campaign's own address, in business hours.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from campaign_core.clock import JST, parse_iso
 from campaign_core.deps import Deps
@@ -36,6 +38,13 @@ def _times(deps: Deps, records: list[Record], day: date, rng: random.Random) -> 
     return assign_send_times(records, intervals, rng, min_spacing=timedelta(seconds=30))
 
 
+def wanted_mails(application: Mapping[str, Any]) -> tuple[str, ...]:
+    """The mails after the drill the officer chose on the form: the reveal, the follow-up, both or
+    neither. Applications from before the two choices hold one `reveal_followup` for both."""
+    legacy = bool(application.get("reveal_followup"))
+    return tuple(purpose for purpose in ("reveal", "followup") if bool(application.get(purpose, legacy)))
+
+
 def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
     """Create the reveal and follow-up notices of every drill whose mails are all out; returns how
     many drills were planned. Safe to run again: notice keys are fixed, the drill is marked."""
@@ -49,11 +58,13 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
             continue
         application = deps.store.get(APPLICATION, drill.key)
         sent = [m for m in messages if m.data.get("state") == "sent"]
-        if application is not None and application.data.get("reveal_followup") and sent:
+        wanted = wanted_mails(application.data) if application is not None else ()
+        if wanted and sent:
             last = max(parse_iso(str(m.data["sent_at"])) for m in sent)
             reveal_day = (last + REVEAL_AFTER).astimezone(JST).date()
-            followup_day = reveal_day + FOLLOWUP_AFTER
-            for purpose, day in (("reveal", reveal_day), ("followup", followup_day)):
+            days = {"reveal": reveal_day, "followup": reveal_day + FOLLOWUP_AFTER}
+            for purpose in wanted:
+                day = days[purpose]
                 for message, send_at in _times(deps, sent, day, rng):
                     key = f"{purpose}-{message.key}"
                     data = new_message(

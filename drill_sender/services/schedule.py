@@ -24,6 +24,7 @@ from drill_sender.templates import VARIANTS, TemplateError, load_template, templ
 from drill_sender.window import Interval, assign_send_times, send_intervals
 
 DEFAULT_DAYS = 3
+DEFAULT_VARIANT = "obvious"
 
 
 class ScheduleError(Exception):
@@ -49,6 +50,13 @@ class ScheduleResult:
     refused: tuple[str, ...]  # addresses that have not confirmed: no drill mail for them
     window_start: datetime
     window_end: datetime
+    # The day by which staff should have seen the seminar (the acceptance mail names it): a
+    # window that starts on or before it breaks the plan's order, seminar first.
+    seminar_by: date | None = None
+
+    @property
+    def before_seminar(self) -> bool:
+        return self.seminar_by is not None and self.window_start.astimezone(JST).date() <= self.seminar_by
 
 
 def message_id_header(key: str, domain: str) -> str:
@@ -88,6 +96,12 @@ def new_message(
         "provider_id": None,
         "last_error": None,
     }
+
+
+def chosen_variant(application: dict[str, Any]) -> str:
+    """The drill mail the officer asked for; "auto" (おまかせ) and older applications: the default."""
+    asked = str(application.get("variant", ""))
+    return asked if asked in VARIANTS else DEFAULT_VARIANT
 
 
 @dataclass(frozen=True)
@@ -140,9 +154,11 @@ def schedule(
     start: date | None = None,
     days: int = DEFAULT_DAYS,
     month: int | None = None,
-    variant: str = "obvious",
+    variant: str | None = None,
     rng: random.Random | None = None,
 ) -> ScheduleResult:
+    """`variant` None: the one the officer chose on the form; おまかせ (or an application from
+    before the choice) gets the obvious one, as staff chose by default before."""
     now = deps.now()
     record = deps.store.get(APPLICATION, application_id)
     if record is None:
@@ -155,6 +171,7 @@ def schedule(
         )
     if deps.store.get(DRILL, application_id) is not None or application.get("drill_status"):
         raise ScheduleError("already_scheduled", f"application {application_id} is already scheduled")
+    variant = variant or chosen_variant(application)
     if variant not in VARIANTS:
         raise ScheduleError("bad_variant", f"variant must be one of {', '.join(VARIANTS)}")
     if days < 1:
@@ -222,6 +239,9 @@ def schedule(
         refused=refused,
         window_start=window_start,
         window_end=window_end,
+        seminar_by=date.fromisoformat(str(application["seminar_by"]))
+        if application.get("seminar_by")
+        else None,
     )
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, label
-from campaign_core.clock import iso
+from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, VARIANT_AUTO, VARIANT_CHOICES, label
+from campaign_core.clock import JST, iso
 from campaign_core.deps import Deps
-from campaign_core.jst import jst_label
+from campaign_core.jst import day_text, jst_label
 from campaign_core.mail import MailError
 from campaign_core.records import APPLICATION, CONFIRMED, OFFICE_CLAIM, TRUSTED, WAITING
 from campaign_core.store import ConditionFailed, Put, Record, Update
@@ -35,6 +35,10 @@ PARTICIPANT_PURPOSE = "drill-participant"
 
 # How long a participant's own confirmation link stays valid.
 PARTICIPANT_WINDOW = timedelta(days=14)
+# The sandwich puts the seminar first: staff watch the recorded seminar within two weeks of the
+# acceptance, and the branch starts the drill window after that day (`campaign schedule` warns).
+SEMINAR_LEAD = timedelta(days=14)
+SEMINAR_PATH = "/seminars/#recorded"
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,9 @@ def _application_data(
             {"email": p.email, "status": TRUSTED if p.trusted_by_domain else WAITING}
             for p in data.participants
         ],
-        "reveal_followup": data.reveal_followup,
+        "variant": data.variant,
+        "reveal": data.reveal,
+        "followup": data.followup,
         "office_keys": list(data.office_keys),
         "consent": {"version": consent_version, "at": iso(now)},
         "applied_at": iso(now),
@@ -159,13 +165,10 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
     if not isinstance(application, Record):
         return application
     now = deps.now()
+    seminar_by = (now + SEMINAR_LEAD).astimezone(JST).date().isoformat()
+    accepted_fields = {"status": "accepted", "accepted_at": iso(now), "seminar_by": seminar_by}
     ops: list[Put | Update] = [
-        Update(
-            APPLICATION,
-            application.key,
-            {"status": "accepted", "accepted_at": iso(now)},
-            expect_version=application.version,
-        )
+        Update(APPLICATION, application.key, accepted_fields, expect_version=application.version)
     ]
     for key in application.data.get("office_keys", []):
         claim = deps.store.get(OFFICE_CLAIM, key)
@@ -188,7 +191,7 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
         if latest is not None and latest.data.get("status") == "accepted":
             return ConfirmResult("already", latest.data)
         return ConfirmResult("expired")
-    accepted = {**application.data, "status": "accepted", "accepted_at": iso(now)}
+    accepted = {**application.data, **accepted_fields}
     try:
         _send_acceptance(deps, application.key, accepted)
     except MailError as exc:
@@ -210,6 +213,9 @@ def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any
             "manual_url": deps.link("/officers/"),
             "notice_url": deps.link("/officers/notice/"),
             "staff_url": deps.link("/officers/staff/"),
+            "seminar_url": deps.link(SEMINAR_PATH),
+            "seminar_by": day_text(date.fromisoformat(str(application["seminar_by"]))),
+            "variant_label": label(VARIANT_CHOICES, str(application.get("variant", VARIANT_AUTO))),
         },
     )
     # Only now, with the officer's own address proven, may anyone else be written to: each

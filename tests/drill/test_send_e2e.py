@@ -151,7 +151,7 @@ def test_a_whole_drill_from_application_to_chamber_feedback(
         "prefecture": "北海道", "address": "札幌市中央区北一条西2-1", "phone": "011-123-4567",
         "industry": "manufacturing", "employees": "6-20", "chamber": "札幌商工会議所", "member": "member",
         "officer_name": "山田 太郎", "officer_email": OFFICER, "participants": "\n".join([*STAFF, OUTSIDER]),
-        "reveal_followup": "on", "consent": "yes",
+        "variant": "auto", "reveal": "on", "followup": "on", "consent": "yes",
     }  # fmt: skip
     applied = client.post("/api/drill", data=form, headers={"Origin": BASE})
     assert applied.status_code == 200, applied.get_data(as_text=True)[:500]

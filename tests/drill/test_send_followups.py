@@ -7,6 +7,8 @@ import re
 from collections import Counter
 from datetime import timedelta
 
+import pytest
+
 from campaign_core.clock import JST, FixedClock, parse_iso
 from campaign_core.deps import Deps
 from campaign_core.records import MESSAGE, NOTICE
@@ -84,7 +86,7 @@ def test_reveal_then_follow_up_go_out_once_each_and_thank_only_who_reported(
 def test_no_reveal_when_the_officer_did_not_ask_for_it(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
-    app_id = accepted_application(store, settings, clock, staff(2), reveal_followup="off")
+    app_id = accepted_application(store, settings, clock, staff(2), reveal="off", followup="off")
     schedule(deps, app_id, days=1)
     clock.advance(timedelta(days=1))
     assert send_due(deps).count("sent") == 2
@@ -92,3 +94,62 @@ def test_no_reveal_when_the_officer_did_not_ask_for_it(
     assert send_due(deps).outcomes == []
     assert store.query(NOTICE) == []
     assert len(smtp.received) == 2
+
+
+@pytest.mark.parametrize(
+    ("reveal", "followup", "expected"),
+    [
+        ("on", "off", {"reveal": 2}),
+        ("off", "on", {"followup": 2}),
+        ("on", "on", {"reveal": 2, "followup": 2}),
+    ],
+)
+def test_the_reveal_and_the_follow_up_are_two_choices(
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    deps: Deps,
+    smtp: FaultySMTPServer,
+    reveal: str,
+    followup: str,
+    expected: dict[str, int],
+) -> None:
+    app_id = accepted_application(store, settings, clock, staff(2), reveal=reveal, followup=followup)
+    schedule(deps, app_id, days=1)
+    clock.advance(timedelta(days=1))
+    assert send_due(deps).count("sent") == 2
+    notices = store.query(NOTICE, where={"application_id": app_id})
+    assert Counter(n.data["purpose"] for n in notices) == expected
+    for _ in range(4):  # a week at a time, past both days
+        clock.advance(timedelta(days=8))
+        send_due(deps)
+    subjects = Counter(
+        "種明かし" if "種明かし" in str(m.message["Subject"]) else "other" for m in smtp.received
+    )
+    assert subjects["種明かし"] == expected.get("reveal", 0)
+    assert len(smtp.received) == 2 + sum(expected.values())
+
+
+@pytest.mark.parametrize(
+    ("chosen", "sent_variant"), [("subtle", "subtle"), ("obvious", "obvious"), ("auto", "obvious")]
+)
+def test_scheduling_sends_the_kind_of_mail_the_officer_chose(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, chosen: str, sent_variant: str
+) -> None:
+    app_id = accepted_application(store, settings, clock, staff(1), variant=chosen)
+    result = schedule(deps, app_id, days=1)
+    assert result.template.endswith(f"-{sent_variant}")
+    assert {m.data["variant"] for m in store.query(MESSAGE, where={"application_id": app_id})} == {
+        sent_variant
+    }
+    # The window starts today, before the seminar date of the acceptance mail: staff are told.
+    assert result.seminar_by is not None and result.before_seminar
+
+
+def test_staff_may_still_pick_the_kind_of_mail_for_an_auto_application(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps
+) -> None:
+    app_id = accepted_application(store, settings, clock, staff(1), variant="auto")
+    start = (clock.now() + timedelta(days=21)).astimezone(JST).date()
+    result = schedule(deps, app_id, days=1, variant="subtle", start=start)
+    assert result.template.endswith("-subtle") and not result.before_seminar

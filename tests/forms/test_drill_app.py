@@ -6,6 +6,7 @@ import email
 import re
 from datetime import timedelta
 from email.header import decode_header, make_header
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -167,7 +168,8 @@ def test_error_page_keeps_every_value_and_points_at_each_wrong_field(
         postal_code="999-9999",
         officer_email="taro@",
         participants="ok@test-corp.example.jp\n<script>alert(1)</script>",
-        reveal_followup="",
+        variant="subtle",
+        reveal="",
         consent="",
     )
     assert status == 400
@@ -197,7 +199,9 @@ def test_error_page_keeps_every_value_and_points_at_each_wrong_field(
         r'<input[^>]*id="f-company"[^>]*>', page
     ).group(0)  # type: ignore[union-attr]
     # The unchecked box stays unchecked; relative links of the built page still work from /api/.
-    assert re.search(r'name="reveal_followup" value="on"(?! checked)', page)
+    assert re.search(r'name="reveal" value="on"(?! checked)', page)
+    assert re.search(r'name="followup" value="on" checked', page)
+    assert re.search(r'name="variant" value="subtle" checked', page)
     assert 'href="/assets/' in page and 'href="../' not in page
     assert '"base": "/"' in page and '"search": "/assets/javascripts/workers/' in page
     # Nothing stored, nothing sent.
@@ -212,3 +216,64 @@ def test_ref_chamber_and_unknown_chamber_are_stored(forms_client: FlaskClient, s
         (r.data["chamber"]["code"], r.data["chamber"]["name"]) for r in store.query("application")
     )
     assert chambers == [("", "どこかの商工会議所"), ("sapporo", "札幌商工会議所")]
+
+
+# -- what the officer chooses (issue 11 §5) ----------------------------------------------------------
+
+
+def test_the_form_offers_the_kind_of_mail_and_the_two_mails_after_it(built_site: Path) -> None:
+    page = (built_site / "apply" / "drill" / "index.html").read_text(encoding="utf-8")
+    for value, text in (("obvious", "見分けやすい"), ("subtle", "気づきにくい"), ("auto", "おまかせ")):
+        assert re.search(rf'name="variant" value="{value}"[^>]*> {text}</label>', page)
+    assert re.search(r'name="variant" value="auto" checked', page)  # おまかせ unless chosen
+    assert re.search(r'name="reveal" value="on" checked', page)
+    assert re.search(r'name="followup" value="on" checked', page)
+    assert "reveal_followup" not in page
+
+
+def test_the_choices_are_stored_and_the_acceptance_mail_puts_the_seminar_first(
+    forms_client: FlaskClient, store: Store, outbox: Outbox, clock: FixedClock
+) -> None:
+    form = {k: v for k, v in DRILL_FORM.items() if k != "followup"}  # an unchecked box posts nothing
+    forms_client.post("/api/drill", data={**form, "variant": "subtle"})
+    confirm_officer(forms_client, outbox)
+    [application] = store.query("application")
+    assert (application.data["variant"], application.data["reveal"], application.data["followup"]) == (
+        "subtle",
+        True,
+        False,
+    )
+    assert application.data["seminar_by"] == "2026-12-11"  # two weeks after the acceptance (JST)
+    accepted = outbox.to("taro@test-corp.example.jp")[-1]
+    for body in (text_of(accepted), html_of(accepted)):
+        assert "http://127.0.0.1:8000/seminars/#recorded" in body
+        assert "12月11日" in body and "気づきにくい" in body
+        assert "種明かしメールをお送りします" in body and "おさらいのメールはお送りしません" in body
+        # The seminar comes before the drill's preparations (the plan's order).
+        assert body.index("セミナー") < body.index("訓練までにお願いしたいこと")
+
+
+def test_a_form_from_before_the_two_choices_still_sets_both(forms_client: FlaskClient, store: Store) -> None:
+    old = {k: v for k, v in DRILL_FORM.items() if k not in ("variant", "reveal", "followup")}
+    response = forms_client.post("/api/drill", data={**old, "reveal_followup": "on"})
+    assert response.status_code == 200
+    [application] = store.query("application")
+    assert (application.data["variant"], application.data["reveal"], application.data["followup"]) == (
+        "auto",
+        True,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("variant", "medium", "訓練メールの種類"), ("reveal", "maybe", "種明かし")],
+)
+def test_a_bad_choice_is_named_at_its_field_and_the_rest_is_kept(
+    forms_client: FlaskClient, store: Store, field: str, value: str, message: str
+) -> None:
+    status, page = apply(forms_client, **{field: value})
+    assert status == 400
+    error = re.search(rf'id="f-{field}-error">(.*?)</p>', page)
+    assert error and message in error.group(1)
+    assert 'value="株式会社テスト"' in page and store.query("application") == []

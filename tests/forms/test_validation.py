@@ -75,7 +75,7 @@ def test_a_valid_drill_application_is_cleaned() -> None:
     assert cleaned.phone == "0312345678"
     assert cleaned.corporate_number == "5835678256246"
     assert cleaned.chamber.code == "tokyo"
-    assert cleaned.reveal_followup is True
+    assert (cleaned.variant, cleaned.reveal, cleaned.followup) == ("auto", True, True)
     assert len(cleaned.office_keys) == 2
 
 
@@ -108,7 +108,9 @@ def test_a_valid_drill_application_is_cleaned() -> None:
         ("participants", "", "1件以上"),
         ("participants", "a@test-corp.example.jp\nnot-an-address", "not-an-address"),
         ("participants", "\n".join(f"p{i}@test-corp.example.jp" for i in range(11)), "最大10名"),
-        ("reveal_followup", "maybe", "種明かし"),
+        ("variant", "medium", "訓練メールの種類"),
+        ("reveal", "maybe", "種明かし"),
+        ("followup", "maybe", "おさらい"),
         ("consent", "", "同意"),
         ("consent", "no", "同意"),
     ],

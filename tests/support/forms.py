@@ -38,7 +38,9 @@ DRILL_FORM = {
     "officer_name": "山田 太郎",
     "officer_email": "taro@test-corp.example.jp",
     "participants": "hanako@test-corp.example.jp\njiro@partner.example.com",
-    "reveal_followup": "on",
+    "variant": "auto",
+    "reveal": "on",
+    "followup": "on",
     "consent": "yes",
 }
 
