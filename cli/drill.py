@@ -120,11 +120,6 @@ def schedule_command(
             )
     except ScheduleError as exc:
         fail(f"{exc} ({exc.code})")
-    if result.before_seminar:
-        err.print(
-            f"[yellow]注意:[/] 送信期間が、セミナー視聴の期限({result.seminar_by})より前に始まります。"
-            "受付メールでお伝えした順番(セミナーが先)にするには --start で後の日を選んでください。"
-        )
     link = sheet_url(env.deps(), result.application_id)
     mailed = ""
     if not no_mail:
@@ -160,9 +155,16 @@ def schedule_command(
                 "refused": list(result.refused),
                 "check_sheet_url": link,
                 "officer_mailed": bool(mailed),
+                "seminar_by": result.seminar_by.isoformat() if result.seminar_by else None,
+                "before_seminar": result.before_seminar,
             }
         )
         return
+    if result.before_seminar:
+        err.print(
+            f"[yellow]注意:[/] 送信期間が、セミナー視聴の期限({result.seminar_by})より前に始まります。"
+            "受付メールでお伝えした順番(セミナーが先)にするには --start で後の日を選んでください。"
+        )
     table = Table(title=f"Drill {result.application_id}: template {result.template}", box=box.SIMPLE_HEAD)
     table.add_column("send at (JST)")
     table.add_column("participant")

@@ -372,3 +372,38 @@ def test_top_page_seminar_lengths_match_the_seminar_data(built_site: Path) -> No
     text = text_of(article(built_site, "top"))
     assert f"約{lengths['recorded']}分の録画セミナー" in text
     assert f"ライブセミナー(約{lengths['live']}分)" in text
+
+
+def test_notice_asks_staff_to_watch_the_seminar_first_by_a_date_to_fill(built_site: Path) -> None:
+    [block] = article(built_site, "notice").xpath(".//div[contains(@class, 'highlight')]//pre/code")
+    mail = block.text_content()
+    seminar = mail.index("セミナー")
+    assert seminar < mail.index("■ 怪しいメールを受け取ったとき")  # the plan's sandwich: seminar first
+    assert "〇月〇日までに見て" in mail
+    assert re.search(r"^https?://\S+/seminars/#recorded$", mail, re.MULTILINE)
+
+
+def test_learning_index_teaches_the_clues_in_general_without_claiming_no_forms(built_site: Path) -> None:
+    document = html.fromstring((built_site / "learn" / "index.html").read_text(encoding="utf-8"))
+    [root] = document.xpath("//article")
+    text = text_of(root)
+    assert "入力欄はありません" not in text  # the site has forms; only the drill's own pages have none
+    lures = section(root, "lures").xpath(".//li")
+    assert len(lures) >= 4
+    clues = text_of(section(root, "clues"))
+    for where in ("差出人", "宛名", "日本語", "急がせる", "リンク"):
+        assert where in clues
+    assert any(a.get("href", "").rstrip("/").endswith("participants/spotting") for a in root.iter("a"))
+
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def test_every_page_title_is_japanese(built_site: Path) -> None:
+    # A page without a title of its own shows its file name in the browser tab ("12 obvious").
+    from tests.support.site import SITE_PAGES
+
+    for page in SITE_PAGES:
+        title = html.fromstring((built_site / page.file).read_bytes()).findtext(".//title") or ""
+        own = title.split(" - ")[0]
+        assert JAPANESE.search(own), f"{page.url or 'top'}: title {title!r}"

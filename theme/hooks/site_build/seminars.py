@@ -16,7 +16,7 @@ from typing import Any
 from campaign_core.clock import JST, parse_instant
 from campaign_core.jst import day_text
 from campaign_core.settings import PROJECT_ROOT
-from site_build import PageContext, content, shortcode
+from site_build import PageContext, content, shortcode, site_root
 
 KINDS = ("recorded", "live", "mini")
 STATUSES = ("open", "closed")
@@ -138,3 +138,10 @@ def render_seminars(ctx: PageContext, args: dict[str, str]) -> str:
         )
     videos = [session for session in sessions if session.kind == kind]
     return ctx.render("seminars_videos.html", videos=videos, kind=kind, signup_url=signup_url, now=now)
+
+
+@shortcode("seminar-link")
+def render_seminar_link(ctx: PageContext, args: dict[str, str]) -> str:
+    """The recorded seminar's address on this site, as plain text: it goes into mail texts to copy
+    (the pre-drill notice), where a relative link would mean nothing."""
+    return f"{site_root(ctx.site_url)}seminars/#recorded"
