@@ -19,7 +19,7 @@ import pytest
 from mkdocs.utils.meta import get_data
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.support.browser import RequestLog, axe_violations
+from tests.support.browser import RequestLog, axe_violations, search
 from tests.support.site import SITE_PAGES, SitePage
 
 pytestmark = pytest.mark.browser
@@ -256,54 +256,6 @@ def search_tab(desktop: BrowserContext) -> Iterator[Page]:
     tab.goto("/", wait_until="load")
     yield tab
     tab.close()
-
-
-RESULT_LINKS = "a.md-search-result__link"
-RESULT_ITEMS = "li.md-search-result__item"
-
-
-def search(tab: Page, word: str, until: str = "") -> list[str]:
-    """Types the word into Material's search box and returns the result paths: of all batches, or up to
-    the batch that lists the path `until`."""
-    box = tab.locator("input.md-search__input")
-    box.click()
-    box.fill("")
-    box.press("End")
-    tab.wait_for_function(f"document.querySelectorAll('{RESULT_LINKS}').length === 0")
-    # insert_text is what an IME commits; the key press after it stands for the confirming keystroke
-    # (Material reads the query on keyup).
-    tab.keyboard.insert_text(word)
-    box.press("End")
-    # Results, or Material's own "nothing found" message (its text comes from the page's config).
-    tab.wait_for_function(
-        f"""() => document.querySelectorAll('{RESULT_LINKS}').length > 0 ||
-          document.querySelector('.md-search-result__meta').textContent.trim() ===
-          JSON.parse(document.getElementById('__config').textContent).translations['search.result.none']""",
-        timeout=5000,
-    )
-    # Material renders the first ten matching pages, then four more each time its result pane is
-    # scrolled to the bottom, and states their number ("N件見つかりました"): scroll until all are there.
-    tab.wait_for_function(
-        f"""until => {{
-          const pane = document.querySelector('.md-search__scrollwrap');
-          // Reaching the bottom loads one batch; leave it in between, or the next arrival goes unseen.
-          const atEnd = pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 20;
-          pane.scrollTop = atEnd ? 0 : pane.scrollHeight;
-          pane.dispatchEvent(new Event('scroll'));
-          const meta = document.querySelector('.md-search-result__meta').textContent;
-          const total = Number((meta.match(/\\d+/) || [0])[0]);
-          const links = [...document.querySelectorAll('{RESULT_LINKS}')];
-          return links.some(a => until && new URL(a.href).pathname === until) ||
-            document.querySelectorAll('{RESULT_ITEMS}').length >= total;
-        }}""",
-        arg=until,
-        polling=200,
-        timeout=30000,
-    )
-    paths: list[str] = tab.locator(RESULT_LINKS).evaluate_all(
-        "links => links.map(a => new URL(a.href).pathname)"
-    )
-    return paths
 
 
 @pytest.mark.parametrize("page", CONTENT_PAGES, ids=[page.id for page in CONTENT_PAGES])
