@@ -55,17 +55,7 @@ from scripts.lambda_package import (
     lambda_requirements,
     stage_lambda_source,
 )
-from scripts.site_files import (
-    HASHED_CACHE,
-    HTML_CACHE,
-    Upload,
-    inline_script_hashes,
-    inline_scripts,
-    script_hash,
-    site_uploads,
-)
-
-__all__ = ["HASHED_CACHE", "HTML_CACHE", "SAM", "Config", "Deployer", "inline_scripts", "script_hash"]
+from scripts.site_files import Upload, inline_script_hashes, site_uploads
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

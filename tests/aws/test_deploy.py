@@ -16,20 +16,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from campaign_core.settings import PROJECT_ROOT
-from scripts.deploy_aws import (
-    HASHED_CACHE,
-    HTML_CACHE,
-    SAM,
-    Config,
-    Deployer,
-    inline_script_hashes,
-    inline_scripts,
-    sam_deploy_command,
-    script_hash,
-    stack_overrides,
-)
+from scripts.deploy_aws import SAM, Config, Deployer, sam_deploy_command, stack_overrides
 from scripts.deploy_stack import merged_hashes, parameter_overrides
 from scripts.lambda_package import copy_installed_requirements, lambda_python, stage_lambda_source
+from scripts.site_files import HASHED_CACHE, HTML_CACHE, inline_script_hashes, inline_scripts, script_hash
 from tests.support.aws_template import TEMPLATE, template
 from tests.support.sam_cli import after_deploy, sam_deploy_params
 from tests.support.servers import MOTO_CREDENTIALS, MotoServer
