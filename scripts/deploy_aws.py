@@ -6,7 +6,7 @@ the site to S3, invalidate CloudFront, narrow the CSP to the new pages.
         --sender "事務局 <noreply@drill.example.jp>" --mail-domain drill.example.jp \\
         [--hosted-zone-id Z123...] [--drill-domain ...] [--report-address report@drill.example.jp]
         [--alarm-email ops@example.jp] [--region ap-northeast-1] [--restored-table NAME]
-        [--no-waf] [--rotate-origin-secret] [--yes] [--dry-run]
+        [--no-waf] [--existing-ses-identities] [--rotate-origin-secret] [--yes] [--dry-run]
 
 Every option also reads `CAMPAIGN_DEPLOY_<OPTION>` (e.g. CAMPAIGN_DEPLOY_DOMAIN), so `make deploy`
 can take them from the environment. `--dry-run` prints each step (commands, every S3 upload with
@@ -83,6 +83,7 @@ class Config:
     waf: bool = True
     yes: bool = False
     rotate_origin_secret: bool = False
+    manage_ses_identities: bool = True
 
     @property
     def stack(self) -> str:
@@ -108,6 +109,7 @@ def stack_overrides(config: Config, hashes: Sequence[str], web_acl_arn: str) -> 
         "WebAclArn": web_acl_arn,
         "OriginVerifySecret": origin_secret_name(config.stage),
         "RestoredTableName": config.restored_table,
+        "ManageSesIdentities": "true" if config.manage_ses_identities else "false",
     }
 
 
@@ -337,6 +339,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         "--restored-table", default=default("restored_table", ""), help="run on a restored table (README)"
     )
     parser.add_argument("--no-waf", action="store_true", help="no web ACL in front of CloudFront")
+    parser.add_argument(
+        "--existing-ses-identities", action="store_true", help="SES identities made by hand: keep them"
+    )
     parser.add_argument("--yes", action="store_true", help="prod: execute the change set without asking")
     parser.add_argument(
         "--rotate-origin-secret", action="store_true", help="a new X-Origin-Verify value (SSM)"
@@ -373,6 +378,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         waf=not args.no_waf,
         yes=args.yes,
         rotate_origin_secret=args.rotate_origin_secret,
+        manage_ses_identities=not args.existing_ses_identities,
     )
 
 
