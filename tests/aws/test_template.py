@@ -38,18 +38,23 @@ def tool(name: str) -> str:
     return str(path)
 
 
-def test_sam_validate_lint_passes_offline() -> None:
+TEMPLATES = [TEMPLATE, PROJECT_ROOT / "template-edge.yaml"]
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_sam_validate_lint_passes_offline(path: Path) -> None:
     result = subprocess.run(
-        [tool("sam"), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        [tool("sam"), "validate", "--lint", "--template-file", str(path)],
         cwd=PROJECT_ROOT, env=offline_env(), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is a valid SAM Template" in result.stdout + result.stderr
 
 
-def test_cfn_lint_passes() -> None:
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_cfn_lint_passes(path: Path) -> None:
     result = subprocess.run(
-        [tool("cfn-lint"), str(TEMPLATE)],
+        [tool("cfn-lint"), str(path)],
         cwd=PROJECT_ROOT, env=offline_env(), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -421,14 +426,6 @@ def test_forms_have_reserved_concurrency_and_the_edge_stack_limits_posts() -> No
     }
     assert "AWSManagedRulesCommonRuleSet" in managed
     assert edge["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": "WebAcl.Arn"}
-
-
-def test_the_edge_template_passes_cfn_lint() -> None:
-    result = subprocess.run(
-        [tool("cfn-lint"), str(PROJECT_ROOT / "template-edge.yaml")],
-        cwd=PROJECT_ROOT, env=offline_env(), capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_responses_of_the_apps_are_never_cached_for_another_person() -> None:
