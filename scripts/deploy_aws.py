@@ -41,6 +41,7 @@ from scripts.deploy_stack import (
     origin_secret_name,
     parameter_overrides,
     protect_table,
+    require_hashes,
     sender_problem,
     settle_origin_secret,
     stack_outputs,
@@ -206,6 +207,7 @@ class Deployer:
         self.run(sam_deploy_command(c, during, web_acl_arn=web_acl_arn))
         self.out("   stack policy: the table is never replaced or deleted by an update")
         if not c.dry_run:
+            require_hashes(self.client("cloudformation"), c.stack, hashes)
             protect_table(self.client("cloudformation"), c.stack)
         outputs = self.stack_outputs()
         bucket, distribution = outputs["SiteBucketName"], outputs["DistributionId"]

@@ -64,6 +64,14 @@ def stack_parameters(cfn: Any, stack: str) -> dict[str, str] | None:
     return {p["ParameterKey"]: p.get("ParameterValue", "") for p in described.get("Parameters", [])}
 
 
+def require_hashes(cfn: Any, stack: str, hashes: Iterable[str]) -> None:
+    """Stop unless the stack now allows the new pages' scripts: a change set declined at the prompt
+    ends `sam deploy` without an error, and the new site must not go up under the old CSP."""
+    allowed = set((stack_parameters(cfn, stack) or {}).get("InlineScriptHashes", "").split())
+    if not set(hashes) <= allowed:
+        raise SystemExit(f"{stack} was not updated (change set declined?): the site was not uploaded")
+
+
 def stack_outputs(cfn: Any, stack: str) -> dict[str, str]:
     described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", []) if "OutputKey" in o}

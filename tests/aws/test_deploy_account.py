@@ -21,6 +21,7 @@ from scripts.deploy_stack import (
     ensure_origin_secret,
     origin_secret_name,
     protect_table,
+    require_hashes,
     settle_origin_secret,
     stack_parameters,
 )
@@ -74,6 +75,11 @@ def test_the_current_hashes_come_from_the_stack_and_a_new_stack_has_none(moto_se
         Parameters=[{"ParameterKey": "InlineScriptHashes", "ParameterValue": old}],
     )
     assert (stack_parameters(cfn, stack) or {})["InlineScriptHashes"] == old
+    # After `sam deploy`: the new pages go up only if the stack took their hashes (a declined change
+    # set leaves the old ones and no error).
+    require_hashes(cfn, stack, ["'sha256-b2xk'"])
+    with pytest.raises(SystemExit, match="not updated"):
+        require_hashes(cfn, stack, ["'sha256-b2xk'", "'sha256-bmV3'"])
 
 
 def test_the_origin_secret_is_created_once_rotated_beside_the_old_then_settled(
