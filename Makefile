@@ -3,6 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Python 3.13, the Lambda runtime's version: the Lambda-facing tests run again in this venv.
+PY313_VENV := .cache/py313-venv
+LAMBDA_TESTS := tests/aws/test_lambda_flow.py tests/aws/test_purge.py
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -22,8 +25,12 @@ site: $(VENV)/.installed
 run: site
 	$(BIN)/python -m local.serve
 
-# Debian packages and npm modules the browser tests need (chromium, fonts, axe-core).
-test-deps: $(VENV)/.installed
+$(PY313_VENV)/.installed: pyproject.toml constraints.txt
+	./scripts/install-py313.sh
+
+# Debian packages and npm modules the browser tests need (chromium, fonts, axe-core), the SAM CLI,
+# and the Python 3.13 venv.
+test-deps: $(VENV)/.installed $(PY313_VENV)/.installed
 	./scripts/install-test-deps.sh
 
 lint: $(VENV)/.installed
@@ -34,8 +41,9 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed $(PY313_VENV)/.installed
 	$(BIN)/pytest
+	$(PY313_VENV)/bin/pytest -q $(LAMBDA_TESTS)
 
 SEED_CHECK := ../shared/tools/copied_from_seeds.py
 

@@ -10,8 +10,9 @@
   their boto3 clients are created on first use. The mailer skips suppressed addresses.
 - `make_handler(app)` wraps a Flask app for API Gateway HTTP API events (payload 2.0) with apig-wsgi.
   The client address is taken from CloudFront's `CloudFront-Viewer-Address` header (what API Gateway
-  sees as the source is a CloudFront edge). With `CAMPAIGN_ORIGIN_VERIFY` set, a request must carry
-  that value in `X-Origin-Verify`, which CloudFront adds (and overwrites if a viewer sent one): calls
+  sees as the source is a CloudFront edge). With `CAMPAIGN_ORIGIN_VERIFY` set (one value, or several
+  separated by commas while a new one replaces the old), a request must carry one of them in
+  `X-Origin-Verify`, which CloudFront adds (and overwrites if a viewer sent one): calls
   to the public execute-api address get 403 and reach no app, so no one forges the viewer address.
 """
 
@@ -147,12 +148,16 @@ def make_handler(app: Flask, rt: Runtime | None = None) -> Handler:
     rt = rt or runtime()
     adapter = make_lambda_handler(viewer_address(app), binary_support=True)
     ready = threading.Event()
-    expected = rt.settings.aws.origin_verify.encode()
+    # Comma-separated: during a rotation (scripts/deploy) the new value and the old one both pass.
+    accepted = [v.strip().encode() for v in rt.settings.aws.origin_verify.split(",") if v.strip()]
 
     def handler(event: Event, context: Any) -> dict[str, Any]:
-        if expected:
+        if accepted:
             headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-            if not hmac.compare_digest(headers.get("x-origin-verify", "").encode(), expected):
+            sent = headers.get("x-origin-verify", "").encode()
+            if not any(
+                [hmac.compare_digest(sent, value) for value in accepted]
+            ):  # all compared: constant time
                 return dict(FORBIDDEN)
         if not ready.is_set():
             settings = rt.resolved_settings()

@@ -1,141 +1,68 @@
-"""Deploy to AWS: build the site, `sam build`, `sam deploy`, upload the site to S3, invalidate CloudFront.
+"""Deploy to AWS: build the site, `sam build`, the edge stack (WAF, us-east-1), `sam deploy`, upload
+the site to S3, invalidate CloudFront, narrow the CSP to the new pages.
 
     scripts/deploy --stage prod --domain drill.example.jp \\
         --certificate-arn arn:aws:acm:us-east-1:123456789012:certificate/... \\
         --sender "事務局 <noreply@drill.example.jp>" --mail-domain drill.example.jp \\
         [--hosted-zone-id Z123...] [--drill-domain ...] [--report-address report@drill.example.jp]
-        [--alarm-email ops@example.jp] [--region ap-northeast-1] [--dry-run]
+        [--alarm-email ops@example.jp] [--region ap-northeast-1] [--restored-table NAME]
+        [--no-waf] [--existing-ses-identities] [--rotate-origin-secret] [--yes] [--dry-run]
 
 Every option also reads `CAMPAIGN_DEPLOY_<OPTION>` (e.g. CAMPAIGN_DEPLOY_DOMAIN), so `make deploy`
 can take them from the environment. `--dry-run` prints each step (commands, every S3 upload with
-its content type and cache header, the invalidation) and calls nothing: no AWS, no build.
+its content type and cache header, the invalidation) and calls nothing: no AWS, no build. A change
+set of `prod` is shown and waits for a yes unless `--yes`. The sender must be an address of
+`--mail-domain`: the functions' IAM policy covers that SES identity only.
 
 The functions' code is staged in `.cache/lambda-src/` (the three packages, `content/`, the built
 `site/` the forms render their pages into); their dependencies are one layer built from the pinned
-`.cache/lambda-deps/requirements.txt`, for which `sam build` fetches the arm64 wheels (a deploy that
-changes no requirement uploads the small code packages only). boto3 is not packaged: the Lambda
-Python runtime provides it.
+`.cache/lambda-deps/requirements.txt`, for which `sam build` fetches the arm64 wheels with the
+runtime's Python 3.13 (`scripts/python313.sh` finds it). boto3 is not packaged: the Lambda Python
+runtime provides it. What goes to CloudFormation is in `scripts/deploy_stack.py`.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import mimetypes
 import os
-import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from campaign_core.settings import PROJECT_ROOT
+from scripts.deploy_stack import (
+    active_rule_set_conflict,
+    ensure_origin_secret,
+    merged_hashes,
+    origin_secret_name,
+    parameter_overrides,
+    protect_table,
+    require_hashes,
+    sender_problem,
+    settle_origin_secret,
+    stack_outputs,
+    stack_parameters,
+)
 from scripts.lambda_package import (
     LAMBDA_DEPS,
+    LAMBDA_RUNTIME,
     LAMBDA_SRC,
     PACKAGES,
+    lambda_python,
     lambda_requirements,
-    precompile,
     stage_lambda_source,
 )
+from scripts.site_files import Upload, inline_script_hashes, site_uploads
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
 SAM = PROJECT_ROOT / ".cache" / "sam-venv" / "bin" / "sam"
-HTML_CACHE = "public, max-age=0, must-revalidate"  # always revalidated (ETag): a deploy shows at once
-HASHED_CACHE = "public, max-age=31536000, immutable"  # the file name changes with the content
-OTHER_CACHE = "public, max-age=3600"  # our own CSS/JS/images keep their names: one hour at most
-_HASHED = re.compile(r"\.[0-9a-f]{8,}\.(min\.)?(js|css)(\.map)?$")
-_NO_CACHE_SUFFIXES = (".html", ".xml", ".xml.gz", ".json", ".txt")
-_TEXT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".xml": "application/xml",
-    ".txt": "text/plain; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".ics": "text/calendar; charset=utf-8",
-    ".csv": "text/csv; charset=utf-8",
-    ".webmanifest": "application/manifest+json",
-    ".woff2": "font/woff2",
-    ".gz": "application/gzip",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
-_SCRIPT_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-_EXECUTABLE_TYPES = {"", "text/javascript", "application/javascript", "module"}
-
-
-# --- What is uploaded, and how -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Upload:
-    path: Path
-    key: str
-    content_type: str
-    cache_control: str
-
-
-def content_type(name: str) -> str:
-    suffix = Path(name).suffix.lower()
-    if suffix in _TEXT_TYPES:
-        return _TEXT_TYPES[suffix]
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
-
-
-def cache_control(key: str) -> str:
-    if _HASHED.search(key):
-        return HASHED_CACHE
-    if key.endswith(_NO_CACHE_SUFFIXES):
-        return HTML_CACHE
-    return OTHER_CACHE
-
-
-def site_uploads(site_dir: Path) -> list[Upload]:
-    return [
-        Upload(path, key, content_type(key), cache_control(key))
-        for path in sorted(site_dir.rglob("*"))
-        if path.is_file()
-        for key in [path.relative_to(site_dir).as_posix()]
-    ]
-
-
-def inline_scripts(html: str) -> Iterator[str]:
-    """The bodies of a page's inline scripts that a browser would run (JSON data blocks are not)."""
-    for match in _SCRIPT.finditer(html):
-        attrs = match.group("attrs")
-        if re.search(r"\bsrc\s*=", attrs, re.IGNORECASE):
-            continue
-        kind = _SCRIPT_TYPE.search(attrs)
-        if (kind.group(1).lower() if kind else "") in _EXECUTABLE_TYPES:
-            yield match.group("body")
-
-
-def script_hash(body: str) -> str:
-    digest = hashlib.sha256(body.encode("utf-8")).digest()
-    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
-
-
-def inline_script_hashes(site_dir: Path) -> list[str]:
-    """CSP source expressions for every distinct inline script of the built pages (sorted)."""
-    return sorted(
-        {
-            script_hash(body)
-            for page in site_dir.rglob("*.html")
-            for body in inline_scripts(page.read_text("utf-8"))
-        }
-    )
-
-
+EDGE_TEMPLATE = PROJECT_ROOT / "template-edge.yaml"  # the WAF web ACL, in us-east-1
 # --- The steps -----------------------------------------------------------------------------------
 
 
@@ -153,14 +80,23 @@ class Config:
     dry_run: bool
     report_address: str = ""
     alarm_email: str = ""
+    restored_table: str = ""
+    waf: bool = True
+    yes: bool = False
+    rotate_origin_secret: bool = False
+    manage_ses_identities: bool = True
 
     @property
     def stack(self) -> str:
         return f"security-drill-{self.stage}"
 
+    @property
+    def edge_stack(self) -> str:
+        return f"security-drill-{self.stage}-edge"
 
-def sam_deploy_command(config: Config, hashes: Sequence[str]) -> list[str]:
-    overrides = {
+
+def stack_overrides(config: Config, hashes: Sequence[str], web_acl_arn: str) -> dict[str, str]:
+    return {
         "Stage": config.stage,
         "DomainName": config.domain,
         "CertificateArn": config.certificate_arn,
@@ -171,7 +107,19 @@ def sam_deploy_command(config: Config, hashes: Sequence[str]) -> list[str]:
         "ReportAddress": config.report_address,
         "AlarmEmail": config.alarm_email,
         "InlineScriptHashes": " ".join(hashes),
+        "WebAclArn": web_acl_arn,
+        "OriginVerifySecret": origin_secret_name(config.stage),
+        "RestoredTableName": config.restored_table,
+        "ManageSesIdentities": "true" if config.manage_ses_identities else "false",
     }
+
+
+def sam_deploy_command(
+    config: Config, hashes: Sequence[str], *, web_acl_arn: str = "", confirm: bool | None = None
+) -> list[str]:
+    """`sam deploy` of the main stack; a change set of `prod` waits for a yes unless `--yes`."""
+    if confirm is None:
+        confirm = config.stage == "prod" and not config.yes
     return [
         str(SAM), "deploy",
         "--template-file", str(PROJECT_ROOT / ".aws-sam" / "build" / "template.yaml"),
@@ -179,10 +127,23 @@ def sam_deploy_command(config: Config, hashes: Sequence[str]) -> list[str]:
         "--region", config.region,
         "--resolve-s3",
         "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND",
-        "--no-confirm-changeset",
+        "--confirm-changeset" if confirm else "--no-confirm-changeset",
         "--no-fail-on-empty-changeset",
         "--parameter-overrides",
-        *(f"{name}={value}" for name, value in overrides.items()),
+        *parameter_overrides(stack_overrides(config, hashes, web_acl_arn)),
+    ]  # fmt: skip
+
+
+def edge_deploy_command(config: Config) -> list[str]:
+    """The WAF web ACL's own stack: CloudFront takes web ACLs from us-east-1 only."""
+    return [
+        str(SAM), "deploy",
+        "--template-file", str(EDGE_TEMPLATE),
+        "--stack-name", config.edge_stack,
+        "--region", "us-east-1",
+        "--no-fail-on-empty-changeset",
+        "--no-confirm-changeset",
+        "--parameter-overrides", *parameter_overrides({"Stage": config.stage}),
     ]  # fmt: skip
 
 
@@ -198,6 +159,11 @@ class Deployer:
         self.out("$ " + shlex.join(command))
         if not self.config.dry_run:
             subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True)  # noqa: S603 (our own commands)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=region or self.config.region)  # type: ignore[call-overload]
 
     def deploy(self) -> None:
         c = self.config
@@ -217,37 +183,83 @@ class Deployer:
                 self.out(f"   {line}")
         else:
             stage_lambda_source(c.site_dir)
-        self.step("3. sam build (arm64 wheels for python3.11)")
+        self.step(f"3. sam build (arm64 wheels for {LAMBDA_RUNTIME})")
         if not SAM.exists() and not c.dry_run:
             raise SystemExit("the SAM CLI is missing: run scripts/install-sam.sh")
-        self.run([str(SAM), "build", "--template-file", str(PROJECT_ROOT / "template.yaml")])
+        runtime_python = "python3.13" if c.dry_run else lambda_python()
+        # sam build looks for the runtime's interpreter on the PATH.
+        path = f"{Path(runtime_python).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        self.run(
+            [str(SAM), "build", "--template-file", str(PROJECT_ROOT / "template.yaml")],
+            env={**os.environ, "PATH": path, "SAM_CLI_TELEMETRY": "0"},
+        )
         build_dir = PROJECT_ROOT / ".aws-sam" / "build"
-        self.out(f"   precompile bytecode in {build_dir.relative_to(PROJECT_ROOT)}/*/ (unchecked-hash .pyc)")
-        if not c.dry_run:
-            if sys.version_info[:2] != (3, 11):
-                raise SystemExit("deploy with Python 3.11: the functions run python3.11")
-            for function_dir in sorted(p for p in build_dir.iterdir() if p.is_dir()):
-                precompile(function_dir)
-        self.step(f"4. sam deploy (stack {c.stack} in {c.region})")
+        self.out("   bytecode for the runtime's Python (unchecked-hash .pyc)")
+        self.run([runtime_python, "-m", "compileall", "-q", "-j", "0",
+                  "--invalidation-mode", "unchecked-hash", str(build_dir)])  # fmt: skip
+        self.step(f"4. The edge: web ACL (stack {c.edge_stack} in us-east-1), origin secret")
+        web_acl_arn = self.deploy_edge()
+        self.step(f"5. sam deploy (stack {c.stack} in {c.region})")
         hashes = inline_script_hashes(c.site_dir)
-        self.out(f"   CSP script hashes of the built site: {len(hashes)}")
-        self.run(sam_deploy_command(c, hashes))
+        current = self.current_parameters()
+        during = merged_hashes((current or {}).get("InlineScriptHashes", ""), hashes)
+        self.out(f"   CSP script hashes: {len(hashes)} of the new build, {len(during)} during the update")
+        self.run(sam_deploy_command(c, during, web_acl_arn=web_acl_arn))
+        self.out("   stack policy: the table is never replaced or deleted by an update")
+        if not c.dry_run:
+            require_hashes(self.client("cloudformation"), c.stack, hashes)
+            protect_table(self.client("cloudformation"), c.stack)
         outputs = self.stack_outputs()
         bucket, distribution = outputs["SiteBucketName"], outputs["DistributionId"]
-        self.step(f"5. Upload the site to s3://{bucket}/")
+        self.step(f"6. Upload the site to s3://{bucket}/")
         self.upload_site(bucket)
         if c.report_address:
-            rule_set = outputs.get("ReceiptRuleSetName", f"security-drill-{c.stage}")
-            self.out(f"   SES receiving for {c.report_address}: set-active-receipt-rule-set {rule_set}")
-            if not c.dry_run:
-                import boto3
-
-                boto3.client("ses", region_name=c.region).set_active_receipt_rule_set(RuleSetName=rule_set)
-        self.step(f"6. Invalidate CloudFront distribution {distribution}")
+            self.activate_receipt_rules(outputs.get("ReceiptRuleSetName", c.stack))
+        self.step(f"7. Invalidate CloudFront distribution {distribution}")
         self.out(f"   create-invalidation --distribution-id {distribution} --paths '/*'")
         if not c.dry_run:
             self.invalidate(distribution)
+        self.step("8. Narrow the CSP to the new pages' hashes (and the origin secret to its new value)")
+        settled = not c.dry_run and settle_origin_secret(self.client("ssm"), c.stage)
+        if c.dry_run or settled or during != hashes:
+            self.run(sam_deploy_command(c, hashes, web_acl_arn=web_acl_arn, confirm=False))
+        else:
+            self.out("   nothing to narrow")
         self.out(f"Done: https://{c.domain}/")
+
+    def deploy_edge(self) -> str:
+        c = self.config
+        self.out(f"   SSM {origin_secret_name(c.stage)}: created if missing"
+                 + (", rotated" if c.rotate_origin_secret else ""))  # fmt: skip
+        if not c.dry_run:
+            ensure_origin_secret(self.client("ssm"), c.stage, rotate=c.rotate_origin_secret)
+        if not c.waf:
+            self.out("   --no-waf: no web ACL")
+            return ""
+        self.run(edge_deploy_command(c))
+        if c.dry_run:
+            return f"<WebAclArn of {c.edge_stack}>"
+        return stack_outputs(self.client("cloudformation", "us-east-1"), c.edge_stack)["WebAclArn"]
+
+    def current_parameters(self) -> dict[str, str] | None:
+        if self.config.dry_run:
+            self.out("   (the stack's current hashes are read here and kept during the update)")
+            return None
+        return stack_parameters(self.client("cloudformation"), self.config.stack)
+
+    def activate_receipt_rules(self, rule_set: str) -> None:
+        c = self.config
+        self.out(f"   SES receiving for {c.report_address}: set-active-receipt-rule-set {rule_set}")
+        if c.dry_run:
+            return
+        ses = self.client("ses")
+        other = active_rule_set_conflict(ses, rule_set)
+        if other:
+            raise SystemExit(
+                f"the receipt rule set {other} is active in {c.region} (one per region): add the rule of "
+                f"{rule_set} to it, or make {rule_set} active yourself once {other} is no longer needed"
+            )
+        ses.set_active_receipt_rule_set(RuleSetName=rule_set)
 
     def stack_outputs(self) -> dict[str, str]:
         if self.config.dry_run:
@@ -255,19 +267,13 @@ class Deployer:
                 "SiteBucketName": f"<SiteBucketName of {self.config.stack}>",
                 "DistributionId": f"<DistributionId of {self.config.stack}>",
             }
-        import boto3
-
-        cfn = boto3.client("cloudformation", region_name=self.config.region)
-        stack = cfn.describe_stacks(StackName=self.config.stack)["Stacks"][0]
-        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", []) if "OutputKey" in o}
+        return stack_outputs(self.client("cloudformation"), self.config.stack)
 
     def upload_site(self, bucket: str, client: S3Client | None = None) -> list[Upload]:
         uploads = site_uploads(self.config.site_dir)
         s3 = client
         if s3 is None and not self.config.dry_run:
-            import boto3
-
-            s3 = boto3.client("s3", region_name=self.config.region)
+            s3 = self.client("s3")
         for upload in uploads:
             self.out(f"   PUT {upload.key}  [{upload.content_type}] [{upload.cache_control}]")
             if s3 is not None:
@@ -293,10 +299,7 @@ class Deployer:
     def invalidate(self, distribution: str) -> Any:
         import time
 
-        import boto3
-
-        cloudfront = boto3.client("cloudfront")
-        return cloudfront.create_invalidation(
+        return self.client("cloudfront").create_invalidation(
             DistributionId=distribution,
             InvalidationBatch={
                 "Paths": {"Quantity": 1, "Items": ["/*"]},
@@ -334,6 +337,17 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
     parser.add_argument(
         "--alarm-email", default=default("alarm_email", ""), help="who hears of failures (CloudWatch alarms)"
     )
+    parser.add_argument(
+        "--restored-table", default=default("restored_table", ""), help="run on a restored table (README)"
+    )
+    parser.add_argument("--no-waf", action="store_true", help="no web ACL in front of CloudFront")
+    parser.add_argument(
+        "--existing-ses-identities", action="store_true", help="SES identities made by hand: keep them"
+    )
+    parser.add_argument("--yes", action="store_true", help="prod: execute the change set without asking")
+    parser.add_argument(
+        "--rotate-origin-secret", action="store_true", help="a new X-Origin-Verify value (SSM)"
+    )
     parser.add_argument("--site-dir", type=Path, default=PROJECT_ROOT / "site")
     parser.add_argument("--dry-run", action="store_true", help="print every step, call nothing")
     args = parser.parse_args(argv)
@@ -346,6 +360,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         parser.error(f"missing {', '.join(missing)} (or CAMPAIGN_DEPLOY_* in the environment)")
     if not str(args.certificate_arn).startswith("arn:aws:acm:us-east-1:"):
         parser.error("--certificate-arn must be an ACM certificate in us-east-1 (CloudFront takes no other)")
+    problem = sender_problem(args.sender, args.mail_domain)
+    if problem:
+        parser.error(problem)
     return Config(
         stage=args.stage,
         domain=args.domain,
@@ -359,6 +376,11 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         alarm_email=args.alarm_email,
         site_dir=Path(args.site_dir).resolve(),
         dry_run=args.dry_run,
+        restored_table=args.restored_table,
+        waf=not args.no_waf,
+        yes=args.yes,
+        rotate_origin_secret=args.rotate_origin_secret,
+        manage_ses_identities=not args.existing_ses_identities,
     )
 
 

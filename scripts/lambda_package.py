@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 from campaign_core.settings import PROJECT_ROOT
 
 LAMBDA_SRC = PROJECT_ROOT / ".cache" / "lambda-src"
 LAMBDA_DEPS = PROJECT_ROOT / ".cache" / "lambda-deps"  # template.yaml: DependenciesLayer
+LAMBDA_RUNTIME = "python3.13"  # template.yaml: Globals.Function.Runtime
 PACKAGES = ("campaign_core", "form_lambda", "drill_sender", "hq")
 # What the functions import (the Lambda runtime brings boto3, botocore and their dependencies).
 LAMBDA_REQUIREMENTS = (
@@ -69,7 +71,8 @@ def lambda_requirements(constraints: Path = PROJECT_ROOT / "constraints.txt") ->
             declared = requires(name) or []
         except PackageNotFoundError as error:
             raise RuntimeError(f"{name} is not installed in this environment") from error
-        env = {"python_version": "3.11", "platform_system": "Linux", "sys_platform": "linux", "extra": ""}
+        version = LAMBDA_RUNTIME.removeprefix("python")
+        env = {"python_version": version, "platform_system": "Linux", "sys_platform": "linux", "extra": ""}
         queue.extend(r.name for r in map(Requirement, declared) if r.marker is None or r.marker.evaluate(env))
     return [f"{name}=={version}" for name, version in sorted(wanted.items())]
 
@@ -133,3 +136,13 @@ def copy_installed_requirements(dest: Path, *, with_runtime: bool = False) -> in
             shutil.copy2(source, target)
             copied += source.stat().st_size
     return copied
+
+
+def lambda_python() -> str:
+    """The Python of the functions' runtime (python3.13): `sam build` and the bytecode need it."""
+    found = subprocess.run(  # noqa: S603 (our own script)
+        [str(PROJECT_ROOT / "scripts" / "python313.sh")], capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0:
+        raise SystemExit(found.stderr.strip())
+    return found.stdout.strip()

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
+import pytest
 from flask.testing import FlaskClient
 
 from campaign_core.settings import PROJECT_ROOT
-from scripts.deploy_aws import (
-    HASHED_CACHE,
-    HTML_CACHE,
-    SAM,
-    Config,
-    Deployer,
-    inline_script_hashes,
-    inline_scripts,
-    script_hash,
-)
-from scripts.lambda_package import copy_installed_requirements, precompile, stage_lambda_source
+from scripts.deploy_aws import SAM, Config, Deployer, sam_deploy_command, stack_overrides
+from scripts.deploy_stack import merged_hashes, parameter_overrides
+from scripts.lambda_package import copy_installed_requirements, lambda_python, stage_lambda_source
+from scripts.site_files import HASHED_CACHE, HTML_CACHE, inline_script_hashes, inline_scripts, script_hash
+from tests.support.aws_template import TEMPLATE, template
+from tests.support.sam_cli import after_deploy, sam_deploy_params
 from tests.support.servers import MOTO_CREDENTIALS, MotoServer
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000"
@@ -44,6 +42,26 @@ def deploy(*args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+def printed_commands(out: str, word: str) -> list[list[str]]:
+    """The argument lists of the printed `$ ...` lines that run `sam WORD`."""
+    found = []
+    for line in out.splitlines():
+        if line.startswith("$ "):
+            argv = shlex.split(line[2:])
+            if len(argv) > 1 and argv[0].endswith("/sam") and argv[1] == word:
+                found.append(argv)
+    return found
+
+
+def parsed_by_sam(argv: list[str]) -> dict[str, Any]:
+    """What SAM's own parser makes of a printed `sam deploy` (the template is the source one: the
+    parser reads it, and the built one does not exist in a dry run)."""
+    words = after_deploy(argv)
+    template = words.index("--template-file") + 1
+    words[template] = str(TEMPLATE if words[template].endswith("build/template.yaml") else words[template])
+    return sam_deploy_params(words)
+
+
 def test_dry_run_prints_every_step_and_calls_nothing(built_site: Path) -> None:
     before = (
         sorted(p.name for p in (PROJECT_ROOT / ".cache").iterdir())
@@ -55,14 +73,34 @@ def test_dry_run_prints_every_step_and_calls_nothing(built_site: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     steps = re.findall(r"^==> (\d)\.", out, re.MULTILINE)
-    assert steps == ["1", "2", "3", "4", "5", "6"]
+    assert steps == ["1", "2", "3", "4", "5", "6", "7", "8"]
     assert "mkdocs build --strict" in out
-    assert re.search(r"^\$ \S+/sam build --template-file \S+/template.yaml$", out, re.MULTILINE)
-    deploy_line = next(line for line in out.splitlines() if " deploy " in line and line.startswith("$ "))
-    assert "--stack-name security-drill-prod" in deploy_line and "Stage=prod" in deploy_line
-    assert f"CertificateArn={CERT}" in deploy_line
-    for expected in inline_script_hashes(built_site):
-        assert expected.strip("'") in deploy_line
+    assert printed_commands(out, "build")[0][2:] == ["--template-file", str(TEMPLATE)]
+    assert re.search(r"^\$ python3\.13 -m compileall .*--invalidation-mode unchecked-hash", out, re.MULTILINE)
+    # The edge stack first (us-east-1), then the stack, then the narrowing update.
+    edge, first, narrowing = printed_commands(out, "deploy")
+    edge_params = parsed_by_sam(edge)
+    assert edge_params["region"] == "us-east-1" and edge_params["stack_name"] == "security-drill-prod-edge"
+    assert edge_params["parameter_overrides"] == {"Stage": "prod"}
+    params = parsed_by_sam(first)
+    assert params["stack_name"] == "security-drill-prod" and params["region"] == "ap-northeast-1"
+    assert params["confirm_changeset"] is True  # prod without --yes: the change set waits for a yes
+    overrides = params["parameter_overrides"]
+    assert overrides["Stage"] == "prod" and overrides["CertificateArn"] == CERT
+    assert overrides["SenderAddress"] == "訓練事務局 <noreply@drill.example.jp>"
+    assert overrides["HostedZoneId"] == "" and overrides["DrillDomain"] == ""
+    assert (
+        overrides["ReportAddress"] == "report@drill.example.jp"
+        and overrides["AlarmEmail"] == "ops@example.jp"
+    )
+    assert overrides["InlineScriptHashes"].split() == inline_script_hashes(built_site)
+    assert overrides["OriginVerifySecret"] == "/security-drill/prod/origin-verify"
+    assert overrides["WebAclArn"] == "<WebAclArn of security-drill-prod-edge>"
+    assert overrides["ManageSesIdentities"] == "true"
+    assert set(overrides) == set(template()["Parameters"]) - {"FormsConcurrency", "MailFromSubdomain"}
+    narrowed = parsed_by_sam(narrowing)
+    assert narrowed["confirm_changeset"] is False
+    assert narrowed["parameter_overrides"]["InlineScriptHashes"].split() == inline_script_hashes(built_site)
     # Every file of the built site, with its type and cache header.
     files = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*") if p.is_file())
     puts = re.findall(r"^   PUT (\S+)  \[([^\]]+)\] \[([^\]]+)\]$", out, re.MULTILINE)
@@ -74,9 +112,6 @@ def test_dry_run_prints_every_step_and_calls_nothing(built_site: Path) -> None:
     assert shown[bundle] == ("text/javascript; charset=utf-8", HASHED_CACHE)
     assert shown["assets/css/site.css"][0] == "text/css; charset=utf-8"
     assert shown["assets/css/site.css"][1] not in (HASHED_CACHE, HTML_CACHE)  # not hashed: short cache
-    assert (
-        "ReportAddress=report@drill.example.jp" in deploy_line and "AlarmEmail=ops@example.jp" in deploy_line
-    )
     assert "set-active-receipt-rule-set security-drill-prod" in out
     assert "create-invalidation" in out and "'/*'" in out
     # Nothing was built or staged.
@@ -86,6 +121,75 @@ def test_dry_run_prints_every_step_and_calls_nothing(built_site: Path) -> None:
         else []
     )
     assert after == before or set(after) - set(before) == set()
+
+
+def config(**changes: Any) -> Config:
+    values: dict[str, Any] = {
+        "stage": "prod", "domain": "drill.example.jp", "certificate_arn": CERT,
+        "sender": "x <noreply@drill.example.jp>", "mail_domain": "drill.example.jp", "hosted_zone_id": "",
+        "drill_domain": "", "region": "ap-northeast-1", "site_dir": PROJECT_ROOT / "site", "dry_run": False,
+    }  # fmt: skip
+    return Config(**(values | changes))
+
+
+FIVE_HASHES = [script_hash(f"console.log({n})") for n in range(5)]
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "セキュリティ訓練キャンペーン事務局 <noreply@drill.example.jp>",
+        '"訓練事務局 (本部, 東京)" <noreply@drill.example.jp>',  # quotes and a comma in the display name
+        "noreply@drill.example.jp",
+    ],
+)
+def test_sam_reads_every_override_whole(sender: str) -> None:
+    """Empty values, spaces, double quotes and five CSP hashes reach SAM exactly as the deploy means."""
+    chosen = config(sender=sender, stage="dev", report_address="", alarm_email="")
+    command = sam_deploy_command(chosen, FIVE_HASHES, web_acl_arn="")
+    params = parsed_by_sam(command)
+    assert params["parameter_overrides"] == stack_overrides(chosen, FIVE_HASHES, "")
+    assert params["parameter_overrides"]["InlineScriptHashes"].split() == FIVE_HASHES
+    assert params["confirm_changeset"] is False  # dev: no question
+    assert set(params["capabilities"]) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
+
+
+def test_prod_change_sets_wait_for_a_yes_unless_told() -> None:
+    assert parsed_by_sam(sam_deploy_command(config(), FIVE_HASHES))["confirm_changeset"] is True
+    assert parsed_by_sam(sam_deploy_command(config(yes=True), FIVE_HASHES))["confirm_changeset"] is False
+
+
+def test_a_value_the_parser_would_change_is_refused() -> None:
+    with pytest.raises(ValueError, match="backslash"):
+        parameter_overrides({"SenderAddress": "a\\b <noreply@drill.example.jp>"})
+
+
+def test_the_update_allows_old_and_new_hashes_and_the_last_step_only_the_new() -> None:
+    old = "'sha256-b2xk' 'sha256-c2hhcmVk'"
+    assert merged_hashes(old, ["'sha256-c2hhcmVk'", "'sha256-bmV3'"]) == [
+        "'sha256-b2xk'", "'sha256-bmV3'", "'sha256-c2hhcmVk'"
+    ]  # fmt: skip
+    assert merged_hashes("", ["'sha256-bmV3'"]) == ["'sha256-bmV3'"]
+
+
+@pytest.mark.parametrize(
+    ("sender", "refused"),
+    [
+        ("事務局 <noreply@drill.example.jp>", False),
+        ("事務局 <NoReply@Drill.Example.JP>", False),
+        ("事務局 <noreply@other.example.jp>", True),  # not the SES identity the policy names
+        ("事務局 <noreply@sub.drill.example.jp>", True),
+        ("事務局", True),
+    ],
+)
+def test_deploy_refuses_a_sender_outside_the_mail_domain(
+    built_site: Path, sender: str, refused: bool
+) -> None:
+    args = [a if a != ARGS[ARGS.index("--sender") + 1] else sender for a in ARGS]
+    result = deploy(*args, "--site-dir", str(built_site), "--dry-run")
+    assert (result.returncode == 2) is refused, result.stderr
+    if refused:
+        assert "--sender" in result.stderr
 
 
 def test_deploy_refuses_missing_settings_and_a_certificate_outside_us_east_1(built_site: Path) -> None:
@@ -194,6 +298,10 @@ def test_sam_build_makes_small_function_packages_and_one_arm64_dependency_layer(
     stage_lambda_source(built_site, tmp_path / ".cache" / "lambda-src")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {"SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "ap-northeast-1", "AWS_CONFIG_FILE": os.devnull}
+    runtime_python = (
+        lambda_python()
+    )  # sam build needs the runtime's Python on the PATH, as the deploy gives it
+    env["PATH"] = f"{Path(runtime_python).parent}{os.pathsep}{env.get('PATH', '')}"
     build_dir = tmp_path / "build"
     command = [
         str(SAM),
@@ -222,5 +330,10 @@ def test_sam_build_makes_small_function_packages_and_one_arm64_dependency_layer(
     assert native and all("aarch64" in name for name in native), native
     code_size = sum(p.stat().st_size for p in forms.rglob("*") if p.is_file())
     assert code_size < 10 * 1024 * 1024
-    precompile(forms)
-    assert list((forms / "form_lambda" / "__pycache__").glob("lambda_entry.cpython-311.pyc"))
+    # The deploy's bytecode step, with the runtime's Python.
+    subprocess.run(
+        [runtime_python, "-m", "compileall", "-q", "-j", "0",
+         "--invalidation-mode", "unchecked-hash", str(forms)],
+        check=True, timeout=300,
+    )  # fmt: skip
+    assert list((forms / "form_lambda" / "__pycache__").glob("lambda_entry.cpython-313.pyc"))

@@ -14,7 +14,7 @@ API_ID = "a1b2c3d4e5"
 API_HOST = f"{API_ID}.execute-api.ap-northeast-1.amazonaws.com"
 EDGE_IP = "130.176.212.10"  # a CloudFront edge: what API Gateway sees as the source
 VIEWER_IP = "203.0.113.45"
-ORIGIN_VERIFY = "5f0c6a80-2c1e-11f1-9d41-0a1b2c3d4e5f"  # the stack id's random part (template.yaml)
+ORIGIN_VERIFY = "5f0c6a80-2c1e-11f1-9d41-0a1b2c3d4e5f"  # the SSM origin secret (template.yaml)
 BROWSER = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"

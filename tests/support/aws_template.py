@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -31,10 +32,15 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any
 _Loader.add_multi_constructor("!", _tag)
 
 
+def load_template(path: Path) -> dict[str, Any]:
+    """Any CloudFormation template (e.g. template-edge.yaml) as data."""
+    loaded: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+    return loaded
+
+
 @cache
 def template() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
-    return loaded
+    return load_template(TEMPLATE)
 
 
 def resources(kind: str) -> dict[str, dict[str, Any]]:
