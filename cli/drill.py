@@ -150,8 +150,8 @@ def schedule_command(
     責任者には、送信期間(時刻は知らせません)とチェックシートのリンクをメールします。
     申込ID は頭の数文字だけでも使えます。
     """
+    month = _parse_month(month_text)  # wrong usage first, before the store is read
     application_id = resolve_application_id(env, application_id)
-    month = _parse_month(month_text)
     first_day: date | None = start.date() if start else None
     try:
         if late:
@@ -161,7 +161,7 @@ def schedule_command(
                 env.deps(), application_id, start=first_day, days=days, month=month, variant=variant
             )
     except ScheduleError as exc:
-        fail(f"{schedule_refusal(exc)}({exc.code})")
+        fail(f"{schedule_refusal(exc)}(理由コード: {exc.code})")
     link = sheet_url(env.deps(), result.application_id)
     mailed = ""
     if not no_mail:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cli.main import Env
 
 
-REASONS = {"bounce": "届かない(不達)", "complaint": "迷惑メールと報告(苦情)"}
+REASONS = {"bounce": "不達", "complaint": "苦情"}
 
 # -- maintenance --------------------------------------------------------------------------------
 

@@ -177,6 +177,11 @@ def japanese_error(exc: click.ClickException) -> str:
         if exc.possibilities:
             text += " もしかして: " + ", ".join(sorted(exc.possibilities))
         return text
+    if isinstance(exc, click.exceptions.NoSuchCommand):
+        text = f"「{exc.command_name}」というコマンドはありません。"
+        if exc.possibilities:
+            text += " もしかして: " + ", ".join(exc.possibilities)
+        return text
     if isinstance(exc, click.MissingParameter):
         hint = _hint(exc)
         return f"{hint} を指定してください。" if hint else "必要な値が足りません。"
