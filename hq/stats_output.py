@@ -109,6 +109,7 @@ def summary_lines(stats: Stats) -> list[str]:
         if o.shown:
             lines.append(
                 f"{o.label}: 訓練 {o.drills} 件、報告率 {percent(o.rate(o.reported))}、"
-                f"報告までの時間(中央値) {minutes_text(o.median_minutes)}、クリック率 {percent(o.rate(o.clicked))}"
+                f"報告までの時間(中央値) {minutes_text(o.median_minutes)}、"
+                f"クリック率 {percent(o.rate(o.clicked))}"
             )
     return lines

@@ -28,7 +28,6 @@ from tests.support import TEST_SECRET
 from tests.support.drill import Run, accepted_application, staff
 from tests.support.servers import MOTO_CREDENTIALS, FaultySMTPServer, MotoServer
 
-
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 CLICK_ENGLISH = ("Usage:", "Options:", "Commands:", "Show this message", "[default:", "Error:", "Try '")
 
