@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 
 from campaign_core.clock import parse_iso
 from campaign_core.records import DRILL, MESSAGE, mailable_participants
@@ -159,8 +160,8 @@ def applications(
         table.add_row(
             str(row["id"]),
             STAGE_LABELS.get(str(row["stage"]), str(row["stage"])),
-            " ".join(str(part) for part in (row["company"], row["office"]) if part),
-            str(row["chamber"]),
+            escape(" ".join(str(part) for part in (row["company"], row["office"]) if part)),
+            escape(str(row["chamber"])),
             f"{row['confirmed_participants']}/{row['participants']}",
             jst(row["applied_at"])[:10],
             report_cell(row, now),
