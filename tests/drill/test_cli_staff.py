@@ -158,6 +158,12 @@ def test_feedback_for_a_branch_is_signed_by_it_and_replies_go_to_it(
     text = body.get_content()
     assert "ユーザ協会 東北支部" in text and "tohoku@branch.example.jp" in text and "022-000-0000" in text
 
+    page = run("feedback", "sendai", "--branch", "tohoku", now=later)
+    assert page.exit_code == 0 and "株式会社仙台" in page.output
+    assert (
+        "この一覧についてのお問い合わせ: 東北支部" in page.output
+        and "mailto:tohoku@branch.example.jp" in page.output
+    )
     wrong = run("feedback", "sapporo", "--branch", "tohoku", now=later)
     assert wrong.exit_code == 1 and "札幌商工会議所 は支部「tohoku」の受け持ちではありません" in wrong.output
     assert run("feedback", now=later).exit_code == 2
