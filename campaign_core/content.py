@@ -135,6 +135,66 @@ def parse_chambers(raw: Any) -> tuple[Chamber, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a branch: mail, phone and the hours someone answers."""
+
+    email: str
+    phone: str
+    hours: str
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One entry of `content/branches.yml`: an association branch (支部), the prefectures and the
+    chambers it looks after, and its desk. `example` marks a placeholder contact (not yet real)."""
+
+    code: str
+    name: str
+    prefectures: tuple[str, ...]
+    contact: Contact
+    chambers: tuple[str, ...]
+    example: bool = False
+
+
+def parse_branches(raw: Any) -> tuple[Branch, ...]:
+    branches = []
+    for entry in raw or ():
+        contact = entry.get("contact") or {}
+        branches.append(
+            Branch(
+                code=str(entry["code"]),
+                name=str(entry["name"]),
+                prefectures=tuple(str(p) for p in entry.get("prefectures") or ()),
+                contact=Contact(*(str(contact.get(key, "")) for key in ("email", "phone", "hours"))),
+                chambers=tuple(str(code) for code in entry.get("chambers") or ()),
+                example=bool(entry.get("example", False)),
+            )
+        )
+    return tuple(branches)
+
+
+# Domains reserved for examples (RFC 2606, and JPRS's example.jp): an address there is a placeholder.
+EXAMPLE_DOMAINS = ("example.jp", "example.com", "example.net", "example.org")
+
+
+def is_example_address(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return any(domain == d or domain.endswith("." + d) for d in EXAMPLE_DOMAINS)
+
+
+def example_contacts(content_dir: Path) -> list[str]:
+    """What still holds placeholder contact data: branches marked `example`, chambers whose address
+    is on an example domain (one line each, for the production build's warning)."""
+    found = [f"branches.yml: {b.code}({b.name})" for b in branches(content_dir) if b.example]
+    found += [
+        f"chambers.yml: {c.code}({c.name})"
+        for c in chambers(content_dir)
+        if c.contact_email and is_example_address(c.contact_email)
+    ]
+    return found
+
+
 def consent(content_dir: Path) -> Consent:
     return load(content_dir, "consent", parse_consent)
 
@@ -145,3 +205,21 @@ def organisation(content_dir: Path) -> Organisation:
 
 def chambers(content_dir: Path) -> tuple[Chamber, ...]:
     return load(content_dir, "chambers", parse_chambers)
+
+
+def branches(content_dir: Path) -> tuple[Branch, ...]:
+    return load(content_dir, "branches", parse_branches)
+
+
+def find_branch(content_dir: Path, wanted: str) -> Branch | None:
+    """A branch by its code or its name (as staff type it: either works)."""
+    text = wanted.strip().lower()
+    for branch in branches(content_dir):
+        if text in (branch.code.lower(), branch.name.lower()):
+            return branch
+    return None
+
+
+def branch_of(content_dir: Path, chamber: Chamber) -> Branch | None:
+    """The branch that looks after a chamber (its `branch` in chambers.yml)."""
+    return next((b for b in branches(content_dir) if b.code == chamber.branch), None)

@@ -1,7 +1,9 @@
 """`campaign applications`: the drill applications and the stage each is at (registered on the
 group by `cli/main.py`):
 
-    campaign applications [--status accepted] [--chamber sapporo] [--json]
+    campaign applications [--status accepted] [--chamber sapporo] [--branch hokkaido] [--json]
+
+`application_rows` also feeds the overview of `campaign` alone (`cli/overview.py`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 
 from campaign_core.clock import parse_iso
-from campaign_core.records import APPLICATION, DRILL, MESSAGE, mailable_participants
+from campaign_core.records import DRILL, MESSAGE, mailable_participants
 from campaign_core.store import Record
+from cli.branches import Belongs, belongs_to, branch_option, require_branch
+from cli.ids import listed_applications
+from cli.japanese import Choice, JaCommand
 from cli.output import fmt_name, json_option, jst, out, rows_table
 
 if TYPE_CHECKING:
@@ -22,6 +28,13 @@ if TYPE_CHECKING:
 
 REPORT_TARGET = timedelta(days=14)
 STAGES = ("pending", "expired", "accepted", "scheduled", "sent")
+STAGE_LABELS = {
+    "pending": "確認待ち",
+    "expired": "期限切れ",
+    "accepted": "日程待ち",
+    "scheduled": "送信中",
+    "sent": "送信済み",
+}
 
 
 def _stage(application: Mapping[str, Any], messages: list[Record], now: datetime) -> str:
@@ -52,32 +65,28 @@ def _chamber_matches(application: Mapping[str, Any], wanted: str) -> bool:
     }
 
 
-@click.command()
-@click.option(
-    "--status", "statuses", multiple=True, type=click.Choice(STAGES), help="Only these stages (repeatable)."
-)
-@click.option("--chamber", help="Only this chamber of commerce (code, e.g. sapporo, or its name).")
-@json_option()
-@click.pass_obj
-def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_json: bool) -> None:
-    """List drill applications, newest first.
-
-    Stages: pending (waiting for the officer's confirmation), expired (never confirmed),
-    accepted (confirmed, not scheduled yet), scheduled (drill mail waiting or being sent),
-    sent (every drill mail sent or failed).
-    """
+def application_rows(
+    env: Env,
+    *,
+    statuses: tuple[str, ...] = (),
+    chamber: str | None = None,
+    belongs: Belongs | None = None,
+) -> list[dict[str, Any]]:
+    """The applications as `campaign applications` lists them (newest first), filtered."""
     now = env.clock.now()
     messages: dict[str, list[Record]] = {}
     for message in env.store.query(MESSAGE):
         messages.setdefault(str(message.data.get("application_id")), []).append(message)
     drills = {d.key: d.data for d in env.store.query(DRILL)}
     rows = []
-    for record in env.store.query(APPLICATION):
+    for record in listed_applications(env.store):
         data = record.data
         stage = _stage(data, messages.get(record.key, []), now)
         if statuses and stage not in statuses:
             continue
         if chamber and not _chamber_matches(data, chamber):
+            continue
+        if belongs and not belongs(data):
             continue
         participants = data.get("participants", [])
         rows.append(
@@ -97,38 +106,74 @@ def applications(env: Env, statuses: tuple[str, ...], chamber: str | None, as_js
             }
         )
     rows.sort(key=lambda row: str(row["applied_at"]), reverse=True)
+    return rows
+
+
+@click.command(cls=JaCommand)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=Choice(STAGES),
+    help="この段階の申込だけ出します(何度でも指定できます)。",
+)
+@click.option(
+    "--chamber", metavar="商工会議所", help="この商工会議所の申込だけ(コード例: sapporo、または名前)。"
+)
+@branch_option("この支部が受け持つ申込だけ(コード例: hokkaido、または名前)。")
+@json_option()
+@click.pass_obj
+def applications(
+    env: Env, statuses: tuple[str, ...], chamber: str | None, branch: str | None, as_json: bool
+) -> None:
+    """訓練の申込を、新しい順に一覧にします。
+
+    段階(--status): pending=責任者の確認待ち、expired=確認されずに期限切れ、
+    accepted=確認済みで日程待ち、scheduled=訓練メールの送信待ち・送信中、
+    sent=訓練メールをすべて送り終えた(送れなかったものを含む)。
+    ID は頭の数文字だけでも、ほかの ID と区別できれば使えます。
+    """
+    now = env.clock.now()
+    belongs = belongs_to(env, require_branch(env, branch)) if branch else None
+    rows = application_rows(env, statuses=statuses, chamber=chamber, belongs=belongs)
     env.audit_line(
         "applications",
-        {"status": list(statuses), "chamber": chamber or "", "format": fmt_name(as_json), "rows": len(rows)},
+        {
+            "status": list(statuses),
+            "chamber": chamber or "",
+            "branch": branch or "",
+            "format": fmt_name(as_json),
+            "rows": len(rows),
+        },
     )
-    table = rows_table(rows, as_json, empty="No applications match.", title="Applications")
+    table = rows_table(rows, as_json, empty="条件に合う申込はありません。", title="訓練の申込")
     if table is None:
         return
-    table.add_column("id", no_wrap=True, min_width=32)  # staff copy it into `campaign schedule`
-    table.add_column("stage", no_wrap=True)
-    table.add_column("company", overflow="fold")
-    table.add_column("chamber", overflow="fold")
-    table.add_column("people", no_wrap=True)
-    table.add_column("applied", no_wrap=True, min_width=10)
-    table.add_column("report", no_wrap=True)
+    table.add_column("ID", no_wrap=True, min_width=32)  # staff copy it into `campaign schedule`
+    table.add_column("段階", no_wrap=True)
+    table.add_column("会社", overflow="fold")
+    table.add_column("商工会議所", overflow="fold")
+    table.add_column("人数", no_wrap=True)
+    table.add_column("申込日", no_wrap=True, min_width=10)
+    table.add_column("レポート", no_wrap=True)
     for row in rows:
         table.add_row(
             str(row["id"]),
-            str(row["stage"]),
-            " ".join(str(part) for part in (row["company"], row["office"]) if part),
-            str(row["chamber"]),
+            STAGE_LABELS.get(str(row["stage"]), str(row["stage"])),
+            escape(" ".join(str(part) for part in (row["company"], row["office"]) if part)),
+            escape(str(row["chamber"])),
             f"{row['confirmed_participants']}/{row['participants']}",
             jst(row["applied_at"])[:10],
-            _report_cell(row, now),
+            report_cell(row, now),
         )
     out.print(table)
-    out.print("people = participants who may receive drill mail / all participants; report = due date (JST)")
+    out.print("人数 = 訓練メールを送れる人 / 登録された人。レポート = 送る期限(日本時間)")
 
 
-def _report_cell(row: Mapping[str, Any], now: datetime) -> str:
+def report_cell(row: Mapping[str, Any], now: datetime) -> str:
     if row.get("report_sent_at"):
-        return "sent"
+        return "送付済み"
     if not row.get("report_due"):
         return ""
     due = parse_iso(str(row["report_due"]))
-    return f"[red]overdue {jst(due)[5:10]}[/]" if due < now else f"by {jst(due)[5:10]}"
+    return f"[red]{jst(due)[5:10]} 期限切れ[/]" if due < now else f"{jst(due)[5:10]} まで"

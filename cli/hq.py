@@ -4,7 +4,7 @@
     campaign purge [--json]
     campaign forget EMAIL [--yes] [--json]
     campaign audit [--since DATE] [--json]
-    campaign stats [--from DATE] [--to DATE] [--out FILE.html] [--format html|csv]
+    campaign stats [--from DATE] [--to DATE] [--branch CODE] [--out FILE.html] [--format html|csv]
 
 Every one of them writes an audit line (who: `CAMPAIGN_STAFF` or the OS user; when; what, as counts
 and filters, never an address). The subcommands reach the store, clock and settings through the
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,15 +25,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from campaign_core.clock import JST, Clock, parse_instant
+from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, SIGNUP
 from campaign_core.settings import Settings
-from campaign_core.store import Store
+from campaign_core.store import Record, Store
+from cli.branches import belongs_to, branch_option, require_branch
+from cli.japanese import Choice, JaCommand
 from cli.output import check_order, emit_json, err, json_option, out
 from hq import audit
 from hq.forget import forget
 from hq.leads import build_leads
 from hq.leads import render_csv as leads_csv
 from hq.retention import purge_and_audit
-from hq.stats import build_stats, load_rows
+from hq.stats import Rows, build_stats, load_rows
 from hq.stats_output import render_csv, render_html, summary_lines
 
 
@@ -52,23 +56,37 @@ def _instant(text: str | None, option: str) -> datetime | None:
     try:
         return parse_instant(text)
     except ValueError as exc:
-        raise click.BadParameter(f"not a date such as 2026-12-01: {text}", param_hint=option) from exc
+        raise click.BadParameter(
+            f"「{text}」は日付として読めません。2026-12-01 のように書いてください。", param_hint=option
+        ) from exc
 
 
-@click.command(name="leads")
-@click.option("--since", help="Only leads whose consent was given on or after this date (JST).")
-@click.option("--chamber", help="Only this chamber of commerce (code, e.g. sapporo, or its name).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.command(name="leads", cls=JaCommand)
+@click.option("--since", metavar="YYYY-MM-DD", help="この日(日本時間)以降に同意した人だけ。")
 @click.option(
-    "--output", type=click.Path(dir_okay=False, writable=True), help="Write the CSV here (default: stdout)."
+    "--chamber", metavar="商工会議所", help="この商工会議所の人だけ(コード例: sapporo、または名前)。"
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+    help="table(画面に表)か csv(Excel 用)。",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="ファイル",
+    help="CSV をこのファイルに書き出します(指定しないときは画面に出します)。",
 )
 @click.pass_obj
 def leads_command(env: HQEnv, since: str | None, chamber: str | None, fmt: str, output: str | None) -> None:
-    """Non-members who agreed to be contacted: what they joined, chamber, consent version and time.
+    """連絡してよいと同意した非会員の一覧: 参加したもの、商工会議所、同意文の版と同意した日時。
 
-    The CSV is UTF-8 with a byte order mark for Excel; cells Excel would run as formulas are written
-    as text. Only records with a consent (version and time) count, drill applications only once the
-    officer confirmed the address, and addresses that bounced or complained never appear.
+    CSV は Excel でそのまま開けます(UTF-8、BOM 付き。数式として動いてしまう値は文字として書きます)。
+    同意(版と日時)の記録があるものだけを数えます。訓練の申込は責任者がアドレスを確認したあとのものだけで、
+    届かなかったアドレスや苦情のあったアドレスは載せません。
     """
     start = _instant(since, "--since")
     found = build_leads(env.store, env.clock.now(), since=start, chamber=chamber)
@@ -82,13 +100,13 @@ def leads_command(env: HQEnv, since: str | None, chamber: str | None, fmt: str, 
         data = leads_csv(found)
         if output:
             Path(output).write_bytes(data)
-            err.print(f"{len(found)} lead(s) written to {escape(output)}")
+            err.print(f"{escape(output)} に {len(found)} 件書き出しました")
         else:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
         return
-    table = Table(title=f"Leads: {len(found)}", title_justify="left")
-    for header in ("email", "company", "chamber", "joined", "consent"):
+    table = Table(title=f"会員になってくれそうな方: {len(found)} 件", title_justify="left")
+    for header in ("メール", "会社", "商工会議所", "参加したもの", "同意"):
         table.add_column(header, overflow="fold")
     for lead in found:
         table.add_row(
@@ -101,16 +119,17 @@ def leads_command(env: HQEnv, since: str | None, chamber: str | None, fmt: str, 
     out.print(table)
 
 
-@click.command(name="purge")
-@json_option("Print JSON instead of a summary.")
+@click.command(name="purge", cls=JaCommand)
+@json_option("まとめの文ではなく JSON で出します。")
 @click.pass_obj
 def purge_command(env: HQEnv, as_json: bool) -> None:
-    """Delete what is past its retention period, on the configured store and in the local outbox.
+    """保存期間を過ぎたデータを消します(設定した保存先と、ローカルの送信メール控え)。
 
-    Periods (days) come from CAMPAIGN_RETAIN_TRACKING_DAYS (tracking detail, 90),
-    CAMPAIGN_RETAIN_RECORDS_DAYS (applications, drills, reports, 1095),
-    CAMPAIGN_RETAIN_UNCONFIRMED_DAYS (never-confirmed applications, 30) and
-    CAMPAIGN_RETAIN_OUTBOX_DAYS (local outbox copies, 90). The local server runs this once a day.
+    期間(日数)は次の設定で決まります: CAMPAIGN_RETAIN_TRACKING_DAYS(開封・クリックの記録、90)、
+    CAMPAIGN_RETAIN_RECORDS_DAYS(申込・訓練・レポート、1095)、
+    CAMPAIGN_RETAIN_UNCONFIRMED_DAYS(確認されなかった申込、30)、
+    CAMPAIGN_RETAIN_OUTBOX_DAYS(ローカルの送信メール控え、90)。
+    ローカルのサーバーは 1 日 1 回これを動かします。
     """
     summary = run_purge(env)
     if as_json:
@@ -118,10 +137,10 @@ def purge_command(env: HQEnv, as_json: bool) -> None:
         return
     deleted = summary["deleted"]
     out.print(
-        f"Purged: {sum(deleted.values())} record(s) deleted"
-        + (f" ({', '.join(f'{k} {v}' for k, v in deleted.items())})" if deleted else "")
-        + f", {summary['settled_events']} tracking event(s) settled, "
-        f"{summary['outbox_files']} outbox file(s) deleted."
+        f"保存期間を過ぎたデータを消しました: 記録 {sum(deleted.values())} 件"
+        + (f"({'、'.join(f'{k} {v}' for k, v in deleted.items())})" if deleted else "")
+        + f"、開封・クリックの記録 {summary['settled_events']} 件をまとめ、"
+        f"送信メール控え {summary['outbox_files']} 件を削除。"
     )
 
 
@@ -131,23 +150,25 @@ def run_purge(env: HQEnv, *, who: str | None = None) -> dict[str, Any]:
     return purge_and_audit(env.store, env.clock, env.settings, who=who)
 
 
-@click.command(name="forget")
-@click.argument("email")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@json_option("Print JSON instead of a summary.")
+@click.command(name="forget", cls=JaCommand)
+@click.argument("email", metavar="メールアドレス")
+@click.option("--yes", is_flag=True, help="確かめの質問をしません。")
+@json_option("まとめの文ではなく JSON で出します。")
 @click.pass_obj
 def forget_command(env: HQEnv, email: str, yes: bool, as_json: bool) -> None:
-    """Remove or anonymise one person's data everywhere (a request to delete under APPI).
+    """1 人分のデータを、すべての場所から消すか名前のない形にします(個人情報保護法による削除の依頼)。
 
-    Seminar signups and one-shot requests are deleted; in drill applications the address (and an
-    officer's name) is erased; sent drill mails keep only anonymous counts for the company's report;
-    the local outbox copies that mention the address are deleted. The audit log records that it
-    happened and what it touched, without the address.
+    セミナーの申込とワンショット体験の申込は消します。訓練の申込からは、そのアドレス(と責任者の名前)を消します。
+    送った訓練メールは、会社のレポートのために名前のない件数だけを残します。
+    そのアドレスが書かれたローカルの送信メール控えも消します。
+    監査ログには、消したことと何を消したかを、アドレスなしで残します。
     """
     if "@" not in email:
-        raise click.BadParameter("not an e-mail address", param_hint="EMAIL")
+        raise click.BadParameter("メールアドレスではありません。", param_hint="メールアドレス")
     if not yes:
-        click.confirm("Erase this person's data everywhere? This cannot be undone", abort=True)
+        click.confirm(
+            "この人のデータを、すべての場所から消します。元には戻せません。よろしいですか", abort=True
+        )
     summary = forget(env.store, email, outbox_dir=env.settings.outbox_dir, machine=env.settings.machine)
     details = summary.as_dict()
     audit.record(env.store, env.clock, "forget", details)
@@ -155,29 +176,29 @@ def forget_command(env: HQEnv, email: str, yes: bool, as_json: bool) -> None:
         emit_json(details)
         return
     if not summary.found:
-        out.print("Nothing was stored for this address (the request is recorded in the audit log).")
+        out.print("このアドレスのデータはありませんでした(依頼があったことは監査ログに残しました)。")
         return
-    touched = {**{f"deleted {k}": v for k, v in details["deleted"].items()}}
-    touched.update({f"anonymised {k}": v for k, v in details["anonymised"].items()})
-    parts = [f"{k} {v}" for k, v in touched.items()]
+    touched = {**{f"削除 {k}": v for k, v in details["deleted"].items()}}
+    touched.update({f"名前をなくした {k}": v for k, v in details["anonymised"].items()})
+    parts = [f"{k} {v} 件" for k, v in touched.items()]
     if summary.outbox_files:
-        parts.append(f"outbox files {summary.outbox_files}")
-    out.print("Forgotten: " + ", ".join(parts) + ".")
+        parts.append(f"送信メール控え {summary.outbox_files} 件")
+    out.print("消しました: " + "、".join(parts) + "。")
 
 
-@click.command(name="audit")
-@click.option("--since", help="Only lines from this date (JST) on.")
+@click.command(name="audit", cls=JaCommand)
+@click.option("--since", metavar="YYYY-MM-DD", help="この日(日本時間)からの行だけ。")
 @json_option()
 @click.pass_obj
 def audit_command(env: HQEnv, since: str | None, as_json: bool) -> None:
-    """The audit log: who ran which command on personal data, when, and what it touched."""
+    """監査ログ: 個人データにかかわるコマンドを、だれが・いつ・何に対して動かしたか。"""
     start = _instant(since, "--since")
     found = audit.lines(env.store, since=start)
     if as_json:
         emit_json([r.data for r in found])
         return
-    table = Table(title=f"Audit log: {len(found)} line(s)", title_justify="left")
-    for header in ("when (JST)", "who", "command", "what"):
+    table = Table(title=f"監査ログ: {len(found)} 行", title_justify="left")
+    for header in ("日時(日本時間)", "だれが", "コマンド", "内容"):
         table.add_column(header, overflow="fold")
     for r in found:
         at = datetime.fromisoformat(str(r.data["at"])).astimezone(JST)
@@ -193,37 +214,69 @@ def _day(text: str | None, option: str) -> date | None:
     return instant.astimezone(JST).date() if instant else None
 
 
-@click.command(name="stats")
-@click.option("--from", "start", help="First day (JST) of applications counted, e.g. 2026-10-01.")
-@click.option("--to", "end", help="Last day (JST) of applications counted.")
-@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True)
+@click.command(name="stats", cls=JaCommand)
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="数える申込の最初の日(日本時間)。例 2026-10-01")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="数える申込の最後の日(日本時間)。")
+@branch_option("この支部が受け持つ会社の分だけ数えます(コード例: hokkaido)。")
+@click.option(
+    "--format",
+    "fmt",
+    type=Choice(["html", "csv"]),
+    default="html",
+    show_default=True,
+    help="html(印刷・閲覧用のページ)か csv(Excel 用)。",
+)
 @click.option(
     "--out",
     "output",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the page (or CSV) here; default campaign-stats.html / .csv in the current folder.",
+    metavar="ファイル",
+    help="このファイルに書き出します(既定: いまのフォルダの campaign-stats.html か .csv)。",
 )
 @click.pass_obj
-def stats_command(env: HQEnv, start: str | None, end: str | None, fmt: str, output: str | None) -> None:
-    """The campaign dashboard: one self-contained HTML page (charts as inline SVG, no scripts, prints
-    on A4) or the same numbers as CSV, and a short summary here.
+def stats_command(
+    env: HQEnv, start: str | None, end: str | None, branch: str | None, fmt: str, output: str | None
+) -> None:
+    """キャンペーンの集計: 1 枚で完結する HTML ページ(グラフ入り、A4 で印刷可)か同じ数字の CSV と、
+    ここに短いまとめを出します。
 
-    Applications per week (seminar, drill, one-shot), confirmed and expired, drills by chamber and
-    prefecture, members and non-members, the funnel seminar -> drill -> reported -> follow-up, report
-    rate and median time to report by month, obvious and subtle mails compared. Nothing is shown per
-    company; groups of fewer than 5 companies are folded together or not shown.
+    週ごとの申込(セミナー・訓練・ワンショット体験)、確認済みと期限切れ、商工会議所別・都道府県別の訓練、
+    会員と非会員、セミナー → 訓練 → 報告 → フォローアップの流れ、月ごとの報告率と報告までの時間、
+    見抜きやすい文面と見抜きにくい文面の比べ。会社ごとの数字は出しません。
+    5 社に満たない区分は、まとめるか出さないようにします。
     """
     first, last = _day(start, "--from"), _day(end, "--to")
     check_order(first, last)
-    result = build_stats(
-        load_rows(env.store), env.clock.now(), start=first, end=last, machine=env.settings.machine
-    )
+    rows = load_rows(env.store)
+    if branch:
+        rows = rows_of_branch(rows, belongs_to(env, require_branch(env, branch)))
+    result = build_stats(rows, env.clock.now(), start=first, end=last, machine=env.settings.machine)
     path = Path(output or f"campaign-stats.{fmt}")
     path.write_bytes(render_csv(result) if fmt == "csv" else render_html(result).encode("utf-8"))
-    audit.record(env.store, env.clock, "stats", {"from": start or "", "to": end or "", "format": fmt})
+    audit.record(
+        env.store,
+        env.clock,
+        "stats",
+        {"from": start or "", "to": end or "", "branch": branch or "", "format": fmt},
+    )
     for line in summary_lines(result):
         out.print(escape(line), soft_wrap=True)
-    out.print(f"Written to {escape(str(path))}")
+    out.print(f"{escape(str(path))} に書き出しました")
+
+
+def rows_of_branch(rows: Rows, belongs: Callable[[Mapping[str, Any]], bool]) -> Rows:
+    """The dashboard's records of one branch's companies: its applications and seminar signups, and
+    the drill records of those applications (one-shot requests name no chamber: left out)."""
+    applications = [r for r in rows[APPLICATION] if belongs(r.data)]
+    ids = {r.key for r in applications}
+    kept: dict[str, Sequence[Record]] = {
+        APPLICATION: applications,
+        SIGNUP: [r for r in rows[SIGNUP] if belongs(r.data)],
+        DRILL: [r for r in rows[DRILL] if r.key in ids],
+    }
+    for kind in (MESSAGE, EVENT, CHECK, NOTICE):
+        kept[kind] = [r for r in rows[kind] if str(r.data.get("application_id", "")) in ids]
+    return Rows(kept)
 
 
 HQ_COMMANDS = (leads_command, purge_command, forget_command, audit_command, stats_command)

@@ -1,12 +1,13 @@
-"""`campaign`: the staff command of branch staff (支部) and HQ for drill runs.
+"""`campaign`: the staff command of branch staff (支部) and HQ for drill runs, in Japanese.
 
-    campaign applications [--status accepted] [--chamber sapporo] [--json]
+    campaign                  (alone: what to do next, see `cli/overview.py`)
+    campaign applications [--status accepted] [--chamber sapporo] [--branch hokkaido] [--json]
     campaign schedule APPLICATION_ID [--start 2026-12-01] [--days 3] [--month 2026-12] [--variant subtle]
     campaign send-due [--dry-run]
     campaign show APPLICATION_ID [--json]
     campaign sheet APPLICATION_ID
     campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send]
-    campaign feedback CHAMBER [--from DATE] [--to DATE] [--format html|csv] [--output FILE] [--send]
+    campaign feedback [CHAMBER] [--branch CODE] [--from DATE] [--to DATE] [--format html|csv] [--send]
     campaign maintenance on|off [--message TEXT]
     campaign suppressed [--json]
 
@@ -14,6 +15,9 @@
 Every command that reads or changes personal data writes an audit line (`campaign audit`): who
 (`CAMPAIGN_STAFF`, else the OS user), when, which command and what it touched, as ids and counts.
 Exit codes: 0 done, 1 refused or failed (the message says why), 2 wrong usage.
+Application ids may be shortened to any unique beginning (`cli/ids.py`). Help, tables and messages
+are Japanese (`cli/japanese.py`: every command is made with `cls=JaCommand`); identifiers, command
+names and `--json` keys stay English.
 
 This module is the group, its context object (`Env`) and the registration; the commands are in
 `cli/applications.py`, `cli/drill.py`, `cli/reports.py`, `cli/forms.py` and `cli/hq.py`, the output
@@ -38,7 +42,9 @@ from cli.applications import applications
 from cli.drill import schedule_command, send_due_command, sheet, show
 from cli.forms import maintenance, suppressed
 from cli.hq import HQ_COMMANDS
+from cli.japanese import JaGroup
 from cli.output import fail
+from cli.overview import show_overview
 from cli.reports import feedback_command, report_command
 from hq import audit
 
@@ -57,7 +63,7 @@ def staff_environ(environ: Mapping[str, str]) -> Mapping[str, str]:
         return environ_with_secret(environ)
     except (BotoCoreError, ClientError, RuntimeError) as exc:  # no access, no such parameter, no key in it
         name = environ.get(SECRET_PARAMETER, "")
-        fail(f"could not read the signing key from the SSM parameter {name}: {exc}")
+        fail(f"署名用の鍵を SSM パラメータ {name} から読めませんでした: {exc}")
 
 
 @dataclass
@@ -101,21 +107,32 @@ class Env:
         audit.record(self.store, self.clock, command, details)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=JaGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Run the campaign's drills: list applications, schedule drill mail, send what is due,
-    see a drill's progress, pause the forms.
+    """セキュリティ訓練キャンペーンの運用コマンドです。申込の一覧、訓練メールの日程決め、
+    送信、訓練の様子の確認、レポートと商工会議所あての一覧づくり、受付の一時停止ができます。
 
-    Settings come from the environment as for the server (CAMPAIGN_DATA_DIR, CAMPAIGN_STORE,
-    CAMPAIGN_MAIL, ...). CAMPAIGN_NOW=2026-12-01T10:00 (JST unless a zone is given) makes that
-    moment "now", to rehearse a drill from start to end.
+    コマンドを付けずに `campaign` だけで動かすと、いまやること(日程を決める申込、送るレポート、
+    届かなかったアドレス)を表示します。各コマンドの説明は `campaign コマンド名 --help` で見られます。
+
+    設定はサーバーと同じ環境変数から読みます(CAMPAIGN_DATA_DIR、CAMPAIGN_STORE、CAMPAIGN_MAIL など)。
+    CAMPAIGN_NOW=2026-12-01T10:00 のように日時を入れると(タイムゾーンがなければ日本時間)、
+    その日時を「いま」として動くので、訓練の流れを最初から最後まで試せます。
     """
     try:
         clock = clock_from_env(os.environ)
     except ValueError as exc:
-        raise click.UsageError(f"CAMPAIGN_NOW is not an ISO 8601 time: {exc}") from exc
+        raise click.UsageError(
+            f"CAMPAIGN_NOW の日時が読めません。2026-12-01T10:00 のように書いてください({exc})"
+        ) from exc
     ctx.obj = Env(environ=dict(os.environ), clock=clock)
+    if ctx.invoked_subcommand is None:
+        show_overview(ctx.obj)
 
 
 COMMANDS = (

@@ -1,6 +1,6 @@
 """What the staff command's modules share for output and options: the rich consoles, the error
 exit, JST times, JSON output, the `--json` flag and the options of a command that writes a document
-(`--format html|csv`, `--output`, `--send`)."""
+(`--format html|csv`, `--output`, `--send`). Words shown to staff are Japanese."""
 
 from __future__ import annotations
 
@@ -17,18 +17,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from campaign_core.clock import JST, parse_iso
+from cli.japanese import Choice, Day
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DAY = click.DateTime(formats=["%Y-%m-%d"])
+DAY = Day()
 """A JST date given as YYYY-MM-DD."""
 
 
 def fail(text: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
+    err.print(f"[bold red]エラー:[/] {escape(text)}", soft_wrap=True)
     sys.exit(code)
 
 
@@ -57,10 +58,10 @@ def rows_table(rows: list[Any], as_json: bool, *, empty: str, title: str) -> Tab
     if not rows:
         out.print(empty)
         return None
-    return Table(title=f"{title} ({len(rows)})", box=box.SIMPLE_HEAD, pad_edge=False)
+    return Table(title=f"{title}({len(rows)} 件)", box=box.SIMPLE_HEAD, pad_edge=False)
 
 
-def json_option(text: str = "Print JSON instead of a table.") -> Callable[[F], F]:
+def json_option(text: str = "表ではなく JSON で出します(ほかのプログラムで読むとき)。") -> Callable[[F], F]:
     """`--json` (the parameter `as_json`)."""
     return click.option("--json", "as_json", is_flag=True, help=text)
 
@@ -69,13 +70,19 @@ def document_options(send_help: str) -> Callable[[F], F]:
     """`--format html|csv` (`fmt`), `--output FILE` (`-` for standard output) and `--send`."""
     options = (
         click.option(
-            "--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True
+            "--format",
+            "fmt",
+            type=Choice(["html", "csv"]),
+            default="html",
+            show_default=True,
+            help="html(印刷・閲覧用)か csv(Excel 用)。",
         ),
         click.option(
             "--output",
             type=click.Path(dir_okay=False, writable=True, allow_dash=True),
             default="-",
-            help="Write to this file (default: standard output).",
+            metavar="ファイル",
+            help="このファイルに書き出します(指定しないときは画面に出します)。",
         ),
         click.option("--send", is_flag=True, help=send_help),
     )
@@ -97,4 +104,4 @@ def write_document(output: str, data: bytes) -> None:
 def check_order(first: date | None, last: date | None) -> None:
     """Refuse a `--from` day after the `--to` day (wrong usage)."""
     if first and last and first > last:
-        raise click.BadParameter("--from is after --to", param_hint="--from")
+        raise click.BadParameter("--from の日付が --to より後になっています。", param_hint="--from")

@@ -99,16 +99,17 @@ def summary_lines(stats: Stats) -> list[str]:
     totals = stats.totals
     drill = stats.confirmation["drill"]
     lines = [
-        f"Period {period_text(stats)}: seminar {totals['seminar']}, drill {totals['drill']}, "
-        f"one-shot {totals['oneshot']} application(s)",
-        f"Drill applications: {drill['confirmed']} confirmed, {drill['expired']} expired, "
-        f"{drill['waiting']} waiting",
-        "Funnel: " + " -> ".join(str(count) for _, count in stats.funnel),
+        f"期間 {period_text(stats)}: 申込はセミナー {totals['seminar']} 件、訓練 {totals['drill']} 件、"
+        f"ワンショット体験 {totals['oneshot']} 件",
+        f"訓練の申込: 確認済み {drill['confirmed']} 件、期限切れ {drill['expired']} 件、"
+        f"確認待ち {drill['waiting']} 件",
+        "参加の流れ: " + " → ".join(f"{label} {count}" for label, count in stats.funnel),
     ]
     for o in stats.variants:
         if o.shown:
             lines.append(
-                f"{o.label}: {o.drills} drills, report rate {percent(o.rate(o.reported))}, "
-                f"median to report {minutes_text(o.median_minutes)}, click rate {percent(o.rate(o.clicked))}"
+                f"{o.label}: 訓練 {o.drills} 件、報告率 {percent(o.rate(o.reported))}、"
+                f"報告までの時間(中央値) {minutes_text(o.median_minutes)}、"
+                f"クリック率 {percent(o.rate(o.clicked))}"
             )
     return lines

@@ -1,6 +1,7 @@
 """Chamber feedback (商工会議所へのフィードバック): per chamber and period, the companies that took
 part in a drill (company, office, prefecture, member or not, date, participants, completed or not),
-as CSV and HTML, mailed to the chamber's contact from `content/chambers.yml` on request.
+as CSV and HTML, mailed to the chamber's contact from `content/chambers.yml` on request, signed by
+the chamber's branch (`content/branches.yml`), to which the chamber's replies go.
 
 Only what the applicant agreed to share (the consent text names the co-organisers) and no result
 of any person: the chamber learns who took part, not how anyone did.
@@ -18,9 +19,10 @@ from typing import Any
 
 import jinja2
 
+from campaign_core import content
 from campaign_core.choices import MEMBER, label
 from campaign_core.clock import JST, parse_iso
-from campaign_core.content import load_yaml
+from campaign_core.content import Branch, Chamber
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
 from campaign_core.jst import day_text
@@ -33,14 +35,6 @@ CSV_HEADER = ("会社名", "事業所名", "都道府県", "会員", "訓練開�
 
 class UnknownChamber(LookupError):
     pass
-
-
-@dataclass(frozen=True)
-class Chamber:
-    code: str
-    name: str
-    prefecture: str
-    contact_email: str
 
 
 @dataclass(frozen=True)
@@ -61,19 +55,20 @@ class Feedback:
     end: date | None
     rows: tuple[FeedbackRow, ...]
     generated_at: datetime
+    branch: Branch | None = None  # who signs the mail and takes the replies
 
 
 def find_chamber(deps: Deps, wanted: str) -> Chamber:
     """A chamber by its code or its name, as listed in `content/chambers.yml`."""
-    for raw in load_yaml(deps.settings.content_dir, "chambers") or []:
-        if wanted.strip().lower() in (str(raw.get("code", "")).lower(), str(raw.get("name", "")).lower()):
-            return Chamber(
-                code=str(raw["code"]),
-                name=str(raw["name"]),
-                prefecture=str(raw.get("prefecture", "")),
-                contact_email=str(raw.get("contact_email", "")),
-            )
+    for chamber in content.chambers(deps.settings.content_dir):
+        if wanted.strip().lower() in (chamber.code.lower(), chamber.name.lower()):
+            return chamber
     raise UnknownChamber(wanted)
+
+
+def chambers_of(deps: Deps, branch: Branch) -> tuple[Chamber, ...]:
+    """The chambers a branch looks after (their `branch` in chambers.yml), in the file's order."""
+    return tuple(c for c in content.chambers(deps.settings.content_dir) if c.branch == branch.code)
 
 
 def _belongs(application: dict[str, Any], chamber: Chamber) -> bool:
@@ -111,7 +106,8 @@ def build_feedback(deps: Deps, chamber: Chamber, *, start: date | None, end: dat
             )
         )
     rows.sort(key=lambda r: (r.started, r.company))
-    return Feedback(chamber, start, end, tuple(rows), deps.now())
+    branch = content.branch_of(deps.settings.content_dir, chamber)
+    return Feedback(chamber, start, end, tuple(rows), deps.now(), branch)
 
 
 def _date(value: date | None) -> str:
@@ -150,7 +146,7 @@ def render_html(feedback: Feedback) -> str:
 
 
 def send_feedback(deps: Deps, feedback: Feedback) -> str:
-    """Mail the list to the chamber's contact, the CSV attached."""
+    """Mail the list to the chamber's contact, the CSV attached; replies go to its branch."""
     if not feedback.chamber.contact_email:
         raise ValueError(f"{feedback.chamber.name} has no contact_email in content/chambers.yml")
     filename = f"drill-feedback-{feedback.chamber.code}.csv"
@@ -160,6 +156,7 @@ def send_feedback(deps: Deps, feedback: Feedback) -> str:
         to=feedback.chamber.contact_email,
         values={"f": feedback, "period": _period(feedback)},
         attachments=[(filename, render_csv(feedback), "text/csv; charset=utf-8")],
+        headers={"Reply-To": feedback.branch.contact.email} if feedback.branch else None,
     )
     return deps.mailer.send(message)
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import boto3
+import click
 import pytest
 
 from campaign_core.clock import FixedClock
@@ -19,31 +21,39 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.suppression import suppress
 from campaign_core.tokens import Signer, TokenError
+from cli.main import cli
 from drill_sender.services.checksheet import SHEET_PURPOSE
 from form_lambda.services.common import maintenance_message
 from tests.support import TEST_SECRET
 from tests.support.drill import Run, accepted_application, staff
 from tests.support.servers import MOTO_CREDENTIALS, FaultySMTPServer, MotoServer
 
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+CLICK_ENGLISH = ("Usage:", "Options:", "Commands:", "Show this message", "[default:", "Error:", "Try '")
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "applications",
-        "schedule",
-        "send-due",
-        "show",
-        "sheet",
-        "report",
-        "feedback",
-        "maintenance",
-        "suppressed",
-    ],
-)
-def test_every_command_explains_itself(run: Run, command: str) -> None:
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_explains_itself_in_japanese(run: Run, command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
-    assert "Usage: " in result.output and len(result.output.splitlines()) > 6
+    assert result.output.startswith(f"使い方: cli {command} [オプション]")
+    assert "オプション:" in result.output and "この説明を表示します。" in result.output
+    assert not [word for word in CLICK_ENGLISH if word in result.output]
+    assert len(result.output.splitlines()) > 6
+    # Every option says what it does in Japanese (its name and values stay English).
+    for param in cli.commands[command].params:
+        if isinstance(param, click.Option) and param.help:
+            assert JAPANESE.search(param.help), (command, param.name, param.help)
+
+
+def test_the_group_help_is_japanese_and_lists_every_command(run: Run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0 and result.output.startswith("使い方: cli [オプション] [コマンド] [引数]...")
+    assert "コマンド:" in result.output and not [w for w in CLICK_ENGLISH if w in result.output]
+    for name, command in cli.commands.items():
+        line = next(line for line in result.output.splitlines() if line.strip().startswith(name + " "))
+        assert JAPANESE.search(line), line
+        assert command.help and JAPANESE.search(command.help)
 
 
 def test_applications_lists_and_filters(
@@ -100,15 +110,15 @@ def test_schedule_send_due_and_show_through_the_command(
     smtp.handler.received.clear()
 
     before = run("send-due", "--dry-run", now="2026-12-01T08:00:00+09:00")
-    assert before.exit_code == 0 and "nothing due" in before.output
+    assert before.exit_code == 0 and "いま送るものはありません" in before.output
     due = run("send-due", "--dry-run", now="2026-12-03T09:00:00+09:00")
-    assert "3 due" in due.output and smtp.received == []
+    assert "送信予定 3 通" in due.output and smtp.received == []
     assert run("sheet", app_id).output.strip().startswith("http://drill.test/t/sheet/")
 
     sent = run("send-due", now="2026-12-03T09:00:00+09:00")
-    assert sent.exit_code == 0 and "3 sent" in sent.output
+    assert sent.exit_code == 0 and "送信 3 通" in sent.output
     again = run("send-due", now="2026-12-03T09:01:00+09:00")
-    assert again.exit_code == 0 and "nothing due" in again.output
+    assert again.exit_code == 0 and "いま送るものはありません" in again.output
     assert smtp.recipients() == staff(3)
 
     shown = json.loads(run("show", app_id, "--json").output)
@@ -120,13 +130,19 @@ def test_schedule_send_due_and_show_through_the_command(
 @pytest.mark.parametrize(
     ("args", "code", "says"),
     [
-        (("schedule", "f" * 32), 1, "not_found"),
-        (("schedule", "x", "--month", "2026-13"), 2, "YYYY-MM"),
-        (("schedule", "x", "--variant", "scary"), 2, "scary"),
-        (("schedule", "x", "--start", "1 December"), 2, "1 December"),
-        (("show", "f" * 32), 1, "no scheduled drill"),
-        (("maintenance", "off", "--message", "x"), 2, "--message"),
-        (("send-due", "--bogus"), 2, "--bogus"),
+        (("schedule", "f" * 32), 1, "「ffffffffffffffffffffffffffffffff」で始まる申込 ID はありません"),
+        (("schedule", "x", "--month", "2026-13"), 2, "エラー: --month の値が使えません: 2026-12 のように"),
+        (("schedule", "x", "--variant", "scary"), 2, "「scary」は選べません。obvious、subtle のどれか"),
+        (("schedule", "x", "--start", "1 December"), 2, "「1 December」は日付として読めません"),
+        (("schedule", "x", "--days", "0"), 2, "「0」は使えません。1〜20 の数にしてください"),
+        (("schedule", "x", "--days"), 2, "エラー: --days のあとに値を書いてください。"),
+        (("schedule",), 2, "エラー: 申込ID を指定してください。"),
+        (("show", "f" * 32), 1, "で始まる申込 ID はありません"),
+        (("maintenance", "off", "--message", "x"), 2, "--message は on と一緒にだけ使えます"),
+        (("send-due", "--bogus"), 2, "エラー: --bogus というオプションはありません。"),
+        (("send-due", "--dry"), 2, "もしかして: --dry-run"),
+        (("sendd-due",), 2, "「sendd-due」というコマンドはありません。"),
+        (("show", "x", "y"), 2, "余分な引数があります: y"),
     ],
 )
 def test_wrong_input_gets_a_clear_error_and_exit_code(
@@ -135,7 +151,11 @@ def test_wrong_input_gets_a_clear_error_and_exit_code(
     # (`store` creates the DynamoDB table: the command must find an empty store, not none.)
     result = run(*args)
     assert result.exit_code == code
-    assert says in result.output + (result.stderr if result.stderr_bytes else "")
+    said = result.output + (result.stderr if result.stderr_bytes else "")
+    assert says in said
+    assert not [word for word in CLICK_ENGLISH if word in said]
+    if code == 2 and "--days のあと" not in says:  # a usage error shows the usage line and where help is
+        assert "使い方: cli " in said and "--help」で表示できます" in said
 
 
 def test_schedule_twice_and_unconfirmed_applications_are_refused(
@@ -144,12 +164,18 @@ def test_schedule_twice_and_unconfirmed_applications_are_refused(
     app_id = accepted_application(store, settings, clock, staff(1))
     assert run("schedule", app_id).exit_code == 0
     twice = run("schedule", app_id)
-    assert twice.exit_code == 1 and "already_scheduled" in twice.output
+    assert (
+        twice.exit_code == 1
+        and "もう日程が決まっています" in twice.output
+        and "already_scheduled" in twice.output
+    )
     nobody_new = run("schedule", app_id, "--late")
-    assert nobody_new.exit_code == 1 and "nothing_new" in nobody_new.output
+    assert (
+        nobody_new.exit_code == 1 and "追加する人はいません。(理由コード: nothing_new)" in nobody_new.output
+    )
     pending = accepted_application(store, settings, clock, staff(1), officer_confirms=False)
     refused = run("schedule", pending)
-    assert refused.exit_code == 1 and "not_accepted" in refused.output
+    assert refused.exit_code == 1 and "責任者の確認がまだ済んでいない申込です" in refused.output
     assert len(store.query(MESSAGE)) == 1
 
 
@@ -159,21 +185,21 @@ def test_send_due_exits_1_when_a_mail_fails_for_good(
     app_id = accepted_application(store, settings, clock, ["reject-me@test-corp.example.jp"])
     assert run("schedule", app_id, "--days", "1").exit_code == 0
     result = run("send-due", now=(clock.now() + timedelta(days=2)).isoformat())
-    assert result.exit_code == 1 and "1 failed" in result.output and "550" in result.output
+    assert result.exit_code == 1 and "失敗 1 通" in result.output and "550" in result.output
 
 
 def test_maintenance_switch_pauses_and_resumes_the_forms(run: Run, store: Store, settings: Settings) -> None:
     on = run("maintenance", "on", "--message", "点検のため、12月5日まで受付を止めています。")
     assert on.exit_code == 0
     assert maintenance_message(store, settings) == "点検のため、12月5日まで受付を止めています。"
-    assert "paused" in run("maintenance", "status").output
+    assert "受付を止めています" in run("maintenance", "status").output
     assert run("maintenance", "off").exit_code == 0
     assert maintenance_message(store, settings) is None
 
 
 def test_a_malformed_campaign_now_is_a_usage_error(run: Run) -> None:
     result = run("send-due", now="next tuesday")
-    assert result.exit_code == 2 and "CAMPAIGN_NOW" in result.output
+    assert result.exit_code == 2 and "CAMPAIGN_NOW の日時が読めません" in result.output
 
 
 def test_report_writes_html_or_csv_and_mails_the_officer_a_link(
@@ -189,7 +215,7 @@ def test_report_writes_html_or_csv_and_mails_the_officer_a_link(
     assert run("report", app_id, "--output", str(html_file), now=later).exit_code == 0
     assert "訓練結果レポート" in html_file.read_text(encoding="utf-8")
     written = run("report", app_id, "--format", "csv", "--output", str(csv_file), now=later)
-    assert written.exit_code == 0 and "reported 0/2" in written.output
+    assert written.exit_code == 0 and "報告 0/2 人" in written.output
     assert csv_file.read_bytes().startswith(
         b"\xef\xbb\xbf\xe5\x8f\x82\xe5\x8a\xa0\xe8\x80\x85"
     )  # BOM + 参加者
@@ -227,7 +253,7 @@ def test_feedback_lists_the_chambers_companies_that_took_part(
     result = run(
         "feedback", "sapporo", "--format", "csv", "--output", str(out), now="2026-12-01T10:00:00+09:00"
     )
-    assert result.exit_code == 0 and "2 companies" in result.output
+    assert result.exit_code == 0 and "会社 2 社" in result.output
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     assert rows[0] == ["会社名", "事業所名", "都道府県", "会員", "訓練開始日", "参加人数", "状況"]
     assert rows[1] == ["株式会社完了", "", "東京都", "会員", "2026-11-30", "3", "完了"]
@@ -250,7 +276,7 @@ def test_feedback_lists_the_chambers_companies_that_took_part(
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_suppressed_lists_the_addresses_no_mail_goes_to(run: Run, store: Store, clock: FixedClock) -> None:
-    assert run("suppressed").output.strip() == "No address is suppressed."
+    assert run("suppressed").output.strip() == "送信を止めたアドレスはありません。"
     assert json.loads(run("suppressed", "--json").output) == []
     suppress(store, "Gone@Example.jp", reason="bounce", detail="Permanent/General", now=clock.now())
     clock.advance(timedelta(days=1))
@@ -264,8 +290,8 @@ def test_suppressed_lists_the_addresses_no_mail_goes_to(run: Run, store: Store, 
         ("angry@example.jp", "complaint", 1),
     ]
     table = run("suppressed").output
-    assert "Suppressed addresses (2)" in table
-    assert "gone@example.jp" in table and "Permanent/NoEmail" in table and "complaint" in table
+    assert "送信を止めたアドレス(2 件)" in table
+    assert "gone@example.jp" in table and "Permanent/NoEmail" in table and "苦情" in table
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -298,7 +324,7 @@ def test_on_dynamodb_links_are_signed_with_the_functions_key_from_ssm(
 
     missing = run("sheet", application_id, CAMPAIGN_SECRET_KEY="", CAMPAIGN_SECRET_PARAMETER=parameter + "-x")
     assert missing.exit_code == 1
-    assert "could not read the signing key from the SSM parameter" in missing.output
+    assert "署名用の鍵を SSM パラメータ" in missing.output
     assert (
         run("sheet", "--help", CAMPAIGN_SECRET_PARAMETER=parameter + "-x").exit_code == 0
     )  # no AWS for help

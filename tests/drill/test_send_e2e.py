@@ -172,8 +172,8 @@ def test_a_whole_drill_from_application_to_chamber_feedback(
     sheet_link = _link(mailbox.text(OFFICER, "期間"), "/t/sheet/")
 
     # Wednesday morning every drill mail is out, once; a second run sends nothing.
-    assert "3 sent" in campaign("send-due", now="2026-12-02T09:00").output
-    assert "nothing due" in campaign("send-due", now="2026-12-02T09:01").output
+    assert "送信 3 通" in campaign("send-due", now="2026-12-02T09:00").output
+    assert "いま送るものはありません" in campaign("send-due", now="2026-12-02T09:01").output
     drills = {address: mailbox.to(address)[-1] for address in [*STAFF, OUTSIDER]}
     assert all(str(m["From"]).endswith("@drill.example.jp>") for m in drills.values())
 
@@ -233,7 +233,7 @@ def test_a_whole_drill_from_application_to_chamber_feedback(
     assert client.get(f"{report_path}/csv").data.startswith(b"\xef\xbb\xbf")
 
     # About a week after the last drill mail, everyone learns it was a drill; Jiro is thanked.
-    assert "3 sent" in campaign("send-due", now="2026-12-10T17:00").output
+    assert "送信 3 通" in campaign("send-due", now="2026-12-10T17:00").output
     assert "ありがとうございました" in mailbox.text(OUTSIDER, "種明かし")
     assert "ありがとうございました" not in mailbox.text(STAFF[1], "種明かし")
 

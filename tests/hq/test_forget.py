@@ -76,7 +76,7 @@ def test_forget_a_participant_officer_and_signup_everywhere(
     environment = hq_command_env(settings, clock, "honbu-sato")
     result = CliRunner().invoke(cli, ["forget", person, "--yes"], env=environment, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "Forgotten:" in result.output
+    assert "消しました:" in result.output
 
     assert _everything_mentioning(store, settings, person) == []
     after = build_report(deps, drill.application_id)
@@ -112,7 +112,7 @@ def test_forget_an_unknown_address_changes_nothing_but_is_audited(
     store.put_new("seminar_signup", "k", {"email": "someone@example.jp"})
     environment = hq_command_env(settings, clock)
     result = CliRunner().invoke(cli, ["forget", "nobody@example.jp", "--yes"], env=environment)
-    assert result.exit_code == 0 and "Nothing was stored" in result.output
+    assert result.exit_code == 0 and "このアドレスのデータはありませんでした" in result.output
     assert store.get("seminar_signup", "k") is not None
     assert [r.data["command"] for r in audit.lines(store)] == ["forget"]
     refused = CliRunner().invoke(cli, ["forget", "not-an-address", "--yes"], env=environment)

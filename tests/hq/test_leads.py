@@ -142,8 +142,8 @@ def test_leads_csv_is_formula_safe_with_bom_filtered_and_audited(
     later = CliRunner().invoke(cli, ["leads", "--since", since], env=environment, catch_exceptions=False)
     assert "a@example.jp" in later.output and "b@example.jp" in later.output
     assert "c@example.jp" not in later.output
-    assert "Leads: 2" in later.output
+    assert "会員になってくれそうな方: 2 件" in later.output
     recent = (clock.now() - timedelta(hours=12)).isoformat()
     narrow = CliRunner().invoke(cli, ["leads", "--since", recent], env=environment, catch_exceptions=False)
-    assert "Leads: 1" in narrow.output and "b@example.jp" not in narrow.output
+    assert "会員になってくれそうな方: 1 件" in narrow.output and "b@example.jp" not in narrow.output
     assert sorted(r.data["details"]["rows"] for r in audit.lines(store)) == [1, 1, 2]

@@ -59,7 +59,7 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
     # 91 days on: the tracking detail is past its period; everything else stays.
     clock.advance(timedelta(days=91))
     output = _purge_cli(settings, clock)
-    assert "tracking event(s) settled" in output
+    assert "開封・クリックの記録" in output and "件をまとめ" in output
     events = store.query(EVENT)
     assert events and all(e.data.get("settled") for e in events)
     assert not any(

@@ -102,7 +102,7 @@ def test_cli_writes_html_or_csv_prints_a_summary_and_audits(
     page = tmp_path / "stats.html"
     result = CliRunner().invoke(cli, ["stats", "--out", str(page)], env=environment, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert f"drill {expected.drill}" in result.output
+    assert f"訓練 {expected.drill} 件" in result.output
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
     table = tmp_path / "stats.csv"

@@ -58,4 +58,12 @@ def render_chamber_desks(ctx: PageContext, args: dict[str, str]) -> str:
     by_prefecture: dict[str, list[Chamber]] = {}
     for chamber in content("chambers", parse_chambers):
         by_prefecture.setdefault(chamber.prefecture, []).append(chamber)
-    return ctx.render("organisation_chambers.html", by_prefecture=list(by_prefecture.items()))
+    placeholders = any(
+        core.is_example_address(c.contact_email) for desks in by_prefecture.values() for c in desks
+    )
+    return ctx.render(
+        "organisation_chambers.html",
+        by_prefecture=list(by_prefecture.items()),
+        is_example=core.is_example_address,
+        placeholders=placeholders,
+    )
