@@ -119,7 +119,10 @@ def _parse_month(text: str | None) -> int | None:
     "--variant",
     type=Choice(VARIANTS),
     default=None,
-    help="文面の種類: obvious=見抜きやすい、subtle=見抜きにくい。省略すると申し込みで選ばれた種類(おまかせなら obvious)。",
+    help=(
+        "文面の種類: obvious=見抜きやすい、subtle=見抜きにくい。"
+        "省略すると申し込みで選ばれた種類(おまかせなら obvious)。"
+    ),
 )
 @click.option(
     "--late",
