@@ -14,6 +14,7 @@ from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.deps import Deps
+from campaign_core.drill_checks import FORWARDED, note_report
 from campaign_core.records import CHECK, DRILL, MESSAGE
 from campaign_core.tokens import linked_key
 
@@ -172,19 +173,4 @@ def save_sheet(deps: Deps, application_id: str, form: Mapping[str, str]) -> dict
 
 def record_forwarded(deps: Deps, message_key: str, at: datetime) -> bool:
     """A participant forwarded the drill mail to the report address: keep the first time."""
-    message = deps.store.get(MESSAGE, message_key)
-    if message is None or message.data.get("state") != "sent":
-        return False
-    application_id = str(message.data.get("application_id", ""))
-    base = {"application_id": application_id, "email": message.data.get("email", ""), "forwarded_at": iso(at)}
-    if deps.store.put_new(CHECK, message_key, base):
-        return True
-    for _attempt in range(5):
-        current = deps.store.get(CHECK, message_key)
-        if current is None:
-            return deps.store.put_new(CHECK, message_key, base)
-        if current.data.get("forwarded_at"):
-            return True  # the first forward counts
-        if deps.store.update(CHECK, message_key, {"forwarded_at": iso(at)}, expect_version=current.version):
-            return True
-    return False
+    return note_report(deps.store, message_key, FORWARDED, at)
