@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 from typing import Any
 
-from campaign_core.clock import Clock, parse_iso
+from campaign_core.clock import Clock
 from campaign_core.drill_checks import COMPLAINED, complaint_message_key, note_report
 from campaign_core.mail import Mailer, PermanentMailError
 from campaign_core.records import SUPPRESSED
@@ -110,13 +110,8 @@ def _note_drill_complaint(store: Store, clock: Clock, notification: Mapping[str,
     key = complaint_message_key(notification) if kind == "Complaint" else None
     if key is None:
         return False
-    at = clock.now()
-    stamp = str((notification.get("complaint", {}) or {}).get("timestamp", "") or "")
-    try:
-        at = min(at, parse_iso(stamp.replace("Z", "+00:00"))) if stamp else at
-    except ValueError:
-        pass  # an odd timestamp: the time the notification arrived will do
-    return note_report(store, key, COMPLAINED, at)
+    # The time the feedback reached us, as for a forward (the provider's own stamp runs on its clock).
+    return note_report(store, key, COMPLAINED, clock.now())
 
 
 class SuppressingMailer:
