@@ -1,6 +1,6 @@
 """The report subcommands of `campaign` (registered on its group by `cli/main.py`):
 
-    campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send]
+    campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send | --hold]
     campaign feedback CHAMBER [--from DATE] [--to DATE] [--format html|csv] [--output FILE] [--send]
 
 Both write an audit line (ids, filters, format and counts).
@@ -15,7 +15,6 @@ import click
 from rich.markup import escape
 
 from campaign_core.mail import MailError
-from campaign_core.records import DRILL
 from cli.drill import require_drill
 from cli.output import DAY, check_order, document_options, err, fail, out, write_document
 from drill_sender.services.feedback import UnknownChamber, build_feedback, find_chamber, send_feedback
@@ -23,6 +22,7 @@ from drill_sender.services.feedback import render_csv as feedback_csv
 from drill_sender.services.feedback import render_html as feedback_html
 from drill_sender.services.notices import send_report_notice
 from drill_sender.services.report import build_report, render_csv, render_html, report_url
+from drill_sender.services.report_due import hold_report, mark_report_sent
 
 if TYPE_CHECKING:
     from cli.main import Env
@@ -31,8 +31,13 @@ if TYPE_CHECKING:
 @click.command(name="report")
 @click.argument("application_id")
 @document_options(send_help="Also mail the officer their link to the report (HTML and CSV).")
+@click.option(
+    "--hold",
+    is_flag=True,
+    help="レポートの自動送信を止めます(報告期間が過ぎても責任者に送りません)。送るときは --send を付けて実行します。",
+)
 @click.pass_obj
-def report_command(env: Env, application_id: str, fmt: str, output: str, send: bool) -> None:
+def report_command(env: Env, application_id: str, fmt: str, output: str, send: bool, hold: bool) -> None:
     """Build the drill report of one application: per participant opened (yes / no / unknown),
     open, click and report times, time from opening to reporting, action and notes; the report
     rate and median time to report first, beside the campaign-wide average.
@@ -42,6 +47,15 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
     """
     require_drill(env, application_id)
     deps = env.deps()
+    if hold and send:
+        fail("--hold と --send は同時に指定できません。")
+    if hold:
+        hold_report(deps, application_id)
+        env.audit_line("report", {"application_id": application_id, "hold": True})
+        err.print(
+            "自動送信を止めました。送るときは `campaign report ID --send` を実行してください。", soft_wrap=True
+        )
+        return
     built = build_report(deps, application_id)
     if fmt == "csv":
         data = render_csv(built)
@@ -67,7 +81,7 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
             send_report_notice(deps, application_id)
         except MailError as exc:
             fail(f"the report mail was not sent: {exc}")
-        env.store.update(DRILL, application_id, {"report_sent_at": deps.now().isoformat()})
+        mark_report_sent(deps, application_id, "staff")
         err.print(f"Mailed the officer the link: {escape(report_url(deps, application_id))}", soft_wrap=True)
 
 

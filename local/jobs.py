@@ -68,7 +68,7 @@ class PeriodicJob(Generic[T]):
 
 
 def _print_summary(summary: SendSummary) -> None:
-    if summary.outcomes or summary.queued_oneshots:
+    if summary.outcomes or summary.queued_oneshots or summary.reports_sent:
         counts = {k: v for k, v in summary.as_dict().items() if k != "messages" and v}
         print(f"send-due: {counts}", flush=True)
 
