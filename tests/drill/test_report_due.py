@@ -52,7 +52,7 @@ def test_the_scheduler_mails_the_report_once_the_reporting_period_has_passed(
 ) -> None:
     drill = sent(count=2)  # scheduled on Mon 30 Nov (one day), sent by a run on Mon 7 Dec
     record = store.get(DRILL, drill.application_id)
-    assert record is not None and record.data["report_state"] == "waiting"
+    assert record is not None
     due = report_due_at(parse_iso(record.data["window_end"]), deps.settings.report.business_days)
     assert due == datetime(2026, 12, 4, tzinfo=JST)  # Tue, Wed, Thu after Mon 30 Nov
     # The run that sent the drill mails was past the period already: it sent the report as well.
