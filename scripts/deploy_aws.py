@@ -205,7 +205,8 @@ class Deployer:
         self.step("1. Build the site (mkdocs, strict)")
         self.run(
             [python, "-m", "mkdocs", "build", "--strict", "--site-dir", str(c.site_dir)],
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            # The manual names the report address (theme/hooks/site_build/report_address.py).
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **({"CAMPAIGN_REPORT_ADDRESS": c.report_address} if c.report_address else {})},
         )
         self.step(
             f"2. Stage the Lambda source in {LAMBDA_SRC.relative_to(PROJECT_ROOT)}"

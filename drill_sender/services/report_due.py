@@ -1,7 +1,7 @@
 """The drill report goes to the officer by itself: once the send window has closed and the
 reporting period (`CAMPAIGN_REPORT_BUSINESS_DAYS` business days, Japanese holidays excluded) has
-passed, the scheduler (`send_due`, so the local loop and the scheduled Lambda alike) mails the officer
-the report link. Staff can hold one (`campaign report ID --hold`) or send it at once (`--send`).
+passed, the scheduler (`scheduler_run`: the local loop and the scheduled Lambda alike) mails the
+officer the report link. Staff can hold one (`campaign report ID --hold`) or send it at once (`--send`).
 
 A drill's report state lives on its `drill` record: `report_state` is "waiting" from scheduling
 until it is "sent" (or "held"); the scheduler looks only at waiting drills (`drills_awaiting_report`,
@@ -11,7 +11,7 @@ never mail the officer twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from campaign_core.deps import Deps
 from campaign_core.mail import MailError
 from campaign_core.records import DRILL
 from campaign_core.store import Record
+from drill_sender.services.send import SendSummary, send_due
 from drill_sender.window import business_days
 
 WAITING, HELD, SENT = "waiting", "held", "sent"
@@ -45,6 +46,15 @@ def drills_awaiting_report(deps: Deps) -> list[Record]:
     The one read of this module that is not by key: a small, shrinking set (a drill leaves it when
     its report goes out). On DynamoDB it belongs on a sparse index keyed by `report_state`."""
     return deps.store.query(DRILL, where={"report_state": WAITING})
+
+
+def scheduler_run(deps: Deps, *, stop: Callable[[], bool] | None = None) -> SendSummary:
+    """What the scheduler runs (the local loop every minute, the scheduled Lambda): send what is
+    due, then mail the reports whose period has passed. `campaign send-due` sends only mail."""
+    summary = send_due(deps, stop=stop)
+    if not (stop and stop()):
+        summary.reports_sent = len(send_due_reports(deps).sent)
+    return summary
 
 
 @dataclass(frozen=True)

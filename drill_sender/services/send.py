@@ -35,7 +35,6 @@ from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
 from drill_sender.services.followups import build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
-from drill_sender.services.report_due import send_due_reports
 from drill_sender.services.schedule import new_message
 from drill_sender.templates import (
     DrillTemplate,
@@ -64,7 +63,7 @@ class SendSummary:
     outcomes: list[Outcome] = field(default_factory=list)
     queued_oneshots: int = 0
     planned_followups: int = 0
-    reports_sent: int = 0
+    reports_sent: int = 0  # filled by the scheduler's run (services/report_due.scheduler_run)
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -379,6 +378,4 @@ def send_due(
         _send_all(deps, runner, due, pacer, stop or (lambda: False), record)
     # Drills whose last mail just went out get their reveal and follow-up planned (when asked for).
     summary.planned_followups = plan_followups(deps)
-    # ... and drills whose reporting period has passed get their report mailed to the officer.
-    summary.reports_sent = len(send_due_reports(deps).sent)
     return summary

@@ -210,6 +210,7 @@ def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any
             "manual_url": deps.link("/officers/"),
             "notice_url": deps.link("/officers/notice/"),
             "staff_url": deps.link("/officers/staff/"),
+            "report_address": deps.report_address,
         },
     )
     # Only now, with the officer's own address proven, may anyone else be written to: each

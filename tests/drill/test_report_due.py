@@ -1,4 +1,4 @@
-"""The report that goes to the officer by itself: the scheduler's run (`send_due`, as the local loop
+"""The report that goes to the officer by itself: the scheduler's run (`scheduler_run`, as the local loop
 and the scheduled Lambda run it) with the clock moved on, on SQLite and on DynamoDB (moto); staff
 holding and sending one with the command; late reports in `campaign applications`."""
 
@@ -15,9 +15,8 @@ from campaign_core.deps import Deps
 from campaign_core.records import DRILL
 from campaign_core.settings import Settings
 from campaign_core.store import Store
-from drill_sender.services.report_due import report_due_at
+from drill_sender.services.report_due import report_due_at, scheduler_run
 from drill_sender.services.schedule import schedule
-from drill_sender.services.send import send_due
 from tests.support.drill import Run, SentDrill, accepted_application, staff
 from tests.support.servers import FaultySMTPServer
 
@@ -55,14 +54,17 @@ def test_the_scheduler_mails_the_report_once_the_reporting_period_has_passed(
     assert record is not None
     due = report_due_at(parse_iso(record.data["window_end"]), deps.settings.report.business_days)
     assert due == datetime(2026, 12, 4, tzinfo=JST)  # Tue, Wed, Thu after Mon 30 Nov
-    # The run that sent the drill mails was past the period already: it sent the report as well.
+    # `campaign send-due` (the fixture's run) sends drill mail only; the scheduler's run, past the
+    # period already, sends the report as well.
+    assert _report_mails(smtp) == []
+    assert scheduler_run(deps).reports_sent == 1
     assert _report_mails(smtp) == [OFFICER]
     record = store.get(DRILL, drill.application_id)
     assert record is not None and record.data["report_state"] == "sent"
     assert parse_iso(record.data["report_sent_at"]) == clock.now()
     # Later runs (every minute locally, every five on AWS) never send it again.
     clock.advance(timedelta(days=1))
-    assert send_due(deps).reports_sent == 0
+    assert scheduler_run(deps).reports_sent == 0
     assert _report_mails(smtp) == [OFFICER]
 
 
@@ -74,14 +76,14 @@ def test_not_before_the_period_is_over_and_not_while_held(
     for app_id in (first, held):
         schedule(deps, app_id, days=1)  # Mon 30 Nov 2026
     clock.advance(timedelta(hours=9))  # Mon 18:00 JST: every drill mail is out, the window closed
-    summary = send_due(deps)
+    summary = scheduler_run(deps)
     assert summary.count("sent") == 2 and summary.reports_sent == 0
     # Thursday 3 Dec, 23:59 JST: the third day to report has not ended.
     clock.current = datetime(2026, 12, 3, 23, 59, tzinfo=JST).astimezone(UTC)
-    assert send_due(deps).reports_sent == 0 and _report_mails(smtp) == []
+    assert scheduler_run(deps).reports_sent == 0 and _report_mails(smtp) == []
     assert store.update(DRILL, held, {"report_state": "held"})
     clock.advance(timedelta(minutes=1))  # Friday 00:00 JST
-    assert send_due(deps).reports_sent == 1
+    assert scheduler_run(deps).reports_sent == 1
     assert _report_mails(smtp) == [OFFICER]
     states = {key: store.get(DRILL, key) for key in (first, held)}
     assert {k: r.data["report_state"] for k, r in states.items() if r} == {first: "sent", held: "held"}
@@ -94,7 +96,8 @@ def test_staff_hold_a_report_and_send_it_with_the_command(
     schedule(deps, app_id, days=1)
     held = run("report", app_id, "--hold", now="2026-12-01T09:00")
     assert held.exit_code == 0 and "自動送信を止めました" in held.output
-    assert run("send-due", now="2026-12-04T09:00").exit_code == 0
+    clock.current = datetime(2026, 12, 4, 9, 0, tzinfo=JST)
+    assert scheduler_run(deps).reports_sent == 0
     assert _report_mails(smtp) == []  # held: the scheduler leaves it
     # Two weeks after the window it is late, and `campaign applications` says so.
     (row,) = json.loads(run("applications", "--json", now="2026-12-15T09:00").output)

@@ -281,8 +281,6 @@ def sent(
         assert send_due(deps).count("sent") == count
         links = {}
         for mail in smtp.received:
-            if mail.rcpt_tos[0] not in staff(count):
-                continue  # the officer's report, sent by the same run once the period is over
             body = mail.message.get_body(("html",))
             assert body is not None
             links[mail.rcpt_tos[0]] = tracking_paths(body.get_content())
