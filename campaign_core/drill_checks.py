@@ -35,7 +35,11 @@ def note_report(store: Store, message_key: str, field: str, at: datetime) -> boo
     if message is None or message.data.get("state") != "sent" or message.data.get("purpose") == "oneshot":
         return False
     data = message.data
-    base = {"application_id": str(data.get("application_id", "")), "email": data.get("email", ""), field: iso(at)}
+    base = {
+        "application_id": str(data.get("application_id", "")),
+        "email": data.get("email", ""),
+        field: iso(at),
+    }
     if store.put_new(CHECK, message_key, base):
         return True
     for _attempt in range(5):
@@ -56,7 +60,9 @@ def complaint_message_key(notification: Mapping[str, Any]) -> str | None:
     mail = notification.get("mail", {}) or {}
     candidates = [str((mail.get("commonHeaders", {}) or {}).get("messageId", "") or "")]
     candidates += [
-        str(h.get("value", "")) for h in mail.get("headers", []) or [] if str(h.get("name", "")).lower() == "message-id"
+        str(h.get("value", ""))
+        for h in mail.get("headers", []) or []
+        if str(h.get("name", "")).lower() == "message-id"
     ]
     for candidate in candidates:
         key = drill_message_key(candidate)

@@ -160,7 +160,9 @@ class ReportSettings:
 
     def __post_init__(self) -> None:
         if self.business_days < 0 or self.target_days < 1:
-            raise ValueError("CAMPAIGN_REPORT_BUSINESS_DAYS must be 0 or more, CAMPAIGN_REPORT_TARGET_DAYS 1 or more")
+            raise ValueError(
+                "CAMPAIGN_REPORT_BUSINESS_DAYS must be 0 or more, CAMPAIGN_REPORT_TARGET_DAYS 1 or more"
+            )
 
     @property
     def target(self) -> timedelta:

@@ -99,7 +99,9 @@ def record_sns_event(store: Store, clock: Clock, event: Mapping[str, Any]) -> li
         message = json.loads(record["Sns"]["Message"])
         drill_report = _note_drill_complaint(store, clock, message)
         for email, reason, detail in addresses_to_suppress(message):
-            if suppress(store, email, reason=reason, detail=detail, now=clock.now(), reveal_allowed=drill_report):
+            if suppress(
+                store, email, reason=reason, detail=detail, now=clock.now(), reveal_allowed=drill_report
+            ):
                 added.append(address_key(email))
     return added
 

@@ -142,4 +142,6 @@ def _report_cell(row: Mapping[str, Any], now: datetime) -> str:
         return ""
     due = parse_iso(str(row["report_due"]))
     held = " 保留中" if row.get("report_state") == "held" else ""
-    return f"[red]overdue {jst(due)[5:10]}{held}[/]" if row.get("report_late") else f"by {jst(due)[5:10]}{held}"
+    return (
+        f"[red]overdue {jst(due)[5:10]}{held}[/]" if row.get("report_late") else f"by {jst(due)[5:10]}{held}"
+    )

@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 @click.option(
     "--hold",
     is_flag=True,
-    help="レポートの自動送信を止めます(報告期間が過ぎても責任者に送りません)。送るときは --send を付けて実行します。",
+    help=(
+        "レポートの自動送信を止めます(報告期間が過ぎても責任者に送りません)。"
+        "送るときは --send を付けて実行します。"
+    ),
 )
 @click.pass_obj
 def report_command(env: Env, application_id: str, fmt: str, output: str, send: bool, hold: bool) -> None:
@@ -53,7 +56,8 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
         hold_report(deps, application_id)
         env.audit_line("report", {"application_id": application_id, "hold": True})
         err.print(
-            "自動送信を止めました。送るときは `campaign report ID --send` を実行してください。", soft_wrap=True
+            "自動送信を止めました。送るときは `campaign report ID --send` を実行してください。",
+            soft_wrap=True,
         )
         return
     built = build_report(deps, application_id)

@@ -25,7 +25,9 @@ _PROOFPOINT_V2 = re.compile(r"urldefense(?:\.proofpoint)?\.com/v2/url\?u=([^&\s\
 _PROOFPOINT_V3 = re.compile(r"urldefense(?:\.proofpoint)?\.com/v3/__(.+?)__;([A-Za-z0-9_\-=]*)!")
 _V3_TOKEN = re.compile(r"\*(\*.)?")
 # A `**X` marker stands for a run of replaced characters: A = 2, B = 3, ... (Proofpoint's table).
-_V3_RUNS = {c: i + 2 for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+_V3_RUNS = {
+    c: i + 2 for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
 
 
 def proofpoint_v2(encoded: str) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import quopri
 import logging
+import quopri
 from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any

@@ -1,8 +1,9 @@
 """The local server's periodic jobs: what EventBridge schedules run as Lambdas on AWS, in daemon threads.
 
-`send_due_job` runs `campaign send-due` every minute, then sends the reports that are due; `purge_job` runs `campaign purge` at start and
-then once a day. One failed run (the relay is down, the store is busy) is logged and the loop goes on;
-the claims and leases in `send_due` make overlapping runs harmless.
+`send_due_job` runs `campaign send-due` every minute, then sends the reports that are due;
+`purge_job` runs `campaign purge` at start and then once a day. One failed run (the relay is down,
+the store is busy) is logged and the loop goes on; the claims and leases in `send_due` make
+overlapping runs harmless.
 """
 
 from __future__ import annotations

@@ -206,7 +206,11 @@ class Deployer:
         self.run(
             [python, "-m", "mkdocs", "build", "--strict", "--site-dir", str(c.site_dir)],
             # The manual names the report address (theme/hooks/site_build/report_address.py).
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **({"CAMPAIGN_REPORT_ADDRESS": c.report_address} if c.report_address else {})},
+            env={
+                **os.environ,
+                "NO_MKDOCS_2_WARNING": "1",
+                **({"CAMPAIGN_REPORT_ADDRESS": c.report_address} if c.report_address else {}),
+            },
         )
         self.step(
             f"2. Stage the Lambda source in {LAMBDA_SRC.relative_to(PROJECT_ROOT)}"

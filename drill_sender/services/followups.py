@@ -102,5 +102,8 @@ def build_notice(deps: Deps, record: Record) -> EmailMessage:
             "help_url": f"{base}/help/",
             "selfcheck_url": f"{base}/selfcheck/",
         },
-        headers={"Auto-Submitted": "auto-generated", **({REVEAL_HEADER: "reveal"} if name == "drill_reveal" else {})},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            **({REVEAL_HEADER: "reveal"} if name == "drill_reveal" else {}),
+        },
     )

@@ -95,11 +95,15 @@ def hold_report(deps: Deps, application_id: str) -> bool:
 
 def mark_report_sent(deps: Deps, application_id: str, who: str) -> None:
     deps.store.update(
-        DRILL, application_id, {"report_state": SENT, "report_sent_at": iso(deps.now()), "report_sent_by": who}
+        DRILL,
+        application_id,
+        {"report_state": SENT, "report_sent_at": iso(deps.now()), "report_sent_by": who},
     )
 
 
-def report_lateness(target_after: timedelta, drill: Mapping[str, Any], now: datetime) -> tuple[datetime, bool]:
+def report_lateness(
+    target_after: timedelta, drill: Mapping[str, Any], now: datetime
+) -> tuple[datetime, bool]:
     """The target date (the window's end + `target_after`, `CAMPAIGN_REPORT_TARGET_DAYS`) and
     whether the report missed it: not sent by then, or sent after it."""
     target = parse_iso(str(drill["window_end"])) + target_after

@@ -144,14 +144,18 @@ def test_a_part_in_an_unknown_charset_does_not_stop_the_report(
     drill = sent(count=1)
     person = staff(1)[0]
     link = _click_url(drill, person).encode()
-    text = "怪しいメールです。".encode("iso-2022-jp") if charset == "iso-2022-jp-ms" else "報告".encode("cp932")
+    text = (
+        "怪しいメールです。".encode("iso-2022-jp") if charset == "iso-2022-jp-ms" else "報告".encode("cp932")
+    )
     raw = (
         b"From: " + person.encode() + b"\r\nTo: " + REPORT_TO.encode() + b"\r\nSubject: Fw\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=xx\r\n\r\n"
         b"--xx\r\nContent-Type: text/plain; charset=" + charset.encode() + b"\r\n"
         b"Content-Transfer-Encoding: 8bit\r\n\r\n" + text + b"\r\n\xff\xfe " + link + b"\r\n"
         b"--xx\r\nContent-Type: text/html; charset=" + charset.encode() + b"\r\n"
-        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(b"<p>\x8e\xa0</p>") + b"\r\n--xx--\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(b"<p>\x8e\xa0</p>")
+        + b"\r\n--xx--\r\n"
     )
     code, answer = _send(report_inbox, person, raw)
     assert (code, answer) == (250, b"Thank you for reporting")  # not 451: the sender retried for days
@@ -194,8 +198,10 @@ def test_links_rewritten_by_a_gateway_are_matched(
     html = EmailMessage()
     html["Subject"], html["From"], html["To"] = "FW: お知らせ", person, REPORT_TO
     html.set_content("転送します。\n" + rewritten)
-    html.add_alternative(f'<p>転送します。</p><blockquote><a href="{rewritten.replace("&", "&amp;")}">こちら</a></blockquote>',
-                         subtype="html")  # fmt: skip
+    href = rewritten.replace("&", "&amp;")
+    html.add_alternative(
+        f'<p>転送します。</p><blockquote><a href="{href}">こちら</a></blockquote>', subtype="html"
+    )
     assert _send(report_inbox, person, html.as_bytes())[0] == 250
     assert set(_forwarded(store)) == {person}
 
@@ -240,7 +246,9 @@ def test_a_spam_complaint_is_a_report_and_the_reveal_still_arrives(
 
     # A week on, the reveal goes out through the suppressing mailer and reaches staff1 too; the
     # follow-up learning mail (no reveal) does not.
-    guarded = Deps(store=store, mailer=SuppressingMailer(smtp.mailer(), store), clock=clock, settings=deps.settings)
+    guarded = Deps(
+        store=store, mailer=SuppressingMailer(smtp.mailer(), store), clock=clock, settings=deps.settings
+    )
     plan_followups(guarded)
     before = len(smtp.received)
     clock.advance(timedelta(days=8))
@@ -250,6 +258,6 @@ def test_a_spam_complaint_is_a_report_and_the_reveal_still_arrives(
     clock.advance(timedelta(days=8))
     summary = send_due(guarded)
     assert summary.count("failed") == 1 and summary.count("sent") == 1  # staff2's follow-up only
-    assert {r.data["email"] for r in store.query(MESSAGE, where={"application_id": drill.application_id})} == set(
-        people
-    )
+    assert {
+        r.data["email"] for r in store.query(MESSAGE, where={"application_id": drill.application_id})
+    } == set(people)

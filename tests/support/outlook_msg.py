@@ -121,7 +121,10 @@ def compound_file(root_children: Sequence[Stream | Storage]) -> bytes:
 
 
 def _entry(
-    entries: list[tuple[Stream | Storage, int, int, int]], index: int, starts: dict[int, int], root_size: int = 0
+    entries: list[tuple[Stream | Storage, int, int, int]],
+    index: int,
+    starts: dict[int, int],
+    root_size: int = 0,
 ) -> bytes:
     node, left, right, child = entries[index]
     name = node.name.encode("utf-16-le") + b"\0\0"
@@ -155,7 +158,9 @@ class OutlookMail:
     attachments: list[Attachment] = field(default_factory=list)
 
 
-def _props(header: bytes, fixed: Sequence[tuple[int, int, int]], variable: Sequence[tuple[int, int, int]]) -> bytes:
+def _props(
+    header: bytes, fixed: Sequence[tuple[int, int, int]], variable: Sequence[tuple[int, int, int]]
+) -> bytes:
     """`__properties_version1.0`: a header, then 16 bytes a property (tag, flags, value or size)."""
     rows = [struct.pack("<IIQ", (pid << 16) | ptype, 6, value) for pid, ptype, value in fixed]
     rows += [struct.pack("<IIII", (pid << 16) | ptype, 6, size, 0) for pid, ptype, size in variable]
@@ -184,7 +189,9 @@ def _message_children(mail: OutlookMail, *, top: bool) -> list[Stream | Storage]
         streams.append(stream)
         variable.append(prop)
     count = len(mail.attachments)
-    header = struct.pack("<8sIIII8s" if top else "<8sIIII", b"\0" * 8, 0, count, 0, count, *([b"\0" * 8] if top else []))
+    header = struct.pack(
+        "<8sIIII8s" if top else "<8sIIII", b"\0" * 8, 0, count, 0, count, *([b"\0" * 8] if top else [])
+    )
     streams.insert(0, Stream("__properties_version1.0", _props(header, [], variable)))
     for number, attachment in enumerate(mail.attachments):
         streams.append(_attachment_storage(number, attachment))
@@ -214,7 +221,9 @@ def _attachment_storage(number: int, attachment: Attachment) -> Storage:
         children.append(data_stream)
         variable.append(data_prop)
     props = _props(b"\0" * 8, [(0x3705, PT_LONG, method)], variable)
-    return Storage(f"__attach_version1.0_#{number:08X}", [Stream("__properties_version1.0", props), *children])
+    return Storage(
+        f"__attach_version1.0_#{number:08X}", [Stream("__properties_version1.0", props), *children]
+    )
 
 
 def outlook_msg(mail: OutlookMail) -> bytes:
