@@ -17,8 +17,9 @@ import html
 import re
 from urllib.parse import unquote
 
-# /t/o/<token>.gif and /t/c/<token>?l=..., the token being itsdangerous' payload.stamp.signature.
-TRACKING = re.compile(r"/t/[oc]/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+# /t/o/<token>.gif and /t/c/<token>?l=..., the token being itsdangerous' payload.stamp.signature
+# (a compressed payload starts with a dot).
+TRACKING = re.compile(r"/t/[oc]/(\.?[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
 MAX_TOKENS = 50  # distinct candidates checked per mail: a forward holds a few, never hundreds
 
 _PROOFPOINT_V2 = re.compile(r"urldefense(?:\.proofpoint)?\.com/v2/url\?u=([^&\s\"'<>]+)")
