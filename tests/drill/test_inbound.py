@@ -15,13 +15,13 @@ from urllib.parse import quote
 
 import pytest
 
-from campaign_core.clock import FixedClock, parse_iso
+from campaign_core.clock import JST, FixedClock, parse_iso
 from campaign_core.deps import Deps
 from campaign_core.records import CHECK, MESSAGE, SUPPRESSED
 from campaign_core.store import Store
 from campaign_core.suppression import SuppressingMailer, record_sns_event
 from drill_sender.inbound_links import proofpoint_v3
-from drill_sender.services.checksheet import form_values, load_sheet
+from drill_sender.services.checksheet import form_values, load_sheet, save_sheet
 from drill_sender.services.followups import plan_followups
 from drill_sender.services.report import build_report
 from drill_sender.services.send import send_due
@@ -261,3 +261,31 @@ def test_a_spam_complaint_is_a_report_and_the_reveal_still_arrives(
     assert {
         r.data["email"] for r in store.query(MESSAGE, where={"application_id": drill.application_id})
     } == set(people)
+
+
+def test_the_check_sheet_shows_a_forward_filled_in_and_the_officer_has_the_last_word(
+    sent: Callable[..., SentDrill],
+    smtp: FaultySMTPServer,
+    store: Store,
+    deps: Deps,
+    clock: FixedClock,
+    report_inbox: InboundServer,
+) -> None:
+    drill = sent(count=2)
+    people = staff(2)
+    clock.advance(timedelta(minutes=9))
+    forward = _wrapper(people[0], "届きました。")
+    forward.add_attachment(_originals(smtp)[people[0]])
+    assert _send(report_inbox, people[0], forward.as_bytes())[0] == 250
+    key = next(r.key for r in store.query(CHECK))
+    values = form_values(load_sheet(deps, drill.application_id))
+    assert values[f"reported-{key}"] == "yes" and values[f"notes-{key}"] == "転送で報告"
+    assert values[f"reported_at-{key}"] == clock.now().astimezone(JST).strftime("%Y-%m-%dT%H:%M")
+    # The officer knows better (a colleague forwarded it for them) and saves "no report".
+    clock.advance(timedelta(hours=1))
+    answer = {k: v for k, v in values.items() if not k.endswith(key)}
+    answer |= {f"reported-{key}": "no", f"notes-{key}": "本人ではなく同僚が転送"}
+    assert save_sheet(deps, drill.application_id, answer) == {}
+    row = next(r for r in build_report(deps, drill.application_id).rows if r.email == people[0])
+    assert row.reported_at is None
+    assert form_values(load_sheet(deps, drill.application_id))[f"reported-{key}"] == "no"
