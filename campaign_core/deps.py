@@ -118,3 +118,9 @@ class Deps:
     def drill_domain(self) -> str:
         """`CAMPAIGN_DRILL_DOMAIN`: the drill mails' sending domain (default: that of `mail_from`)."""
         return self.settings.send.drill_domain or parse_address(self.settings.mail_from, header="From").domain
+
+    @property
+    def report_address(self) -> str:
+        """`CAMPAIGN_REPORT_ADDRESS`: where participants forward drill mails (default: report@ the
+        drill domain); the local server's SMTP listener or SES receiving takes them."""
+        return self.settings.send.report_address or f"report@{self.drill_domain}"

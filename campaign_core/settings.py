@@ -147,6 +147,28 @@ class LocalSettings:
     inbound_port: int = 2525
 
 
+# -- the drill report the scheduler sends by itself (issue 11 §3) ----------------------------------
+@dataclass(frozen=True)
+class ReportSettings:
+    """`CAMPAIGN_REPORT_BUSINESS_DAYS`: business days (weekdays that are not Japanese holidays) the
+    participants have to report after the send window closed, before the scheduler mails the officer
+    the report; `CAMPAIGN_REPORT_TARGET_DAYS`: the campaign's promise, in calendar days from the end
+    of the window (a report not sent by then is late)."""
+
+    business_days: int = 3
+    target_days: int = 14
+
+    def __post_init__(self) -> None:
+        if self.business_days < 0 or self.target_days < 1:
+            raise ValueError(
+                "CAMPAIGN_REPORT_BUSINESS_DAYS must be 0 or more, CAMPAIGN_REPORT_TARGET_DAYS 1 or more"
+            )
+
+    @property
+    def target(self) -> timedelta:
+        return timedelta(days=self.target_days)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -166,6 +188,7 @@ class Settings:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     machine: MachineSettings = field(default_factory=MachineSettings)
     local: LocalSettings = field(default_factory=LocalSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def outbox_dir(self) -> Path:
@@ -287,6 +310,10 @@ def _groups(env: _Env) -> dict[str, object]:
             shared_client=env.integer("CAMPAIGN_MACHINE_SHARED_CLIENT", MachineSettings.shared_client),
         ),
         "local": LocalSettings(inbound_port=env.integer("CAMPAIGN_INBOUND_PORT", LocalSettings.inbound_port)),
+        "report": ReportSettings(
+            business_days=env.integer("CAMPAIGN_REPORT_BUSINESS_DAYS", ReportSettings.business_days),
+            target_days=env.integer("CAMPAIGN_REPORT_TARGET_DAYS", ReportSettings.target_days),
+        ),
     }
 
 

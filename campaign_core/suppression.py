@@ -4,6 +4,10 @@ SES reports bounces and complaints (configuration set -> SNS -> a Lambda, see `c
 `record_ses_event` turns one such notification into store records of kind "suppressed", keyed by the
 lower-cased address. `is_suppressed` is the check; `SuppressingMailer` applies it to every message a
 mailer would send, so a suppressed recipient fails permanently before any provider is called.
+
+A complaint about a drill mail is the participant doing the right thing (marking it as junk is
+reporting it as suspicious): it is also noted on their check sheet line, and the reveal mail (marked
+with the `REVEAL_HEADER`) still reaches them, so they learn it was a drill. Nothing else does.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from campaign_core.clock import Clock
+from campaign_core.drill_checks import COMPLAINED, complaint_message_key, note_report
 from campaign_core.mail import Mailer, PermanentMailError
 from campaign_core.records import SUPPRESSED
 from campaign_core.store import Store
@@ -30,11 +35,20 @@ def is_suppressed(store: Store, email: str) -> bool:
     return store.get(SUPPRESSED, address_key(email)) is not None
 
 
-def suppress(store: Store, email: str, *, reason: str, detail: str, now: datetime) -> bool:
+REVEAL_HEADER = "X-Campaign-Notice"  # value "reveal" on the reveal mail of a drill
+
+
+def suppress(
+    store: Store, email: str, *, reason: str, detail: str, now: datetime, reveal_allowed: bool = False
+) -> bool:
     """Put the address on the list (True), or note the repeat on the existing entry (False)."""
     key = address_key(email)
     at = now.astimezone(UTC).isoformat()
-    data = {"email": key, "reason": reason, "detail": detail, "first_at": at, "last_at": at, "events": 1}
+    data: dict[str, Any] = {
+        "email": key, "reason": reason, "detail": detail, "first_at": at, "last_at": at, "events": 1,
+    }  # fmt: skip
+    if reveal_allowed:
+        data["reveal_allowed"] = True
     if store.put_new(SUPPRESSED, key, data):
         return True
     current = store.get(SUPPRESSED, key)
@@ -83,10 +97,23 @@ def record_sns_event(store: Store, clock: Clock, event: Mapping[str, Any]) -> li
     added: list[str] = []
     for record in event.get("Records", []):
         message = json.loads(record["Sns"]["Message"])
+        drill_report = _note_drill_complaint(store, clock, message)
         for email, reason, detail in addresses_to_suppress(message):
-            if suppress(store, email, reason=reason, detail=detail, now=clock.now()):
+            if suppress(
+                store, email, reason=reason, detail=detail, now=clock.now(), reveal_allowed=drill_report
+            ):
                 added.append(address_key(email))
     return added
+
+
+def _note_drill_complaint(store: Store, clock: Clock, notification: Mapping[str, Any]) -> bool:
+    """A complaint about a drill mail, noted as that participant's report (True when it was one)."""
+    kind = str(notification.get("eventType") or notification.get("notificationType") or "")
+    key = complaint_message_key(notification) if kind == "Complaint" else None
+    if key is None:
+        return False
+    # The time the feedback reached us, as for a forward (the provider's own stamp runs on its clock).
+    return note_report(store, key, COMPLAINED, clock.now())
 
 
 class SuppressingMailer:
@@ -98,8 +125,10 @@ class SuppressingMailer:
 
     def send(self, message: EmailMessage) -> str:
         headers = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
+        reveal = str(message.get(REVEAL_HEADER, "")) == "reveal"
         for _name, email in getaddresses(headers):
-            if email and is_suppressed(self.store, email):
+            entry = self.store.get(SUPPRESSED, address_key(email)) if email else None
+            if entry is not None and not (reveal and entry.data.get("reveal_allowed")):
                 raise PermanentMailError(f"suppressed: {address_key(email)} bounced or complained before")
         return self.inner.send(message)
 

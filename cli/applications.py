@@ -9,7 +9,7 @@ group by `cli/main.py`):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -22,11 +22,11 @@ from cli.branches import Belongs, belongs_to, branch_option, require_branch
 from cli.ids import listed_applications
 from cli.japanese import Choice, JaCommand
 from cli.output import fmt_name, json_option, jst, out, rows_table
+from drill_sender.services.report_due import report_lateness
 
 if TYPE_CHECKING:
     from cli.main import Env
 
-REPORT_TARGET = timedelta(days=14)
 STAGES = ("pending", "expired", "accepted", "scheduled", "sent")
 STAGE_LABELS = {
     "pending": "確認待ち",
@@ -49,12 +49,18 @@ def _stage(application: Mapping[str, Any], messages: list[Record], now: datetime
     return "scheduled"
 
 
-def _report_status(drill: Mapping[str, Any] | None) -> dict[str, str | None]:
-    """The report is due two weeks after the last day of the send window (the campaign's target)."""
+def _report_status(env: Env, drill: Mapping[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """The report's target (the send window's end + CAMPAIGN_REPORT_TARGET_DAYS, two weeks by
+    default), when it went out, whether it is held, and whether it is late against the target."""
     if drill is None:
-        return {"report_due": None, "report_sent_at": None}
-    due = parse_iso(str(drill["window_end"])) + REPORT_TARGET
-    return {"report_due": due.isoformat(), "report_sent_at": drill.get("report_sent_at")}
+        return {"report_due": None, "report_sent_at": None, "report_state": None, "report_late": False}
+    target, late = report_lateness(env.settings.report.target, drill, now)
+    return {
+        "report_due": target.isoformat(),
+        "report_sent_at": drill.get("report_sent_at"),
+        "report_state": drill.get("report_state"),
+        "report_late": late,
+    }
 
 
 def _chamber_matches(application: Mapping[str, Any], wanted: str) -> bool:
@@ -102,7 +108,7 @@ def application_rows(
                 "confirmed_participants": len(mailable_participants(data)),
                 "applied_at": data.get("applied_at", ""),
                 "officer_email": data.get("officer_email", ""),
-                **_report_status(drills.get(record.key)),
+                **_report_status(env, drills.get(record.key), now),
             }
         )
     rows.sort(key=lambda row: str(row["applied_at"]), reverse=True)
@@ -168,12 +174,21 @@ def applications(
         )
     out.print(table)
     out.print("人数 = 訓練メールを送れる人 / 登録された人。レポート = 送る期限(日本時間)")
+    late = sum(1 for row in rows if row["report_late"])
+    if late:
+        out.print(f"[red]2週間の目標に遅れているレポート: {late} 件[/]")
 
 
 def report_cell(row: Mapping[str, Any], now: datetime) -> str:
     if row.get("report_sent_at"):
-        return "送付済み"
+        sent = f"送付済み {jst(row['report_sent_at'])[5:10]}"
+        return f"[red]{sent}(遅れ)[/]" if row.get("report_late") else sent
     if not row.get("report_due"):
         return ""
     due = parse_iso(str(row["report_due"]))
-    return f"[red]{jst(due)[5:10]} 期限切れ[/]" if due < now else f"{jst(due)[5:10]} まで"
+    held = " 保留中" if row.get("report_state") == "held" else ""
+    return (
+        f"[red]{jst(due)[5:10]} 期限切れ{held}[/]"
+        if row.get("report_late")
+        else f"{jst(due)[5:10]} まで{held}"
+    )

@@ -1,6 +1,6 @@
 """The report subcommands of `campaign` (registered on its group by `cli/main.py`):
 
-    campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send]
+    campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send | --hold]
     campaign feedback [CHAMBER] [--branch CODE] [--from DATE] [--to DATE] [--format html|csv]
                       [--output FILE] [--send]
 
@@ -18,7 +18,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from campaign_core.mail import MailError
-from campaign_core.records import DRILL
 from cli.branches import branch_option, require_branch
 from cli.drill import require_drill
 from cli.japanese import JaCommand
@@ -35,6 +34,7 @@ from drill_sender.services.feedback import render_csv as feedback_csv
 from drill_sender.services.feedback import render_html as feedback_html
 from drill_sender.services.notices import send_report_notice
 from drill_sender.services.report import build_report, render_csv, render_html, report_url
+from drill_sender.services.report_due import hold_report, mark_report_sent
 
 if TYPE_CHECKING:
     from cli.main import Env
@@ -43,8 +43,16 @@ if TYPE_CHECKING:
 @click.command(name="report", cls=JaCommand)
 @click.argument("application_id", metavar="申込ID")
 @document_options(send_help="責任者に、レポートを見るリンク(HTML と CSV)もメールします。")
+@click.option(
+    "--hold",
+    is_flag=True,
+    help=(
+        "レポートの自動送信を止めます(報告期間が過ぎても責任者に送りません)。"
+        "送るときは --send を付けて実行します。"
+    ),
+)
 @click.pass_obj
-def report_command(env: Env, application_id: str, fmt: str, output: str, send: bool) -> None:
+def report_command(env: Env, application_id: str, fmt: str, output: str, send: bool, hold: bool) -> None:
     """1 件の訓練のレポートを作ります。
 
     参加者ごとに、開封したか(した・しない・わからない)、開封・クリック・報告の時刻、開封から
@@ -55,6 +63,16 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
     """
     application_id = require_drill(env, application_id).key
     deps = env.deps()
+    if hold and send:
+        fail("--hold と --send は同時に指定できません。")
+    if hold:
+        hold_report(deps, application_id)
+        env.audit_line("report", {"application_id": application_id, "hold": True})
+        err.print(
+            "自動送信を止めました。送るときは `campaign report ID --send` を実行してください。",
+            soft_wrap=True,
+        )
+        return
     built = build_report(deps, application_id)
     if fmt == "csv":
         data = render_csv(built)
@@ -82,7 +100,7 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
             send_report_notice(deps, application_id)
         except MailError as exc:
             fail(f"レポートのメールを送れませんでした: {exc}")
-        env.store.update(DRILL, application_id, {"report_sent_at": deps.now().isoformat()})
+        mark_report_sent(deps, application_id, "staff")
         err.print(
             f"責任者にリンクをメールしました: {escape(report_url(deps, application_id))}", soft_wrap=True
         )

@@ -1,6 +1,7 @@
 """Lambda entries of the drill's background work: the scheduled sender and forwarded reports.
 
-`send_due_handler` runs what `campaign send-due` runs, on an EventBridge schedule; it stops taking
+`send_due_handler` runs what `campaign send-due` runs, on an EventBridge schedule, and then mails
+the officers the reports whose reporting period has passed (`report_due.scheduler_run`); it stops taking
 new messages 30 s before the invocation's timeout (claims and leases make the next run go on).
 `inbound_handler` gets SES receiving's event for mail to the report address, after the receipt
 rule stored the raw mail in S3; it records the report as the local SMTP listener does.
@@ -14,13 +15,13 @@ from typing import Any
 from campaign_core.aws import Event, InboundMailbox, runtime, stop_before_timeout
 from campaign_core.deps import Deps
 from drill_sender.inbound import record_report
-from drill_sender.services.send import send_due
+from drill_sender.services.report_due import scheduler_run
 
 RUNTIME = runtime()
 
 
 def send_due_handler(event: Event, context: Any) -> dict[str, Any]:
-    summary = send_due(_deps(), stop=stop_before_timeout(context))
+    summary = scheduler_run(_deps(), stop=stop_before_timeout(context))
     counts = {key: value for key, value in summary.as_dict().items() if key != "messages"}
     print(json.dumps({"send_due": counts}), flush=True)  # counts only: no addresses in the logs
     return counts

@@ -1,8 +1,9 @@
 """The local server's periodic jobs: what EventBridge schedules run as Lambdas on AWS, in daemon threads.
 
-`send_due_job` runs `campaign send-due` every minute; `purge_job` runs `campaign purge` at start and
-then once a day. One failed run (the relay is down, the store is busy) is logged and the loop goes on;
-the claims and leases in `send_due` make overlapping runs harmless.
+`send_due_job` runs `campaign send-due` every minute, then sends the reports that are due;
+`purge_job` runs `campaign purge` at start and then once a day. One failed run (the relay is down,
+the store is busy) is logged and the loop goes on; the claims and leases in `send_due` make
+overlapping runs harmless.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from campaign_core.deps import Deps
 from campaign_core.settings import Settings
-from drill_sender.services.send import SendSummary, send_due
+from drill_sender.services.report_due import scheduler_run
+from drill_sender.services.send import SendSummary
 from hq.retention import purge_and_audit
 
 log = logging.getLogger(__name__)
@@ -68,7 +70,7 @@ class PeriodicJob(Generic[T]):
 
 
 def _print_summary(summary: SendSummary) -> None:
-    if summary.outcomes or summary.queued_oneshots:
+    if summary.outcomes or summary.queued_oneshots or summary.reports_sent:
         counts = {k: v for k, v in summary.as_dict().items() if k != "messages" and v}
         print(f"send-due: {counts}", flush=True)
 
@@ -78,7 +80,7 @@ def send_due_job(
 ) -> PeriodicJob[SendSummary]:
     return PeriodicJob(
         "send-due",
-        lambda stopping: send_due(deps, stop=stopping),
+        lambda stopping: scheduler_run(deps, stop=stopping),
         interval=interval,
         report=report or _print_summary,
     )

@@ -56,7 +56,7 @@ from scripts.lambda_package import (
     lambda_requirements,
     stage_lambda_source,
 )
-from scripts.site_files import Upload, inline_script_hashes, site_uploads
+from scripts.site_files import Upload, inline_script_hashes, site_build_env, site_uploads
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -171,11 +171,7 @@ class Deployer:
         self.step("1. Build the site (mkdocs, strict)")
         self.run(
             [python, "-m", "mkdocs", "build", "--strict", "--site-dir", str(c.site_dir)],
-            env={
-                **os.environ,
-                "NO_MKDOCS_2_WARNING": "1",
-                "CAMPAIGN_BUILD": "production",
-            },  # example contacts stop it
+            env=site_build_env(c.report_address),
         )
         self.step(
             f"2. Stage the Lambda source in {LAMBDA_SRC.relative_to(PROJECT_ROOT)}"

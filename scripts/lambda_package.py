@@ -19,6 +19,7 @@ PACKAGES = ("campaign_core", "form_lambda", "drill_sender", "hq")
 LAMBDA_REQUIREMENTS = (
     "apig-wsgi",
     "email-validator",
+    "extract-msg",  # forwarded reports with an Outlook .msg attached (imported only then)
     "flask",
     "flask-limiter",
     "icalendar",

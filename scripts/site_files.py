@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import mimetypes
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,16 @@ class Upload:
     key: str
     content_type: str
     cache_control: str
+
+
+def site_build_env(report_address: str | None) -> dict[str, str]:
+    """The environment of the deploy's site build: production, so example contacts stop it
+    (theme/hooks/site_build/branches.py); the manual names the report address
+    (theme/hooks/site_build/report_address.py)."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "CAMPAIGN_BUILD": "production"}
+    if report_address:
+        env["CAMPAIGN_REPORT_ADDRESS"] = report_address
+    return env
 
 
 def content_type(name: str) -> str:

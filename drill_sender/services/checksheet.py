@@ -14,6 +14,7 @@ from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.deps import Deps
+from campaign_core.drill_checks import FORWARDED, note_report
 from campaign_core.records import CHECK, DRILL, MESSAGE
 from campaign_core.tokens import linked_key
 
@@ -26,6 +27,7 @@ ACTIONS: tuple[tuple[str, str], ...] = (
     ("reported_unopened", "開かずに報告した"),
     ("reported_after_open", "開いてしまったが、すぐに報告した"),
     ("reported_after_click", "リンクを開いてしまったが、報告した"),
+    ("reported_as_spam", "迷惑メールとして報告した"),
     ("deleted", "報告せずに削除した"),
     ("opened_no_report", "開いたが、報告しなかった"),
     ("clicked_no_report", "リンクを開き、報告しなかった"),
@@ -43,6 +45,19 @@ class SheetRow:
     action: str
     notes: str
     forwarded_at: datetime | None  # the participant forwarded the drill mail to the report address
+    complained_at: datetime | None = None  # ... or marked it as spam / junk (SES complaint feedback)
+    updated_at: datetime | None = None  # the officer last saved this line
+
+    @property
+    def unseen_report(self) -> tuple[datetime, str] | None:
+        """A report the participant made by themselves (forward or junk button) that the officer has
+        not saved over yet: the check sheet shows it filled in, for the officer to keep or change."""
+        seen = [
+            (at, how)
+            for at, how in ((self.forwarded_at, "forwarded"), (self.complained_at, "complained"))
+            if at is not None and (not self.reported or self.updated_at is None or at > self.updated_at)
+        ]
+        return min(seen) if seen else None
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ def load_sheet(deps: Deps, application_id: str) -> Sheet:
                 action=str(check.get("action", "") or ""),
                 notes=str(check.get("notes", "") or ""),
                 forwarded_at=_time(check.get("forwarded_at")),
+                complained_at=_time(check.get("complained_at")),
+                updated_at=_time(check.get("updated_at")),
             )
         )
     return Sheet(
@@ -102,6 +119,11 @@ def local_input(instant: datetime | None) -> str:
     return instant.astimezone(JST).strftime("%Y-%m-%dT%H:%M") if instant else ""
 
 
+# How a report the participant made by themselves is filled in (notes, and the action when known).
+AUTO_NOTES = {"forwarded": "転送で報告", "complained": "迷惑メールとして報告"}
+AUTO_ACTIONS = {"complained": "reported_as_spam"}
+
+
 def form_values(sheet: Sheet) -> dict[str, str]:
     values: dict[str, str] = {}
     for row in sheet.rows:
@@ -109,6 +131,15 @@ def form_values(sheet: Sheet) -> dict[str, str]:
         values[f"reported_at-{row.key}"] = local_input(row.reported_at)
         values[f"action-{row.key}"] = row.action
         values[f"notes-{row.key}"] = row.notes
+        auto = row.unseen_report
+        if auto is not None:
+            at, how = auto
+            values[f"reported-{row.key}"] = "yes"
+            if row.reported_at is None or at < row.reported_at:
+                values[f"reported_at-{row.key}"] = local_input(at)
+            values[f"action-{row.key}"] = row.action or AUTO_ACTIONS.get(how, "")
+            if AUTO_NOTES[how] not in row.notes:
+                values[f"notes-{row.key}"] = "\n".join(n for n in (row.notes, AUTO_NOTES[how]) if n)
     return values
 
 
@@ -172,19 +203,4 @@ def save_sheet(deps: Deps, application_id: str, form: Mapping[str, str]) -> dict
 
 def record_forwarded(deps: Deps, message_key: str, at: datetime) -> bool:
     """A participant forwarded the drill mail to the report address: keep the first time."""
-    message = deps.store.get(MESSAGE, message_key)
-    if message is None or message.data.get("state") != "sent":
-        return False
-    application_id = str(message.data.get("application_id", ""))
-    base = {"application_id": application_id, "email": message.data.get("email", ""), "forwarded_at": iso(at)}
-    if deps.store.put_new(CHECK, message_key, base):
-        return True
-    for _attempt in range(5):
-        current = deps.store.get(CHECK, message_key)
-        if current is None:
-            return deps.store.put_new(CHECK, message_key, base)
-        if current.data.get("forwarded_at"):
-            return True  # the first forward counts
-        if deps.store.update(CHECK, message_key, {"forwarded_at": iso(at)}, expect_version=current.version):
-            return True
-    return False
+    return note_report(deps.store, message_key, FORWARDED, at)

@@ -19,6 +19,7 @@ from campaign_core.clock import JST, parse_iso
 from campaign_core.deps import Deps
 from campaign_core.records import APPLICATION, CHECK, DRILL, MESSAGE, NOTICE
 from campaign_core.store import Record
+from campaign_core.suppression import REVEAL_HEADER
 from drill_sender.services.learn import learn_url
 from drill_sender.services.mails import service_mail
 from drill_sender.services.schedule import new_message
@@ -88,7 +89,8 @@ def _reported(deps: Deps, message_key: str) -> bool:
     check = deps.store.get(CHECK, message_key)
     if check is None:
         return False
-    return check.data.get("reported") == "yes" or bool(check.data.get("forwarded_at"))
+    data = check.data
+    return data.get("reported") == "yes" or bool(data.get("forwarded_at") or data.get("complained_at"))
 
 
 def build_notice(deps: Deps, record: Record) -> EmailMessage:
@@ -112,5 +114,8 @@ def build_notice(deps: Deps, record: Record) -> EmailMessage:
             "help_url": f"{base}/help/",
             "selfcheck_url": f"{base}/selfcheck/",
         },
-        headers={"Auto-Submitted": "auto-generated"},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            **({REVEAL_HEADER: "reveal"} if name == "drill_reveal" else {}),
+        },
     )

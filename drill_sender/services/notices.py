@@ -43,5 +43,6 @@ def send_schedule_notice(deps: Deps, result: ScheduleResult) -> str:
         "refused": result.refused,
         "sheet_url": sheet_url(deps, result.application_id),
         "manual_url": f"{base}/officers/",
+        "report_address": deps.report_address,
     }
     return _officer_mail(deps, result.application_id, "drill_scheduled", values)

@@ -97,11 +97,17 @@ def _opened(activity_open: datetime | None, action: str) -> str:
 
 
 def _reported_at(check: Mapping[str, Any]) -> datetime | None:
-    times = []
-    if check.get("reported") == "yes" and check.get("reported_at"):
+    """The report time: the officer's, and a forward or junk complaint the participant made by
+    themselves unless the officer saved the line after it (then the officer's word stands)."""
+    saved = str(check.get("reported", "") or "")
+    updated = parse_iso(str(check["updated_at"])) if check.get("updated_at") else None
+    times = [
+        at
+        for at in (parse_iso(str(check[f])) for f in ("forwarded_at", "complained_at") if check.get(f))
+        if not saved or updated is None or at > updated
+    ]
+    if saved == "yes" and check.get("reported_at"):
         times.append(parse_iso(str(check["reported_at"])))
-    if check.get("forwarded_at"):
-        times.append(parse_iso(str(check["forwarded_at"])))
     return min(times) if times else None
 
 

@@ -215,6 +215,7 @@ def schedule(
                 "messages": [m.key for m in messages],
                 "refused": list(refused),
                 "scheduled_at": iso(now),
+                "report_state": "waiting",  # the scheduler sends the report (services/report_due.py)
             },
         )
     )

@@ -63,6 +63,7 @@ class SendSummary:
     outcomes: list[Outcome] = field(default_factory=list)
     queued_oneshots: int = 0
     planned_followups: int = 0
+    reports_sent: int = 0  # filled by the scheduler's run (services/report_due.scheduler_run)
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -76,6 +77,7 @@ class SendSummary:
             "due": self.count("due"),
             "queued_oneshots": self.queued_oneshots,
             "planned_followups": self.planned_followups,
+            "reports_sent": self.reports_sent,
             "messages": [o.__dict__ for o in self.outcomes],
         }
 

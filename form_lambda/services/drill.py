@@ -216,6 +216,7 @@ def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any
             "seminar_url": deps.link(SEMINAR_PATH),
             "seminar_by": day_text(date.fromisoformat(str(application["seminar_by"]))),
             "variant_label": label(VARIANT_CHOICES, str(application.get("variant", VARIANT_AUTO))),
+            "report_address": deps.report_address,
         },
     )
     # Only now, with the officer's own address proven, may anyone else be written to: each

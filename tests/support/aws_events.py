@@ -156,7 +156,14 @@ def ses_bounce(address: str, *, bounce_type: str = "Permanent", sub_type: str = 
     }
 
 
-def ses_complaint(address: str) -> dict[str, Any]:
+def ses_complaint(address: str, *, original_message_id: str | None = None) -> dict[str, Any]:
+    """An SES complaint; `original_message_id` is the Message-ID header of the mail complained about
+    (SES includes the original headers in `mail` when the identity is set to)."""
+    mail = _mail(address, str(uuid.uuid4()))
+    if original_message_id is not None:
+        mail["headersTruncated"] = False
+        mail["headers"] = [{"name": "Message-ID", "value": original_message_id}]
+        mail["commonHeaders"] = {"messageId": original_message_id, "to": [address]}
     return {
         "eventType": "Complaint",
         "complaint": {
@@ -167,7 +174,7 @@ def ses_complaint(address: str) -> dict[str, Any]:
             "complaintFeedbackType": "abuse",
             "arrivalDate": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         },
-        "mail": _mail(address, str(uuid.uuid4())),
+        "mail": mail,
     }
 
 

@@ -1,0 +1,112 @@
+"""The drill report goes to the officer by itself: once the send window has closed and the
+reporting period (`CAMPAIGN_REPORT_BUSINESS_DAYS` business days, Japanese holidays excluded) has
+passed, the scheduler (`scheduler_run`: the local loop and the scheduled Lambda alike) mails the
+officer the report link. Staff can hold one (`campaign report ID --hold`) or send it at once (`--send`).
+
+A drill's report state lives on its `drill` record: `report_state` is "waiting" from scheduling
+until it is "sent" (or "held"); the scheduler looks only at waiting drills (`drills_awaiting_report`,
+the one lookup of this module), and marks a drill sent with a conditional write, so two runs
+never mail the officer twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.deps import Deps
+from campaign_core.mail import MailError
+from campaign_core.records import DRILL
+from campaign_core.store import Record
+from drill_sender.services.send import SendSummary, send_due
+from drill_sender.window import business_days
+
+WAITING, HELD, SENT = "waiting", "held", "sent"
+
+
+def report_due_at(window_end: datetime, period_days: int) -> datetime:
+    """The start of the first business day after `period_days` full business days that follow the
+    window's last day (JST): with 3, a window ending on Friday gives Thursday 00:00 (Mon, Tue, Wed
+    were the days to report in)."""
+    after = window_end.astimezone(JST).date() + timedelta(days=1)
+    due_day = business_days(after, period_days + 1)[-1]
+    return datetime.combine(due_day, time(0, 0), tzinfo=JST)
+
+
+def due_at(deps: Deps, drill: Record) -> datetime:
+    return report_due_at(parse_iso(str(drill.data["window_end"])), deps.settings.report.business_days)
+
+
+def drills_awaiting_report(deps: Deps) -> list[Record]:
+    """Every drill whose report is still to be sent by the scheduler (state "waiting").
+
+    The one read of this module that is not by key: a small, shrinking set (a drill leaves it when
+    its report goes out). On DynamoDB it belongs on a sparse index keyed by `report_state`."""
+    return deps.store.query(DRILL, where={"report_state": WAITING})
+
+
+def scheduler_run(deps: Deps, *, stop: Callable[[], bool] | None = None) -> SendSummary:
+    """What the scheduler runs (the local loop every minute, the scheduled Lambda): send what is
+    due, then mail the reports whose period has passed. `campaign send-due` sends only mail."""
+    summary = send_due(deps, stop=stop)
+    if not (stop and stop()):
+        summary.reports_sent = len(send_due_reports(deps).sent)
+    return summary
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    sent: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+
+
+def send_due_reports(deps: Deps) -> ReportRun:
+    """Mail the officer of every drill whose reporting period has passed the link to its report."""
+    from drill_sender.services.notices import send_report_notice  # notices imports the report module
+
+    now = deps.now()
+    sent: list[str] = []
+    failed: list[str] = []
+    for drill in drills_awaiting_report(deps):
+        if due_at(deps, drill) > now:
+            continue
+        # Claim first (a conditional write): another run that read the same version skips it.
+        claim = {"report_state": "sending", "report_claimed_at": iso(now)}
+        if not deps.store.update(DRILL, drill.key, claim, expect_version=drill.version):
+            continue
+        try:
+            send_report_notice(deps, drill.key)
+        except (MailError, KeyError) as exc:
+            deps.store.update(DRILL, drill.key, {"report_state": WAITING, "report_error": str(exc)[:300]})
+            failed.append(drill.key)
+            continue
+        mark_report_sent(deps, drill.key, "scheduler")
+        sent.append(drill.key)
+    return ReportRun(tuple(sent), tuple(failed))
+
+
+def hold_report(deps: Deps, application_id: str) -> bool:
+    """Staff keep the scheduler from sending this drill's report (False: no such drill)."""
+    return deps.store.update(DRILL, application_id, {"report_state": HELD, "report_held_at": iso(deps.now())})
+
+
+def mark_report_sent(deps: Deps, application_id: str, who: str) -> None:
+    deps.store.update(
+        DRILL,
+        application_id,
+        {"report_state": SENT, "report_sent_at": iso(deps.now()), "report_sent_by": who},
+    )
+
+
+def report_lateness(
+    target_after: timedelta, drill: Mapping[str, Any], now: datetime
+) -> tuple[datetime, bool]:
+    """The target date (the window's end + `target_after`, `CAMPAIGN_REPORT_TARGET_DAYS`) and
+    whether the report missed it: not sent by then, or sent after it."""
+    target = parse_iso(str(drill["window_end"])) + target_after
+    sent = drill.get("report_sent_at")
+    late = parse_iso(str(sent)) > target if sent else now > target
+    return target, late
