@@ -46,7 +46,9 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
     if fmt == "csv":
         data = render_csv(built)
     else:
-        data = render_html(built, site_url=env.settings.base_url).encode("utf-8")
+        data = render_html(
+            built, site_url=env.settings.base_url, membership=deps.membership_values()
+        ).encode()
     write_document(output, data)
     env.audit_line(
         "report",
@@ -67,7 +69,9 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
             send_report_notice(deps, application_id)
         except MailError as exc:
             fail(f"the report mail was not sent: {exc}")
-        env.store.update(DRILL, application_id, {"report_sent_at": deps.now().isoformat()})
+        sent_at = deps.now().isoformat()
+        # The report mail carries the membership offer: HQ's leads show it was made.
+        env.store.update(DRILL, application_id, {"report_sent_at": sent_at, "membership_offered_at": sent_at})
         err.print(f"Mailed the officer the link: {escape(report_url(deps, application_id))}", soft_wrap=True)
 
 

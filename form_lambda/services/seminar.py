@@ -82,6 +82,9 @@ def sign_up(deps: Deps, data: SeminarInput, *, consent_version: str) -> SignupRe
         "signed_up_at": iso(now),
         "channel": "recorded" if not session.is_live else None,
     }
+    if data.member != "member":
+        # The reply carries the membership offer (content/membership.yml): HQ's leads show it was made.
+        record["membership_offered_at"] = iso(now)
     repeated = not deps.store.put_new(SIGNUP, key, record)
     channel: Channel
     if repeated:
@@ -120,6 +123,7 @@ def _send_reply(deps: Deps, data: SeminarInput, session: Session, channel: str) 
         to=data.email,
         values={
             "signup": data,
+            "member": data.member,
             "member_label": label(MEMBER, data.member),
             "session": session,
             "channel": channel,
