@@ -206,6 +206,10 @@ def test_report_writes_html_or_csv_and_mails_the_officer_a_link(
     assert notice.rcpt_tos == ["taro@test-corp.example.jp"]
     body = notice.message.get_body(("plain",))
     assert body is not None and "http://drill.test/t/report/" in body.get_content()
+    # A non-member's report and its mail offer membership, and the drill says the offer was made.
+    assert "http://drill.test/membership/" in body.get_content()
+    assert 'href="http://drill.test/membership/"' in html_file.read_text(encoding="utf-8")
+    assert store.get("drill", app_id).data["membership_offered_at"] == later  # type: ignore[union-attr]
     assert run("report", "f" * 32).exit_code == 1
 
 

@@ -63,6 +63,7 @@ def test_reveal_then_follow_up_go_out_once_each_and_thank_only_who_reported(
     for clue in template.clues:
         assert clue.text in not_thanked
     assert "http://drill.test/learn/11-obvious/" in not_thanked
+    assert "http://drill.test/membership/" in not_thanked  # for a drill every year: the association
     # Nobody is named: no participant's address appears in anyone's reveal.
     for address in people:
         assert not any(other in _text(smtp, address, "種明かし") for other in people)
