@@ -65,12 +65,10 @@ def json_option(text: str = "Print JSON instead of a table.") -> Callable[[F], F
     return click.option("--json", "as_json", is_flag=True, help=text)
 
 
-def document_options(send_help: str) -> Callable[[F], F]:
-    """`--format html|csv` (`fmt`), `--output FILE` (`-` for standard output) and `--send`."""
+def document_options(send_help: str, formats: tuple[str, ...] = ("html", "csv")) -> Callable[[F], F]:
+    """`--format html|csv` (or `formats`; `fmt`), `--output FILE` (`-` for standard output), `--send`."""
     options = (
-        click.option(
-            "--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True
-        ),
+        click.option("--format", "fmt", type=click.Choice(formats), default="html", show_default=True),
         click.option(
             "--output",
             type=click.Path(dir_okay=False, writable=True, allow_dash=True),

@@ -1,6 +1,6 @@
 """The report subcommands of `campaign` (registered on its group by `cli/main.py`):
 
-    campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send]
+    campaign report APPLICATION_ID [--format html|csv|pdf] [--output FILE] [--send]
     campaign feedback CHAMBER [--from DATE] [--to DATE] [--format html|csv] [--output FILE] [--send]
 
 Both write an audit line (ids, filters, format and counts).
@@ -18,6 +18,7 @@ from campaign_core.mail import MailError
 from campaign_core.records import DRILL
 from cli.drill import require_drill
 from cli.output import DAY, check_order, document_options, err, fail, out, write_document
+from cli.printing import html_to_pdf
 from drill_sender.services.feedback import UnknownChamber, build_feedback, find_chamber, send_feedback
 from drill_sender.services.feedback import render_csv as feedback_csv
 from drill_sender.services.feedback import render_html as feedback_html
@@ -30,14 +31,16 @@ if TYPE_CHECKING:
 
 @click.command(name="report")
 @click.argument("application_id")
-@document_options(send_help="Also mail the officer their link to the report (HTML and CSV).")
+@document_options(
+    send_help="Also mail the officer their link to the report (HTML and CSV).", formats=("html", "csv", "pdf")
+)
 @click.pass_obj
 def report_command(env: Env, application_id: str, fmt: str, output: str, send: bool) -> None:
     """Build the drill report of one application: per participant opened (yes / no / unknown),
     open, click and report times, time from opening to reporting, action and notes; the report
     rate and median time to report first, beside the campaign-wide average.
 
-    HTML prints on A4; CSV is UTF-8 with a byte order mark (Excel opens it as it is), and cells
+    HTML prints on A4; PDF is that page on A4 sheets, to print and post; CSV is UTF-8 with a byte order mark (Excel opens it as it is), and cells
     that Excel would run as formulas are written as text.
     """
     require_drill(env, application_id)
@@ -46,9 +49,9 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
     if fmt == "csv":
         data = render_csv(built)
     else:
-        data = render_html(
-            built, site_url=env.settings.base_url, membership=deps.membership_values()
-        ).encode()
+        html = render_html(built, site_url=env.settings.base_url, membership=deps.membership_values())
+        # PDF: the same page on A4, to print and post; every link is printed as its address.
+        data = html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
     write_document(output, data)
     env.audit_line(
         "report",
