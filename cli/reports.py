@@ -40,8 +40,9 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
     open, click and report times, time from opening to reporting, action and notes; the report
     rate and median time to report first, beside the campaign-wide average.
 
-    HTML prints on A4; PDF is that page on A4 sheets, to print and post; CSV is UTF-8 with a byte order mark (Excel opens it as it is), and cells
-    that Excel would run as formulas are written as text.
+    HTML prints on A4; PDF is that page on A4 sheets, to print and post; CSV is UTF-8 with a byte
+    order mark (Excel opens it as it is), and cells that Excel would run as formulas are written as
+    text.
     """
     require_drill(env, application_id)
     deps = env.deps()
