@@ -14,7 +14,7 @@ from campaign_core.clock import iso
 from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.records import SEATS, SIGNUP
-from form_lambda.rendering import Session, load_sessions
+from form_lambda.rendering import Session, content_yaml, load_sessions
 from form_lambda.services.common import MAIL_TEMPLATES, email_key
 from form_lambda.validation import SeminarInput
 
@@ -105,6 +105,13 @@ def sign_up(deps: Deps, data: SeminarInput, *, consent_version: str) -> SignupRe
     return SignupResult("signed_up", session, channel, repeated)
 
 
+def live_notes(deps: Deps) -> dict[str, list[str]]:
+    """`live_notes` of content/seminars.yml: what a live seminar's attendees are asked (Zoom's name
+    display and camera, the recording policy), by channel ("zoom", "all")."""
+    raw = content_yaml(deps.settings.content_dir, "seminars").get("live_notes") or {}
+    return {channel: [str(note) for note in raw.get(channel) or []] for channel in ("zoom", "all")}
+
+
 def _send_reply(deps: Deps, data: SeminarInput, session: Session, channel: str) -> None:
     attachments: list[tuple[str, bytes, str]] = []
     url = session.watch_url
@@ -129,6 +136,7 @@ def _send_reply(deps: Deps, data: SeminarInput, session: Session, channel: str) 
             "channel": channel,
             "url": url,
             "starts_label": jst_label(session.starts_at) if session.starts_at else "",
+            "live_notes": live_notes(deps) if session.is_live else {},
         },
         attachments=attachments,
     )
