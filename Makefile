@@ -19,7 +19,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+# The build makes PDFs with WeasyPrint: Pango and a Japanese font from Debian, installed when missing.
 site: $(VENV)/.installed
+	./scripts/install-pdf-deps.sh
 	$(BIN)/mkdocs build --strict --quiet
 
 run: site

@@ -58,6 +58,14 @@ class Deps:
 
         return dict(load_yaml(self.settings.content_dir, "organisation") or {})
 
+    def membership_values(self) -> dict[str, Any]:
+        """`membership` (content/membership.yml) and `membership_url`, for every mail and page that
+        offers membership (the partials `_membership.*` of both apps)."""
+        from campaign_core.content import membership
+
+        offer = membership(self.settings.content_dir)
+        return {"membership": offer, "membership_url": self.link("/" + offer.path)}
+
     def send_mail(
         self,
         templates: Path,
@@ -74,7 +82,12 @@ class Deps:
             name,
             to=to,
             sender=self.settings.mail_from,
-            values={**values, "organisation": self.organisation(), "site_url": self.link("/")},
+            values={
+                **values,
+                **self.membership_values(),
+                "organisation": self.organisation(),
+                "site_url": self.link("/"),
+            },
             attachments=attachments,
             now=self.clock.now(),
         )

@@ -63,14 +63,23 @@ def normalize_company(text: str) -> str:
 # --- Numbers in addresses -------------------------------------------------------------------------
 
 _KANJI_DIGITS = "〇一二三四五六七八九十百千"
-# Kanji numerals are converted only where they count blocks (一丁目, 二番地, 三号, 四の五):
+# Kanji numerals are converted only where they count blocks (一丁目, 二番地, 三号, 四の五, 番地の三):
 # place names such as 千代田, 四日市 or 八王子 must stay as they are.
 _KANJI_BLOCK_RE = re.compile(f"([{_KANJI_DIGITS}]+)(?=丁目|番地|番|号|の[{_KANJI_DIGITS}0-9])")
+_KANJI_AFTER_MARK_RE = re.compile(f"(?:(?<=丁目)|(?<=番地の)|(?<=番の)|(?<=[0-9]の))([{_KANJI_DIGITS}]+)")
 _DIGIT_DASH_RE = re.compile(rf"(?<=\d)\s*[{re.escape(_DASHES)}]\s*(?=\d)")
-_BLOCK_MARK_RE = re.compile(r"(\d+)\s*(?:丁目|番地|番|の)\s*(?=\d)")
+_BLOCK_MARK_RE = re.compile(r"(\d+)\s*(?:丁目|番地の?|番の?|の)\s*(?=\d)")
 _BLOCK_END_RE = re.compile(r"(\d+)\s*(?:丁目|番地|番|号)")
 # The street number: "1-2-3", and in Hokkaido's grid addresses "北1条西2丁目3" -> "1-2-3".
 _STREET_NUMBER_RE = re.compile(r"(?:\d+条[東西南北]?)*\d+(?:-\d+)*")
+# Floors and rooms are not part of the office's place: "5F", "地下1階", "B1F", "501号室", "#501".
+# They are set aside before the street number is read, wherever they are written.
+_FLOOR_ROOM_RE = re.compile(r"(?:地下|B)?\d+(?:F|階)(?![A-Za-z])|\d+号?室|#\d+", re.IGNORECASE)
+# A street number has at most three parts (丁目-番-号, or 番地-号): a fourth is a room number.
+_BLOCK_PARTS = 3
+# With three parts, a third of three digits or more is a room (123-4-501), not a 号: 号 numbers of
+# 住居表示 stay far below 100.
+_ROOM_DIGITS = 3
 
 
 def kanji_number(text: str) -> int:
@@ -83,14 +92,19 @@ def kanji_number(text: str) -> int:
     return int(kanjize.kanji2number(text))
 
 
+def _kanji_digits(match: re.Match[str]) -> str:
+    return str(kanji_number(match.group(1)))
+
+
 def normalize_address(text: str) -> str:
     """A comparable address: NFKC, no spaces, block numbers as digits joined by "-".
 
-    `東京都千代田区千代田１丁目２番３号` and `東京都千代田区千代田1ー2ー3` both become
-    `東京都千代田区千代田1-2-3`.
+    `東京都千代田区千代田１丁目２番３号`, `東京都千代田区千代田1丁目2番地の3` and
+    `東京都千代田区千代田1ー2ー3` all become `東京都千代田区千代田1-2-3`.
     """
     value = nfkc(text)
-    value = _KANJI_BLOCK_RE.sub(lambda m: str(kanji_number(m.group(1))), value)
+    value = _KANJI_BLOCK_RE.sub(_kanji_digits, value)
+    value = _KANJI_AFTER_MARK_RE.sub(_kanji_digits, value)
     value = _DIGIT_DASH_RE.sub("-", value)
     value = _BLOCK_MARK_RE.sub(r"\1-", value)
     value = _BLOCK_END_RE.sub(r"\1", value)
@@ -98,27 +112,42 @@ def normalize_address(text: str) -> str:
 
 
 def street_number(address: str) -> str:
-    """The first street number of an address as digits and hyphens, or "" when it has none."""
-    match = _STREET_NUMBER_RE.search(normalize_address(address))
+    """The block number of an address as digits and hyphens ("1-2-3"), or "" when it has none.
+
+    Floors and rooms are set aside: `5F 1-2-3`, `1-2-3-501`, `1-2-3 501号室` and
+    `1丁目2番地の3 ABCビル5階` all give `1-2-3`.
+    """
+    value = _FLOOR_ROOM_RE.sub(" ", nfkc(address))
+    # A room written after a space ("1-2-3 501") is a further part, not more digits of the 号.
+    value = re.sub(r"(?<=[\d号番地目])\s+(?=\d)", "-", value.strip())
+    match = _STREET_NUMBER_RE.search(normalize_address(value))
     if match is None:
         return ""
-    return "-".join(re.findall(r"\d+", match.group(0)))
+    parts = re.findall(r"\d+", match.group(0))[:_BLOCK_PARTS]
+    if len(parts) == _BLOCK_PARTS and len(parts[-1]) >= _ROOM_DIGITS and "丁目" not in nfkc(address):
+        parts = parts[:-1]
+    return "-".join(parts)
 
 
 # --- Names -----------------------------------------------------------------------------------------
 
 # Bank-transfer abbreviations of legal forms, after NFKC: (カ) 株式会社, (ユ) 有限会社, (ド) 合同会社.
 _KANA_LEGAL_FORMS = {"(カ)": "株式会社", "(ユ)": "有限会社", "(ド)": "合同会社"}
+# Hiragana and katakana spell one reading: てすと商事 and テスト商事 are one company. Unicode puts
+# each hiragana (ぁ U+3041 .. ゖ U+3096, ゝゞ) 0x60 below its katakana; NFKC has already turned
+# half-width katakana into full width.
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in (*range(0x3041, 0x3097), 0x309D, 0x309E)}
 _NAME_PUNCTUATION_RE = re.compile(r"[\s・･.,、。'\"‘’“”「」『』\u3000]+")
 
 
 def company_key(text: str) -> str:
     """The company part of an office key: legal form removed, case folded, no spaces or dots.
 
-    `株式会社テスト`, `(株)テスト`, `㈱ テスト`, `ｶﾌﾞｼｷｶﾞｲｼｬﾃｽﾄ` and `テスト株式会社` all give `テスト`:
+    `株式会社テスト`, `(株)テスト`, `㈱ テスト`, `ｶﾌﾞｼｷｶﾞｲｼｬﾃｽﾄ`, `テスト株式会社` and `株式会社てすと` all
+    give `テスト`:
     the postal code and street number next to it keep different companies apart.
     """
-    name = _SPACES_RE.sub("", nfkc(text))
+    name = reading_fold(_SPACES_RE.sub("", nfkc(text)))
     for variant, canonical in _KANA_LEGAL_FORMS.items():
         name = name.replace(variant, canonical)
     name = normalize_company(name)
@@ -127,9 +156,14 @@ def company_key(text: str) -> str:
     return _NAME_PUNCTUATION_RE.sub("", name).casefold()
 
 
+def reading_fold(text: str) -> str:
+    """Names compared by reading: hiragana folded into katakana (てすと -> テスト)."""
+    return text.translate(_HIRAGANA_TO_KATAKANA)
+
+
 def office_name_key(text: str) -> str:
-    """The office-name part of an office key (e.g. 大阪支店): NFKC, case folded, no spaces."""
-    return _NAME_PUNCTUATION_RE.sub("", nfkc(text)).casefold()
+    """The office-name part of an office key (e.g. 大阪支店): NFKC, kana folded, no spaces."""
+    return reading_fold(_NAME_PUNCTUATION_RE.sub("", nfkc(text)).casefold())
 
 
 def phone_digits(text: str) -> str:

@@ -113,7 +113,8 @@ def leads_command(env: HQEnv, since: str | None, chamber: str | None, fmt: str, 
             escape(lead.email),
             escape(lead.company),
             escape(lead.chamber_name),
-            escape(lead.joined_labels()),
+            # The membership offer on a second line: the table stays as narrow as a terminal.
+            f"{escape(lead.joined_labels())}\n{lead.offer_label()}",
             f"{escape(lead.consent_version)} {lead.consent_at.astimezone(JST):%Y-%m-%d %H:%M}",
         )
     out.print(table)

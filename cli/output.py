@@ -66,16 +66,17 @@ def json_option(text: str = "表ではなく JSON で出します(ほかのプ�
     return click.option("--json", "as_json", is_flag=True, help=text)
 
 
-def document_options(send_help: str) -> Callable[[F], F]:
-    """`--format html|csv` (`fmt`), `--output FILE` (`-` for standard output) and `--send`."""
+def document_options(send_help: str, formats: tuple[str, ...] = ("html", "csv")) -> Callable[[F], F]:
+    """`--format html|csv` (or `formats`; `fmt`), `--output FILE` (`-` for standard output), `--send`."""
     options = (
         click.option(
             "--format",
             "fmt",
-            type=Choice(["html", "csv"]),
+            type=Choice(list(formats)),
             default="html",
             show_default=True,
-            help="html(印刷・閲覧用)か csv(Excel 用)。",
+            help="html(印刷・閲覧用)か csv(Excel 用)"
+            + ("、pdf(印刷して郵送する用、A4)。" if "pdf" in formats else "。"),
         ),
         click.option(
             "--output",

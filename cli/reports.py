@@ -1,6 +1,6 @@
 """The report subcommands of `campaign` (registered on its group by `cli/main.py`):
 
-    campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send | --hold]
+    campaign report APPLICATION_ID [--format html|csv|pdf] [--output FILE] [--send | --hold]
     campaign feedback [CHAMBER] [--branch CODE] [--from DATE] [--to DATE] [--format html|csv]
                       [--output FILE] [--send]
 
@@ -18,10 +18,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from campaign_core.mail import MailError
+from campaign_core.records import DRILL
 from cli.branches import branch_option, require_branch
 from cli.drill import require_drill
 from cli.japanese import JaCommand
 from cli.output import DAY, check_order, document_options, err, fail, out, write_document
+from cli.printing import html_to_pdf
 from drill_sender.services.feedback import (
     Feedback,
     UnknownChamber,
@@ -42,7 +44,9 @@ if TYPE_CHECKING:
 
 @click.command(name="report", cls=JaCommand)
 @click.argument("application_id", metavar="申込ID")
-@document_options(send_help="責任者に、レポートを見るリンク(HTML と CSV)もメールします。")
+@document_options(
+    send_help="責任者に、レポートを見るリンク(HTML と CSV)もメールします。", formats=("html", "csv", "pdf")
+)
 @click.option(
     "--hold",
     is_flag=True,
@@ -58,7 +62,8 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
     参加者ごとに、開封したか(した・しない・わからない)、開封・クリック・報告の時刻、開封から
     報告までの時間、対応と備考。はじめに報告した人の割合と報告までの時間(中央値)を、
     キャンペーン全体の平均と並べて載せます。
-    HTML は A4 で印刷できます。CSV は Excel でそのまま開けます(UTF-8、BOM 付き。数式として
+    HTML は A4 で印刷できます。PDF はそのページを A4 の紙にしたもので、印刷して郵送できます。
+    CSV は Excel でそのまま開けます(UTF-8、BOM 付き。数式として
     動いてしまう値は文字として書きます)。申込ID は頭の数文字だけでも使えます。
     """
     application_id = require_drill(env, application_id).key
@@ -77,7 +82,9 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
     if fmt == "csv":
         data = render_csv(built)
     else:
-        data = render_html(built, site_url=env.settings.base_url).encode("utf-8")
+        html = render_html(built, site_url=env.settings.base_url, membership=deps.membership_values())
+        # PDF: the same page on A4, to print and post; every link is printed as its address.
+        data = html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
     write_document(output, data)
     env.audit_line(
         "report",
@@ -101,6 +108,8 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
         except MailError as exc:
             fail(f"レポートのメールを送れませんでした: {exc}")
         mark_report_sent(deps, application_id, "staff")
+        # The report mail carries the membership offer: HQ's leads show it was made.
+        env.store.update(DRILL, application_id, {"membership_offered_at": deps.now().isoformat()})
         err.print(
             f"責任者にリンクをメールしました: {escape(report_url(deps, application_id))}", soft_wrap=True
         )

@@ -161,7 +161,12 @@ def drill_report(token: str) -> Response:
     d = deps()
     application_id = report.application_of(d, token)
     built = report.build_report(d, application_id)
-    html = report.render_html(built, site_url=d.settings.base_url, csv_url=f"/t/report/{token}/csv")
+    html = report.render_html(
+        built,
+        site_url=d.settings.base_url,
+        csv_url=f"/t/report/{token}/csv",
+        membership=d.membership_values(),
+    )
     return Response(html, mimetype="text/html", headers={**NO_STORE, "Referrer-Policy": "same-origin"})
 
 

@@ -65,7 +65,9 @@ def deps() -> Deps:
 def html_page(form: str, title: str, template: str, status: int = 200, **values: Any) -> Response:
     """A result page: the built form page with its article replaced by `pages/<template>.html`."""
     d = deps()
-    body = render_snippet(f"pages/{template}.html", organisation=d.organisation(), **values)
+    body = render_snippet(
+        f"pages/{template}.html", organisation=d.organisation(), **d.membership_values(), **values
+    )
     page = built_page(d.settings.site_dir, f"/apply/{form}/")
     html = replace_article(page, title, body) if page else standalone_page(title, body)
     return Response(html, status=status, mimetype="text/html")

@@ -1,5 +1,7 @@
 """Membership leads for HQ: non-members who agreed to hear from the association, with what they
-joined, their chamber, and the consent (text version and time) the lead rests on.
+joined, their chamber, whether the kit already showed them the membership offer (the seminar reply,
+the acceptance mail and the report mail carry it and stamp `membership_offered_at` on their record),
+and the consent (text version and time) the lead rests on. Leads come ordered by chamber.
 
 The forms ask for one consent (`content/consent.yml`), and its text covers being contacted: the
 association, the co-hosting chambers and seminar partners may send news of seminars, events and
@@ -35,6 +37,7 @@ CSV_HEADER = (
     "参加したもの",
     "同意した文章の版",
     "同意の日時",
+    "入会のご案内",
 )
 
 
@@ -62,9 +65,16 @@ class Lead:
     consent_at: datetime
     joined: set[str] = field(default_factory=set)
     chambers: set[str] = field(default_factory=set)
+    offered_at: datetime | None = None  # the latest mail that carried the membership offer
 
     def joined_labels(self) -> str:
         return "・".join(JOINED_LABELS[k] for k in JOINED_LABELS if k in self.joined)
+
+    def offer_label(self) -> str:
+        """ "案内済み(2026-12-01)" once a mail carried the membership offer, else "未案内"."""
+        if self.offered_at is None:
+            return "未案内"
+        return f"案内済み({self.offered_at.astimezone(JST):%Y-%m-%d})"
 
 
 @dataclass(frozen=True)
@@ -74,19 +84,25 @@ class _Source:
     data: Mapping[str, Any]
     joined: tuple[str, ...]
     eligible: bool = True
+    offered_at: datetime | None = None
 
 
 def _sources(store: Store) -> Iterable[_Source]:
     for signup in store.query(SIGNUP):
         d = signup.data
-        yield _Source(str(d.get("email", "")), str(d.get("name", "")), d, ("seminar",))
-    reported = {r.key for r in store.query(DRILL) if r.data.get("report_sent_at")}
+        offered = parse_time(d.get("membership_offered_at"))
+        yield _Source(str(d.get("email", "")), str(d.get("name", "")), d, ("seminar",), offered_at=offered)
+    reported = {r.key: r.data for r in store.query(DRILL) if r.data.get("report_sent_at")}
     for application in store.query(APPLICATION):
         d = application.data
         # Unconfirmed: not a lead (nobody proved the address), but it still says who is a member.
         joined = ("drill", "report") if application.key in reported else ("drill",)
         eligible = d.get("status") == "accepted"
-        yield _Source(str(d.get("officer_email", "")), str(d.get("officer_name", "")), d, joined, eligible)
+        stamps = [parse_time(d.get("membership_offered_at"))]
+        stamps.append(parse_time(reported.get(application.key, {}).get("membership_offered_at")))
+        offered = max((at for at in stamps if at is not None), default=None)
+        name = str(d.get("officer_name", ""))
+        yield _Source(str(d.get("officer_email", "")), name, d, joined, eligible, offered)
 
 
 def _chamber(data: Mapping[str, Any]) -> tuple[str, str]:
@@ -99,7 +115,8 @@ def _chamber(data: Mapping[str, Any]) -> tuple[str, str]:
 def build_leads(
     store: Store, now: datetime, *, since: datetime | None = None, chamber: str | None = None
 ) -> list[Lead]:
-    """Leads ordered by address; `since` keeps those whose latest consent is at or after it."""
+    """Leads ordered by chamber, then address (a chamber's leads together, those with none last);
+    `since` keeps those whose latest consent is at or after it."""
     members: set[str] = set()
     leads: dict[str, Lead] = {}
     for source in _sources(store):
@@ -128,12 +145,15 @@ def build_leads(
             if previous is not None:
                 lead.joined |= previous.joined
                 lead.chambers |= previous.chambers
+                lead.offered_at = previous.offered_at
             leads[address] = lead
         lead.joined.update(source.joined)
+        if source.offered_at is not None and (lead.offered_at is None or source.offered_at > lead.offered_at):
+            lead.offered_at = source.offered_at
         lead.chambers.update(part.lower() for part in (code, name) if part)
     suppressed = {r.key.lower() for r in store.query(SUPPRESSED)}
     wanted = chamber.strip().lower() if chamber else ""
-    return [
+    found = [
         lead
         for address, lead in sorted(leads.items())
         if address not in members
@@ -141,6 +161,7 @@ def build_leads(
         and (since is None or lead.consent_at >= since)
         and (not wanted or wanted in lead.chambers)
     ]
+    return sorted(found, key=lambda lead: (not lead.chamber_name, lead.chamber_name, lead.email))
 
 
 def render_csv(leads: Iterable[Lead]) -> bytes:
@@ -162,6 +183,7 @@ def render_csv(leads: Iterable[Lead]) -> bytes:
                     lead.joined_labels(),
                     lead.consent_version,
                     lead.consent_at.astimezone(JST).strftime("%Y-%m-%d %H:%M"),
+                    lead.offer_label(),
                 )
             ]
         )

@@ -54,7 +54,7 @@ def csv_rows(stats: Stats) -> Iterable[tuple[object, ...]]:
     yield ("区分", "項目", "値", "値2", "値3", "値4")
     for week in stats.weeks:
         yield (
-            "週ごとのお申込み",
+            "週ごとのお申し込み",
             week.monday.isoformat(),
             week.seminar,
             week.drill,

@@ -16,6 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" fontconfig >/dev/null
 fi
 
+# Pango and the Japanese font WeasyPrint needs for the PDFs the tests render.
+./scripts/install-pdf-deps.sh
+
 # AWS SAM CLI and cfn-lint (template tests), in their own venv.
 ./scripts/install-sam.sh
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -276,3 +277,29 @@ def test_contact_page_lists_the_secretariat_every_branch_and_no_placeholder_cham
         # Every address in chambers.yml is a placeholder today: the name is shown, the address is not.
         assert chamber["name"] in text
         assert f"mailto:{chamber['contact_email']}" not in mailtos, chamber["code"]
+
+
+def test_every_help_contact_is_dated_and_every_phone_desk_gives_its_hours() -> None:
+    guide = parse_help(raw("help"))
+    for contact in guide.contacts:
+        assert contact.checked == "未確認" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", contact.checked), contact.key
+        if contact.phone:
+            assert contact.hours, f"{contact.key}: a phone desk without its hours"
+    data = raw("help")
+    data["contacts"]["houterasu"].pop("hours")
+    with pytest.raises(ValueError, match="no hours"):
+        parse_help(data)
+    data = raw("help")
+    data["contacts"]["houterasu"]["checked"] = "先月"
+    with pytest.raises(ValueError, match="checked"):
+        parse_help(data)
+
+
+def test_help_offers_a_desk_for_companies_without_an_it_vendor_and_a_lawyer_line() -> None:
+    guide = parse_help(raw("help"))
+    by_id = {situation.id: situation for situation in guide.situations}
+    assert "otasuketai" in {contact.key for contact in by_id["virus"].contacts}
+    assert "himawari" in {contact.key for contact in by_id["bec"].contacts}
+    # The network is cut first, so the step that updates the definitions says how.
+    update = next(step for step in by_id["virus"].steps if "定義ファイル" in step)
+    assert "USB" in update and "メーカー" in update

@@ -102,7 +102,7 @@ def test_page_is_a_written_page_not_a_draft(built_site: Path, name: str) -> None
         "24時間365日",
         "2週間以内",
         "約1週間後",
-        "開封時間",
+        "開封時刻",
         "適切な動作",
         "備考",
         "商工会議所名",
@@ -147,10 +147,10 @@ def test_drill_page_explains_the_chamber_feedback(built_site: Path) -> None:
 def test_drill_page_apply_section_lists_the_steps_in_order(built_site: Path) -> None:
     root = article(built_site, "drill")
     apply = section(root, "apply")
-    assert root.get_element_by_id("apply").text_content().strip() == "申込方法"
+    assert root.get_element_by_id("apply").text_content().strip() == "申し込み方法"
     steps = [text_of(li) for li in apply.xpath("./ol/li")]
     assert len(steps) == 4
-    for step, word in zip(steps, ["申込フォーム", "確認メール", "受付完了メール", "訓練"], strict=True):
+    for step, word in zip(steps, ["申し込みフォーム", "確認メール", "受付完了メール", "訓練"], strict=True):
         assert word in step
     assert "24時間365日" in text_of(apply)
     assert "apply/drill/" in resolved_links(apply, PAGES["drill"])

@@ -32,6 +32,7 @@ def service_mail(
         sender=deps.settings.mail_from,
         values={
             **values,
+            **deps.membership_values(),
             "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
             "site_url": f"{deps.settings.base_url.rstrip('/')}/",
         },

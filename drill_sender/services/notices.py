@@ -23,7 +23,12 @@ def _officer_mail(deps: Deps, application_id: str, name: str, values: dict[str, 
     if application is None:
         raise KeyError(application_id)
     data = application.data
-    values = {"officer_name": data.get("officer_name", ""), "company": data.get("company", ""), **values}
+    values = {
+        "officer_name": data.get("officer_name", ""),
+        "company": data.get("company", ""),
+        "member": data.get("member", ""),
+        **values,
+    }
     return deps.mailer.send(service_mail(deps, name, to=str(data["officer_email"]), values=values))
 
 

@@ -23,7 +23,7 @@ from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
 from campaign_core.jst import jst_label, minutes_text
 from campaign_core.machine import MachineRules
-from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE
+from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
 from campaign_core.store import Record
 from campaign_core.tokens import linked_key
 from drill_sender.services.checksheet import ACTION_LABELS
@@ -86,6 +86,7 @@ class DrillReport:
     campaign: Rates  # every drill of the campaign, this one included; nothing identifies anyone
     campaign_drills: int
     generated_at: datetime
+    member: str = ""  # the application's answer (member / non_member / unknown): members get no offer
 
 
 def _opened(activity_open: datetime | None, action: str) -> str:
@@ -184,6 +185,7 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
         if app_id == application_id:
             mine = rows
     data = drill.data
+    application = deps.store.get(APPLICATION, application_id)
     return DrillReport(
         application_id=application_id,
         company=str(data.get("company", "")),
@@ -197,6 +199,7 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
         campaign=_rates(everyone),
         campaign_drills=drills,
         generated_at=deps.now(),
+        member=str(application.data.get("member", "")) if application is not None else "",
     )
 
 
@@ -241,12 +244,20 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_html(report: DrillReport, *, site_url: str, csv_url: str | None = None) -> str:
-    """A standalone page (inline styles, nothing loaded from elsewhere) that prints on A4."""
+def render_html(
+    report: DrillReport,
+    *,
+    site_url: str,
+    csv_url: str | None = None,
+    membership: Mapping[str, Any] | None = None,
+) -> str:
+    """A standalone page (inline styles, nothing loaded from elsewhere) that prints on A4.
+
+    `membership` (`Deps.membership_values()`) adds the membership offer for non-members."""
     return (
         _environment()
         .get_template("report.html")
-        .render(r=report, site=site_url.rstrip("/"), csv_url=csv_url)
+        .render(r=report, site=site_url.rstrip("/"), csv_url=csv_url, offer=membership or {})
     )
 
 

@@ -194,6 +194,9 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
     accepted = {**application.data, **accepted_fields}
     try:
         _send_acceptance(deps, application.key, accepted)
+        if accepted.get("member") != "member":
+            # The acceptance mail carried the membership offer: HQ's leads show it was made.
+            deps.store.update(APPLICATION, application.key, {"membership_offered_at": iso(now)})
     except MailError as exc:
         # The application stands (the page shows the next steps); staff see what to resend.
         logger.error("acceptance mails of %s not sent: %s", application.key, exc)
@@ -209,6 +212,7 @@ def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any
         to=str(application["officer_email"]),
         values={
             "application": _mail_view(application),
+            "member": application.get("member", ""),
             "waiting": waiting,
             "manual_url": deps.link("/officers/"),
             "notice_url": deps.link("/officers/notice/"),

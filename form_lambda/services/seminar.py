@@ -14,7 +14,7 @@ from campaign_core.clock import iso
 from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.records import SEATS, SIGNUP
-from form_lambda.rendering import Session, load_sessions
+from form_lambda.rendering import Session, content_yaml, load_sessions
 from form_lambda.services.common import MAIL_TEMPLATES, email_key
 from form_lambda.validation import SeminarInput
 
@@ -82,6 +82,9 @@ def sign_up(deps: Deps, data: SeminarInput, *, consent_version: str) -> SignupRe
         "signed_up_at": iso(now),
         "channel": "recorded" if not session.is_live else None,
     }
+    if data.member != "member":
+        # The reply carries the membership offer (content/membership.yml): HQ's leads show it was made.
+        record["membership_offered_at"] = iso(now)
     repeated = not deps.store.put_new(SIGNUP, key, record)
     channel: Channel
     if repeated:
@@ -102,6 +105,13 @@ def sign_up(deps: Deps, data: SeminarInput, *, consent_version: str) -> SignupRe
     return SignupResult("signed_up", session, channel, repeated)
 
 
+def live_notes(deps: Deps) -> dict[str, list[str]]:
+    """`live_notes` of content/seminars.yml: what a live seminar's attendees are asked (Zoom's name
+    display and camera, the recording policy), by channel ("zoom", "all")."""
+    raw = content_yaml(deps.settings.content_dir, "seminars").get("live_notes") or {}
+    return {channel: [str(note) for note in raw.get(channel) or []] for channel in ("zoom", "all")}
+
+
 def _send_reply(deps: Deps, data: SeminarInput, session: Session, channel: str) -> None:
     attachments: list[tuple[str, bytes, str]] = []
     url = session.watch_url
@@ -120,11 +130,13 @@ def _send_reply(deps: Deps, data: SeminarInput, session: Session, channel: str) 
         to=data.email,
         values={
             "signup": data,
+            "member": data.member,
             "member_label": label(MEMBER, data.member),
             "session": session,
             "channel": channel,
             "url": url,
             "starts_label": jst_label(session.starts_at) if session.starts_at else "",
+            "live_notes": live_notes(deps) if session.is_live else {},
         },
         attachments=attachments,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import boto3
 import click
 import pytest
+from pypdf import PdfReader
 
 from campaign_core.clock import FixedClock
 from campaign_core.records import MESSAGE
@@ -220,6 +221,21 @@ def test_report_writes_html_or_csv_and_mails_the_officer_a_link(
         b"\xef\xbb\xbf\xe5\x8f\x82\xe5\x8a\xa0\xe8\x80\x85"
     )  # BOM + 参加者
     assert smtp.received == []
+    # The PDF to print and post: A4 sheets whose Japanese text reads back, the addresses included.
+    pdf_file = tmp_path / "report.pdf"
+    assert run("report", app_id, "--format", "pdf", "--output", str(pdf_file), now=later).exit_code == 0
+    reader = PdfReader(pdf_file)
+    assert all(
+        round(float(p.mediabox.width)) == 595 and round(float(p.mediabox.height)) == 842 for p in reader.pages
+    )
+    text = "".join(page.extract_text() for page in reader.pages)
+    for words in (
+        "訓練結果レポート",
+        "報告した人の割合",
+        "開封の記録について",
+        "staff1@test-corp.example.jp",
+    ):
+        assert words in text
 
     (row,) = json.loads(run("applications", "--json", now=later).output)
     # The campaign's target: the report within two weeks of the last day of the window.
@@ -232,6 +248,10 @@ def test_report_writes_html_or_csv_and_mails_the_officer_a_link(
     assert notice.rcpt_tos == ["taro@test-corp.example.jp"]
     body = notice.message.get_body(("plain",))
     assert body is not None and "http://drill.test/t/report/" in body.get_content()
+    # A non-member's report and its mail offer membership, and the drill says the offer was made.
+    assert "http://drill.test/membership/" in body.get_content()
+    assert 'href="http://drill.test/membership/"' in html_file.read_text(encoding="utf-8")
+    assert store.get("drill", app_id).data["membership_offered_at"] == later  # type: ignore[union-attr]
     assert run("report", "f" * 32).exit_code == 1
 
 

@@ -70,6 +70,7 @@ def test_reveal_then_follow_up_go_out_once_each_and_thank_only_who_reported(
     link = re.search(r"http://drill\.test/t/learn/(\S+)", not_thanked)
     assert link and load_learn_mail(deps, link[1]).recipient_email == people[1]
     assert "/learn/11-" not in not_thanked
+    assert "http://drill.test/membership/" in not_thanked  # for a drill every year: the association
     # Nobody is named: no participant's address appears in anyone's reveal.
     for address in people:
         assert not any(other in _text(smtp, address, "種明かし") for other in people)

@@ -29,6 +29,11 @@ from campaign_core.office import office_keys
         ("  abc 商事 ", "abc商事"),
         ("一般社団法人テスト協会", "テスト協会"),
         ("NPO法人テスト", "テスト"),
+        # Names are compared by reading: hiragana and katakana spell the same name.
+        ("株式会社てすと", "テスト"),
+        ("かぶしきがいしゃ てすと", "テスト"),
+        ("さくら商事", "サクラ商事"),
+        ("ｻｸﾗ商事", "サクラ商事"),
     ],
 )
 def test_company_spellings_reduce_to_one_key(typed: str, expected: str) -> None:
@@ -71,10 +76,33 @@ def test_company_names_are_printed_with_the_legal_form_spelled_out(typed: str, p
         ("千代田区千代田", "千代田区千代田", ""),
         ("札幌市中央区北1条西2丁目3", "札幌市中央区北1条西2-3", "1-2-3"),
         ("千代田1-2-3 テストビル5F", "千代田1-2-3テストビル5F", "1-2-3"),
+        ("千代田区千代田1丁目2番地の3", "千代田区千代田1-2-3", "1-2-3"),
+        ("千代田区千代田一丁目二番地の三", "千代田区千代田1-2-3", "1-2-3"),
     ],
 )
 def test_addresses_normalise_block_numbers(typed: str, normalised: str, number: str) -> None:
     assert normalize_address(typed) == normalised
+    assert street_number(typed) == number
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("千代田1-2-3-501", "1-2-3"),
+        ("千代田1-2-3 501", "1-2-3"),
+        ("千代田1丁目2番3号 501", "1-2-3"),
+        ("千代田1-2-3 501号室", "1-2-3"),
+        ("千代田1-2-3 #501", "1-2-3"),
+        ("5F 千代田1-2-3", "1-2-3"),
+        ("B1F 千代田1-2-3", "1-2-3"),
+        ("千代田1-2-3 テストビル12階", "1-2-3"),
+        # 番地-号 with a room: the third part of three digits is the room.
+        ("元町123-4-501", "123-4"),
+        ("元町123-4", "123-4"),
+        ("港区六本木6丁目10番1号 六本木ヒルズ森タワー5F", "6-10-1"),
+    ],
+)
+def test_street_numbers_set_rooms_and_floors_aside(typed: str, number: str) -> None:
     assert street_number(typed) == number
 
 
@@ -124,6 +152,19 @@ SAME_OFFICE = [
     ("ｶﾌﾞｼｷｶﾞｲｼｬﾃｽﾄ", "１００－０００１", "千代田区千代田一丁目二番三号"),
     ("㈱テスト", "1000001", "千代田区 千代田 1ー2ー3"),
     ("テスト株式会社", "100 0001", "千代田区千代田1丁目2番地3"),
+    # 番地の: the plan's forms and the registry write blocks this way.
+    ("株式会社テスト", "1000001", "千代田区千代田1丁目2番地の3"),
+    ("株式会社テスト", "1000001", "千代田区千代田一丁目二番地の三"),
+    # Rooms and floors are set aside: one office, however its room or floor is written.
+    ("株式会社テスト", "1000001", "千代田区千代田1-2-3-501"),
+    ("株式会社テスト", "1000001", "千代田区千代田1-2-3 501号室"),
+    ("株式会社テスト", "1000001", "千代田区千代田1丁目2番3号 テストビル5階"),
+    ("株式会社テスト", "1000001", "5F 千代田区千代田1-2-3"),
+    ("株式会社テスト", "1000001", "５Ｆ　千代田区千代田１－２－３"),
+    ("株式会社テスト", "1000001", "地下1階 千代田区千代田1-2-3"),
+    # Hiragana and katakana spellings of the name.
+    ("株式会社てすと", "1000001", "千代田区千代田1-2-3"),
+    ("ｶﾌﾞｼｷｶﾞｲｼｬ てすと", "1000001", "千代田区千代田1-2-3"),
 ]
 
 
@@ -139,6 +180,9 @@ def test_spellings_of_one_office_share_the_address_key(company: str, postal: str
         ("株式会社テスト2", "100-0001", "千代田区千代田1-2-3"),
         ("株式会社テスト", "100-0002", "千代田区千代田1-2-3"),
         ("株式会社テスト", "100-0001", "千代田区千代田1-2-4"),
+        ("株式会社テスト", "100-0001", "千代田区千代田1-3-3-501"),
+        ("株式会社テスト", "100-0001", "5F 千代田区千代田2-2-3"),
+        ("株式会社テスコ", "100-0001", "千代田区千代田1-2-3"),
     ],
 )
 def test_different_offices_get_different_keys(company: str, postal: str, address: str) -> None:

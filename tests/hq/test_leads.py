@@ -147,3 +147,56 @@ def test_leads_csv_is_formula_safe_with_bom_filtered_and_audited(
     narrow = CliRunner().invoke(cli, ["leads", "--since", recent], env=environment, catch_exceptions=False)
     assert "会員になってくれそうな方: 1 件" in narrow.output and "b@example.jp" not in narrow.output
     assert sorted(r.data["details"]["rows"] for r in audit.lines(store)) == [1, 1, 2]
+
+
+def test_leads_come_by_chamber_and_say_whether_the_membership_offer_was_made(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "leads.sqlite3")
+    consent = {"version": "2026-11", "at": "2026-11-20T01:00:00+00:00"}
+    base = {"member": "non_member", "consent": consent, "prefecture": "北海道", "company": "株式会社テスト"}
+    sendai = {"code": "sendai", "name": "仙台商工会議所"}
+    sapporo = {"code": "sapporo", "name": "札幌商工会議所"}
+    try:
+        # a: a seminar reply carried the offer; b: nothing carried it yet (signed up before the kit
+        # offered membership); c: the report mail of c's drill carried it; d: no chamber given.
+        store.put_new(
+            "seminar_signup",
+            "s1",
+            {
+                **base,
+                "email": "a@example.jp",
+                "chamber": sendai,
+                "membership_offered_at": "2026-11-20T01:00:00+00:00",
+            },
+        )
+        store.put_new("seminar_signup", "s2", {**base, "email": "b@example.jp", "chamber": sapporo})
+        store.put_new(
+            "application",
+            "k3",
+            {**base, "officer_email": "c@example.jp", "status": "accepted", "chamber": sendai},
+        )
+        store.put_new(
+            "drill",
+            "k3",
+            {
+                "report_sent_at": "2026-11-25T01:00:00+00:00",
+                "membership_offered_at": "2026-11-25T01:00:00+00:00",
+            },
+        )
+        store.put_new("seminar_signup", "s4", {**base, "email": "d@example.jp"})
+        leads = build_leads(store, NOW)
+    finally:
+        store.close()
+    assert [(lead.email, lead.chamber_name) for lead in leads] == [
+        ("a@example.jp", "仙台商工会議所"),
+        ("c@example.jp", "仙台商工会議所"),
+        ("b@example.jp", "札幌商工会議所"),
+        ("d@example.jp", ""),
+    ]
+    assert [lead.offer_label() for lead in leads] == [
+        "案内済み(2026-11-20)",
+        "案内済み(2026-11-25)",
+        "未案内",
+        "未案内",
+    ]
+    header, *rows = list(csv.reader(io.StringIO(render_csv(leads).decode("utf-8-sig"))))
+    assert header[-1] == "入会のご案内" and [row[-1] for row in rows][1] == "案内済み(2026-11-25)"

@@ -112,7 +112,7 @@ def test_cli_writes_html_or_csv_prints_a_summary_and_audits(
     raw = table.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    weekly = [r for r in rows if r[0] == "週ごとのお申込み"]
+    weekly = [r for r in rows if r[0] == "週ごとのお申し込み"]
     assert sum(int(r[3]) for r in weekly) == expected.drill
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
 

@@ -1,0 +1,83 @@
+"""The chambers' flyer prints on one A4 sheet in Chromium, its PDF downloads, and the refusal page
+of an office already drilled offers membership, in a real browser."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from pypdf import PdfReader
+
+from campaign_core.content import membership
+from campaign_core.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+
+def printed_text(reader: PdfReader) -> str:
+    # Chromium's PDF maps some kanji to compatibility forms; NFKC folds them back. Layout spaces go.
+    return "".join(unicodedata.normalize("NFKC", "".join(p.extract_text() for p in reader.pages)).split())
+
+
+def test_the_flyer_page_prints_on_one_a4_sheet(page: Page) -> None:
+    page.goto("/chambers/flyer/", wait_until="networkidle")
+    expect(page.locator(".flyer")).to_be_visible()
+    page.emulate_media(media="print")
+    reader = PdfReader(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True, print_background=True)))
+    assert len(reader.pages) == 1
+    text = printed_text(reader)
+    assert "セキュリティ訓練キャンペーン" in text and "共催" in text
+    # Only the flyer is printed: not the page's own introduction, nor the download button.
+    assert "PDFで保存する" not in text and "会員企業への配布や" not in text
+
+
+def test_the_flyer_and_guide_pdfs_download_from_their_pages(page: Page) -> None:
+    for path in ("chambers/flyer/", "managers/", "officers/", "officers/notice/", "participants/"):
+        page.goto(f"/{path}")
+        link = page.locator("a.md-button[download]").first
+        href = link.get_attribute("href")
+        assert href is not None and href.endswith(".pdf")
+        response = page.request.get(link.evaluate("a => a.href"))
+        assert response.ok and response.headers["content-type"] == "application/pdf"
+        assert PdfReader(io.BytesIO(response.body())).pages[0].extract_text()
+
+
+def fill_drill(page: Page, company: str, address: str) -> None:
+    page.fill("#f-company", company)
+    page.fill("#f-postal_code", "1000001")
+    page.select_option("#f-prefecture", "東京都")
+    page.fill("#f-address", address)
+    page.fill("#f-phone", "03-1234-5678")
+    page.select_option("#f-industry", "retail")
+    page.select_option("#f-employees", "21-50")
+    page.check("input[name=member][value=non_member]")
+    page.fill("#f-officer_name", "山田 太郎")
+    page.fill("#f-officer_email", "taro@flyer-test.example.jp")
+    page.fill("#f-participants", "staff1@flyer-test.example.jp")
+    page.check("#f-consent")
+    page.click("button[type=submit]")
+
+
+def test_the_refusal_of_an_office_already_drilled_offers_membership(
+    browser: Browser, live_server: str
+) -> None:
+    offer = membership(PROJECT_ROOT / "content")
+    context = browser.new_context(locale="ja-JP", base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/apply/drill/")
+        fill_drill(page, "株式会社チラシ確認", "千代田区千代田1-2-3")
+        expect(page.locator("h1")).to_have_text("確認メールをお送りしました")
+        # The same office again: its room number written, its name in hiragana.
+        page.goto("/apply/drill/")
+        fill_drill(page, "株式会社ちらし確認", "千代田区千代田1丁目2番地の3 501号室")
+        section = page.locator(".cf-membership")
+        expect(section).to_be_visible()
+        expect(section).to_contain_text(offer.heading)
+        section.get_by_role("link").click()
+        expect(page.locator("h1")).to_have_text("入会のご案内")
+        expect(page.locator("article")).to_contain_text(offer.benefits[0].title)
+    finally:
+        context.close()
