@@ -99,9 +99,9 @@ def summary_lines(stats: Stats) -> list[str]:
     totals = stats.totals
     drill = stats.confirmation["drill"]
     lines = [
-        f"期間 {period_text(stats)}: 申込はセミナー {totals['seminar']} 件、訓練 {totals['drill']} 件、"
+        f"期間 {period_text(stats)}: 申し込みはセミナー {totals['seminar']} 件、訓練 {totals['drill']} 件、"
         f"ワンショット体験 {totals['oneshot']} 件",
-        f"訓練の申込: 確認済み {drill['confirmed']} 件、期限切れ {drill['expired']} 件、"
+        f"訓練の申し込み: 確認済み {drill['confirmed']} 件、期限切れ {drill['expired']} 件、"
         f"確認待ち {drill['waiting']} 件",
         "参加の流れ: " + " → ".join(f"{label} {count}" for label, count in stats.funnel),
     ]

@@ -21,7 +21,7 @@ from campaign_core.store.sqlite import SQLiteStore
 from cli.main import cli
 from hq import audit
 from hq.leads import build_leads, consent_of, render_csv
-from tests.support.hq import hq_command_env
+from tests.support.hq import audit_who, hq_command_env
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 ADDRESSES = [f"p{i}@example.jp" for i in range(6)]
@@ -134,7 +134,7 @@ def test_leads_csv_is_formula_safe_with_bom_filtered_and_audited(
     assert row[5] == "セミナー・訓練・訓練レポート受領"
     assert row[6] == "2026-11"
     (line,) = audit.lines(store)
-    assert line.data["who"] == "honbu-ito" and line.data["command"] == "leads"
+    assert line.data["who"] == audit_who(environment) and line.data["command"] == "leads"
     assert line.data["details"] == {"since": "", "chamber": "sapporo", "format": "csv", "rows": 1}
     assert "example.jp" not in repr(line.data)
 

@@ -22,7 +22,7 @@ from drill_sender.services.report import build_report, render_csv, render_html
 from hq import audit
 from hq.retention import SETTLED_AGENT, SETTLED_MACHINE_AGENT, Retention, purge
 from tests.support.drill import BROWSER, OFFICE_ADDRESS, SentDrill, get, staff
-from tests.support.hq import every_item, hq_command_env, signup
+from tests.support.hq import audit_who, every_item, hq_command_env, signup
 
 SCANNER = "Mozilla/5.0 (compatible; Proofpoint URL Defense scanner)"
 GATEWAY = "203.0.113.9"
@@ -74,7 +74,10 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
     assert store.get("seminar_signup", "old") is not None
     assert not any(outbox.glob("*.eml")), "outbox copies older than 90 days are deleted"
     (line,) = audit.lines(store)
-    assert line.data["who"] == "honbu-tanaka" and line.data["command"] == "purge"
+    assert (
+        line.data["who"] == audit_who(hq_command_env(settings, clock, "honbu-tanaka"))
+        and line.data["command"] == "purge"
+    )
     assert line.data["details"]["settled_events"] == len(events)
 
     # Three years after the drill: the drill and its application go; a recent signup stays.

@@ -4,7 +4,7 @@ and every stored item, whatever the store."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 
 from campaign_core.clock import Clock
@@ -13,6 +13,7 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.store.dynamodb import DynamoDBStore
 from campaign_core.store.sqlite import SQLiteStore
+from hq.audit import staff_member
 from tests.support import TEST_SECRET
 from tests.support.drill import store_environ
 
@@ -60,3 +61,9 @@ def hq_command_env(settings: Settings, clock: Clock, staff: str | None = None) -
     if staff:
         environ["CAMPAIGN_STAFF"] = staff
     return environ
+
+
+def audit_who(environ: Mapping[str, str]) -> str:
+    """Who the audit line names for a command run with `environ`: the STS caller on DynamoDB
+    (moto's identity here), the `CAMPAIGN_STAFF` name locally."""
+    return staff_member(environ)
