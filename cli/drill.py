@@ -222,7 +222,14 @@ def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
         if summary.queued_oneshots:
             parts.append(f"{summary.queued_oneshots} one-shot {'to queue' if dry_run else 'queued'}")
         out.print(("Dry run: " if dry_run else "") + (", ".join(parts) if parts else "nothing due"))
-    if summary.count("failed"):
+    if summary.stopped:
+        err.print(
+            f"[bold red]送信を止めました[/](理由: {escape(summary.stopped)})。メールの送信元の設定か"
+            "サービスの状態に問題があり、このままでは 1 通も届きません。残りのメールは送信予定のまま"
+            "なので、原因を直してから send-due をもう一度実行してください。",
+            soft_wrap=True,
+        )
+    if summary.count("failed") or summary.stopped:
         sys.exit(1)
 
 

@@ -32,6 +32,7 @@ from tests.support.servers import MOTO_CREDENTIALS, FaultySMTPServer, MotoServer
         "applications",
         "schedule",
         "send-due",
+        "requeue",
         "show",
         "sheet",
         "report",
