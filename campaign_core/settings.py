@@ -140,6 +140,23 @@ class MachineSettings:
     shared_client: int = 3
 
 
+# -- delivery: what the allow-listing guide tells the officer's mail administrator (issue 11 §4) ----
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """Facts about how mail leaves, that only the deployment knows; the deploy passes them.
+    `CAMPAIGN_MAIL_FROM_DOMAIN`: the envelope sender's (Return-Path) domain, e.g. SES's custom
+    MAIL FROM subdomain (empty: SES's own amazonses.com on SES, else the sender's domain);
+    `CAMPAIGN_DKIM_DOMAIN`: the d= of the DKIM signature (empty: the sender's domain, as SES's
+    Easy DKIM signs); `CAMPAIGN_SENDING_IPS`: comma-separated addresses mail leaves from (dedicated
+    SES IPs or the relay's; empty: a shared, changing pool)."""
+
+    mail_from_domain: str = ""
+    dkim_domain: str = ""
+    sending_ips: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class LocalSettings:
     """The local server: `CAMPAIGN_INBOUND_PORT` (the report address's SMTP port)."""
@@ -166,6 +183,7 @@ class Settings:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     machine: MachineSettings = field(default_factory=MachineSettings)
     local: LocalSettings = field(default_factory=LocalSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
     @property
     def outbox_dir(self) -> Path:
@@ -287,6 +305,11 @@ def _groups(env: _Env) -> dict[str, object]:
             shared_client=env.integer("CAMPAIGN_MACHINE_SHARED_CLIENT", MachineSettings.shared_client),
         ),
         "local": LocalSettings(inbound_port=env.integer("CAMPAIGN_INBOUND_PORT", LocalSettings.inbound_port)),
+        "delivery": DeliverySettings(
+            mail_from_domain=env.text("CAMPAIGN_MAIL_FROM_DOMAIN").lower(),
+            dkim_domain=env.text("CAMPAIGN_DKIM_DOMAIN").lower(),
+            sending_ips=tuple(ip.strip() for ip in env.text("CAMPAIGN_SENDING_IPS").split(",") if ip.strip()),
+        ),
     }
 
 

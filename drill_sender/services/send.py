@@ -164,7 +164,10 @@ def build_message(deps: Deps, record: Record, *, now: datetime) -> EmailMessage:
     rendered = render_for(deps, record, token=tracking_token(deps.signer, record.key))
     sender = Address(display_name=rendered.sender_name, addr_spec=rendered.sender_address(deps.drill_domain))
     message_id = str(record.data["message_id"])
-    return compose(rendered, to=str(record.data["email"]), sender=sender, now=now, message_id=message_id)
+    # Dated in JST (+0900), as the mail of a Japanese office would be: a +0000 date is a clue
+    # nobody should have to rely on.
+    local = now.astimezone(JST)
+    return compose(rendered, to=str(record.data["email"]), sender=sender, now=local, message_id=message_id)
 
 
 class _Runner:
