@@ -166,6 +166,6 @@ def oneshot_status_page(token: str) -> Response:
 def allowlist_page() -> Response:
     """The allow-listing guide, from this deployment's settings (see services/allowlist.py)."""
     d = deps()
-    facts = allowlist.allowlist_facts(d)
-    values = {"facts": facts, "organisation": d.organisation()}
-    return _page(d, "訓練メールを受け取るための設定", "allowlist.html", "allowlist", **values)
+    facts, organisation = allowlist.allowlist_facts(d), d.organisation()
+    title = "訓練メールを受け取るための設定"
+    return _page(d, title, "allowlist.html", "allowlist", facts=facts, organisation=organisation)

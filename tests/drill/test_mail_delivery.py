@@ -33,7 +33,9 @@ def spamassassin(message: EmailMessage) -> tuple[float, str]:
     run = subprocess.run(
         ["spamassassin", "-L", "-t", "-x"], input=bytes(message), capture_output=True, timeout=300, check=True
     )
-    headers = run.stdout.decode("utf-8", "replace").split("\n\n", 1)[0].replace(",\n\t", ",").replace("\n\t", " ")
+    headers = (
+        run.stdout.decode("utf-8", "replace").split("\n\n", 1)[0].replace(",\n\t", ",").replace("\n\t", " ")
+    )
     found = _STATUS.search(headers)
     assert found, f"no X-Spam-Status in SpamAssassin's answer:\n{headers}"
     return float(found.group(1)), found.group(2)
