@@ -194,9 +194,11 @@ def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
 
     Safe to run any time, as often as you like, also two at once: each message is claimed before
     it is sent and marked after, so nobody gets a drill mail twice. A temporary refusal (SMTP 4xx,
-    a dropped connection, throttling) is retried by a later run with a growing wait; a permanent
-    one (SMTP 5xx, an unknown address) is recorded as failed. Paced to CAMPAIGN_SEND_RATE mails
-    per second (default 5). Exit code 1 when a mail failed for good in this run.
+    a dropped connection) is retried by a later run with a growing wait; a permanent one (SMTP 5xx,
+    an unknown address) is recorded as failed (`campaign requeue` puts it back). When the sending
+    service refuses everything (SES paused, throttled or not verified, the relay unreachable or
+    refusing the login), the run stops and every mail stays scheduled. Paced to CAMPAIGN_SEND_RATE
+    mails per second (default 5). Exit code 1 when a mail failed for good or the run stopped.
     """
     deps = env.deps()
     total = 0 if dry_run else len(due_messages(deps))
