@@ -31,7 +31,6 @@ from campaign_core.clock import Clock, clock_from_env
 from campaign_core.mail import Mailer, create_mailer
 from campaign_core.settings import AwsSettings, Settings, load_settings
 from campaign_core.store import Store, create_store
-from campaign_core.suppression import SuppressingMailer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -117,7 +116,7 @@ def build_runtime(environ: Mapping[str, str]) -> Runtime:
     return Runtime(
         settings=settings,
         store=store,
-        mailer=SuppressingMailer(create_mailer(settings), store),
+        mailer=create_mailer(settings, store),
         clock=clock_from_env(env),
         secret_parameter=parameter,
     )

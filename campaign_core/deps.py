@@ -7,17 +7,22 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from campaign_core.clock import Clock
-from campaign_core.mail import Mailer, compose, parse_address
+from campaign_core.mail import Mailer, MailError, compose, parse_address
+from campaign_core.mail.log import log_send_failed
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
 
 MAX_BACKOFF = timedelta(hours=2)  # the longest wait between two attempts at one drill mail
+# The allow-listing guide for the officer's mail administrator, served by the tracking app from
+# this deployment's settings (drill_sender/allowlist.py); every service mail may link it.
+ALLOWLIST_PATH = "/t/allowlist/"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,27 @@ class Deps:
         offer = membership(self.settings.content_dir)
         return {"membership": offer, "membership_url": self.link("/" + offer.path)}
 
+    def mail_values(self) -> dict[str, Any]:
+        """What every service mail's template may show: the organisation, the site, the guide for
+        letting the drill's mail through."""
+        return {
+            "organisation": self.organisation(),
+            "site_url": self.link("/"),
+            "allowlist_url": self.link(ALLOWLIST_PATH),
+            **self.membership_values(),
+        }
+
+    def service_headers(self) -> dict[str, str]:
+        """The headers of every mail that is not a drill mail: `Auto-Submitted` (RFC 3834: sent by a
+        program, so no out-of-office reply comes back) and replies going to the secretariat's
+        address (content/organisation.yml) rather than the sending one."""
+        headers = {"Auto-Submitted": "auto-generated"}
+        organisation = self.organisation()
+        if organisation.get("email"):
+            name = str(organisation.get("secretariat", ""))
+            headers["Reply-To"] = str(Address(display_name=name, addr_spec=str(organisation["email"])))
+        return headers
+
     def send_mail(
         self,
         templates: Path,
@@ -75,23 +101,24 @@ class Deps:
         values: Mapping[str, Any],
         attachments: Sequence[tuple[str, bytes, str]] = (),
     ) -> str:
-        """Compose mail template `name` from `templates` (with `organisation` and `site_url`) and
-        send it; the mailer's message id."""
+        """Compose mail template `name` from `templates` (with `mail_values()` and
+        `service_headers()`) and send it; the mailer's message id. A failure is logged
+        (`send_failed`) and raised."""
         message = compose(
             templates,
             name,
             to=to,
             sender=self.settings.mail_from,
-            values={
-                **values,
-                **self.membership_values(),
-                "organisation": self.organisation(),
-                "site_url": self.link("/"),
-            },
+            values={**values, **self.mail_values()},
             attachments=attachments,
             now=self.clock.now(),
+            headers=self.service_headers(),
         )
-        return self.mailer.send(message)
+        try:
+            return self.mailer.send(message)
+        except MailError as exc:
+            log_send_failed(str(message["Message-ID"]), str(exc), template=name)
+            raise
 
     # -- the forms' settings ----------------------------------------------------------------------
 

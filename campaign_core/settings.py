@@ -140,6 +140,23 @@ class MachineSettings:
     shared_client: int = 3
 
 
+# -- delivery: what the allow-listing guide tells the officer's mail administrator (issue 11 §4) ----
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """Facts about how mail leaves, that only the deployment knows; the deploy passes them.
+    `CAMPAIGN_MAIL_FROM_DOMAIN`: the envelope sender's (Return-Path) domain, e.g. SES's custom
+    MAIL FROM subdomain (empty: SES's own amazonses.com on SES, else the sender's domain);
+    `CAMPAIGN_DKIM_DOMAIN`: the d= of the DKIM signature (empty: the sender's domain, as SES's
+    Easy DKIM signs); `CAMPAIGN_SENDING_IPS`: comma-separated addresses mail leaves from (dedicated
+    SES IPs or the relay's; empty: a shared, changing pool)."""
+
+    mail_from_domain: str = ""
+    dkim_domain: str = ""
+    sending_ips: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class LocalSettings:
     """The local server: `CAMPAIGN_INBOUND_PORT` (the report address's SMTP port)."""
@@ -189,6 +206,7 @@ class Settings:
     machine: MachineSettings = field(default_factory=MachineSettings)
     local: LocalSettings = field(default_factory=LocalSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
     @property
     def outbox_dir(self) -> Path:
@@ -313,6 +331,11 @@ def _groups(env: _Env) -> dict[str, object]:
         "report": ReportSettings(
             business_days=env.integer("CAMPAIGN_REPORT_BUSINESS_DAYS", ReportSettings.business_days),
             target_days=env.integer("CAMPAIGN_REPORT_TARGET_DAYS", ReportSettings.target_days),
+        ),
+        "delivery": DeliverySettings(
+            mail_from_domain=env.text("CAMPAIGN_MAIL_FROM_DOMAIN").lower(),
+            dkim_domain=env.text("CAMPAIGN_DKIM_DOMAIN").lower(),
+            sending_ips=tuple(ip.strip() for ip in env.text("CAMPAIGN_SENDING_IPS").split(",") if ip.strip()),
         ),
     }
 

@@ -44,8 +44,8 @@ def base_app(name: str, settings: Settings, *, proxies: int = 0, **parts: Unpack
     app.config[SETTINGS] = settings
     app.config[CLOCK] = parts.get("clock") or SystemClock()
     app.config["SECRET_KEY"] = settings.secret_key
-    app.extensions[STORE] = parts.get("store") or create_store(settings)
-    app.extensions[MAILER] = parts.get("mailer") or create_mailer(settings)
+    store = app.extensions[STORE] = parts.get("store") or create_store(settings)
+    app.extensions[MAILER] = parts.get("mailer") or create_mailer(settings, store)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     return app

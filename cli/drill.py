@@ -250,9 +250,12 @@ def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
 
     いつ何度動かしても、2 つ同時に動かしても大丈夫です。同じ人に同じメールが 2 通届くことはありません。
     一時的に断られたもの(SMTP 4xx、接続切れ、送りすぎの制限)は、間をあけて次の回に送り直します。
-    送れないと決まったもの(SMTP 5xx、存在しないアドレス)は「失敗」として記録します。
+    送れないと決まったもの(SMTP 5xx、存在しないアドレス)は「失敗」として記録します
+    (`campaign requeue` で送り直せます)。
+    送信サービスがすべてを断るとき(SES の一時停止・送りすぎの制限・未確認、中継サーバーにつながらない・
+    ログインできない)は、その回を止め、メールはすべて送信予定のまま残します。
     1 秒あたり CAMPAIGN_SEND_RATE 通(既定 5 通)までの速さで送ります。
-    この回で送れないと決まったメールがあると、終了コードは 1 です。
+    送れないと決まったメールがあるか、回を止めたときは、終了コードは 1 です。
     """
     deps = env.deps()
     total = 0 if dry_run else len(due_messages(deps))
@@ -285,7 +288,14 @@ def send_due_command(env: Env, dry_run: bool, as_json: bool) -> None:
             parts.append(f"ワンショット体験 {summary.queued_oneshots} 件を{verb}")
         text = "、".join(parts) if parts else "いま送るものはありません"
         out.print(("試しに確かめただけです(送っていません): " if dry_run else "") + text)
-    if summary.count("failed"):
+    if summary.stopped:
+        err.print(
+            f"[bold red]送信を止めました[/](理由: {escape(summary.stopped)})。メールの送信元の設定か"
+            "サービスの状態に問題があり、このままでは 1 通も届きません。残りのメールは送信予定のまま"
+            "なので、原因を直してから send-due をもう一度実行してください。",
+            soft_wrap=True,
+        )
+    if summary.count("failed") or summary.stopped:
         sys.exit(1)
 
 

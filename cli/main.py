@@ -4,6 +4,7 @@
     campaign applications [--status accepted] [--chamber sapporo] [--branch hokkaido] [--json]
     campaign schedule APPLICATION_ID [--start 2026-12-01] [--days 3] [--month 2026-12] [--variant subtle]
     campaign send-due [--dry-run]
+    campaign requeue [APPLICATION_ID] [--message KEY ...]
     campaign show APPLICATION_ID [--json]
     campaign sheet APPLICATION_ID
     campaign report APPLICATION_ID [--format html|csv] [--output FILE] [--send]
@@ -46,6 +47,7 @@ from cli.japanese import JaGroup
 from cli.output import fail
 from cli.overview import show_overview
 from cli.reports import feedback_command, report_command
+from cli.requeue import requeue_command
 from hq import audit
 
 
@@ -96,7 +98,7 @@ class Env:
     @property
     def mailer(self) -> Mailer:
         if self._mailer is None:
-            self._mailer = create_mailer(self.settings)
+            self._mailer = create_mailer(self.settings, self.store)
         return self._mailer
 
     def deps(self) -> Deps:
@@ -139,6 +141,7 @@ COMMANDS = (
     applications,  # cli/applications.py
     schedule_command,  # cli/drill.py
     send_due_command,
+    requeue_command,  # cli/requeue.py
     show,
     sheet,
     report_command,  # cli/reports.py

@@ -24,7 +24,7 @@ from campaign_core.jst import jst_label
 from campaign_core.pages import built_page, replace_article, standalone_page
 from campaign_core.tokens import TokenError
 from campaign_core.web import app_deps, same_origin
-from drill_sender.services import checksheet, learn, oneshot_status, report
+from drill_sender.services import allowlist, checksheet, learn, oneshot_status, report
 from drill_sender.services.tracking import PREFETCH_HEADERS, Hit, record_hit
 
 bp = Blueprint("tracking", __name__, url_prefix="/t")
@@ -185,3 +185,12 @@ def oneshot_status_page(token: str) -> Response:
     request_key = oneshot_status.request_of(d, token)
     status = oneshot_status.load_status(d, request_key)
     return _page(d, "ワンショット体験の結果", "oneshot_status.html", "oneshot-status", oneshot=status)
+
+
+@bp.get("/allowlist/")
+def allowlist_page() -> Response:
+    """The allow-listing guide, from this deployment's settings (see services/allowlist.py)."""
+    d = deps()
+    facts, organisation = allowlist.allowlist_facts(d), d.organisation()
+    title = "訓練メールを受け取るための設定"
+    return _page(d, title, "allowlist.html", "allowlist", facts=facts, organisation=organisation)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Python packages, only when missing:
-# Debian's chromium, chromium-driver and Japanese fonts; axe-core from npm.
+# Debian's chromium, chromium-driver, Japanese fonts and spamassassin (the mail tests score every
+# mail with its local rules); axe-core from npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v spamassassin >/dev/null 2>&1 || missing+=(spamassassin)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   SUDO=""

@@ -138,7 +138,7 @@ def test_attachments_make_a_mixed_message(templates: Path) -> None:
     assert "株式会社テスト商事" in text
 
 
-def test_create_mailer_picks_the_adapter(tmp_path: Path) -> None:
+def test_create_mailer_picks_the_adapter_and_wraps_it_in_the_suppression_list(tmp_path: Path) -> None:
     base = Settings(
         data_dir=tmp_path / "var",
         site_dir=tmp_path,
@@ -146,15 +146,23 @@ def test_create_mailer_picks_the_adapter(tmp_path: Path) -> None:
         secret_key="k",
         smtp=SmtpSettings(host="relay.example.jp", port=587, starttls=True),
     )
-    outbox = create_mailer(base)
+    store = SQLiteStore(tmp_path / "campaign.sqlite3")
+
+    def adapter(settings: Settings) -> Mailer:
+        mailer = create_mailer(settings, store)
+        assert isinstance(mailer, SuppressingMailer) and mailer.store is store
+        return mailer.inner
+
+    outbox = adapter(base)
     assert isinstance(outbox, OutboxMailer) and outbox.outbox_dir == tmp_path / "var" / "outbox"
-    smtp = create_mailer(base.with_overrides(mail_backend="smtp"))
+    smtp = adapter(base.with_overrides(mail_backend="smtp"))
     assert isinstance(smtp, SMTPMailer)
     assert (smtp.host, smtp.port, smtp.starttls) == ("relay.example.jp", 587, True)
-    ses = create_mailer(base.with_overrides(mail_backend="ses", aws=AwsSettings(ses_configuration_set="c")))
+    ses = adapter(base.with_overrides(mail_backend="ses", aws=AwsSettings(ses_configuration_set="c")))
     assert isinstance(ses, SESMailer) and ses.configuration_set == "c"
     with pytest.raises(ValueError, match="unknown mail backend"):
-        create_mailer(base.with_overrides(mail_backend="pigeon"))
+        create_mailer(base.with_overrides(mail_backend="pigeon"), store)
+    store.close()
 
 
 def test_compose_takes_content_rendered_elsewhere_and_its_message_id() -> None:

@@ -1,9 +1,12 @@
 """The mail-out port: compose a message from a template folder, hand it to a mailer.
 
 Mailers: `OutboxMailer` (local default, one `.eml` per message), `SMTPMailer` (any relay),
-`SESMailer` (Amazon SES, raw MIME); `create_mailer(settings)` picks one by `settings.mail_backend`.
+`SESMailer` (Amazon SES, raw MIME); `create_mailer(settings, store)` picks one by
+`settings.mail_backend` and wraps it in the suppression list, for every path alike (the Lambdas, the
+staff command, the local server).
 A run of sends goes inside `with mailer.session():` (SMTP keeps one connection for it).
-A failed send raises `TransientMailError` (retry later) or `PermanentMailError` (don't).
+A failed send raises `TransientMailError` (this message, retry later), `PermanentMailError` (this
+message, don't) or `AccountMailError` (no message can go now: stop the run, keep them scheduled).
 """
 
 from __future__ import annotations
@@ -13,11 +16,18 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Protocol
 
 from campaign_core.mail.compose import check_header, compose, parse_address
-from campaign_core.mail.errors import HeaderInjectionError, MailError, PermanentMailError, TransientMailError
+from campaign_core.mail.errors import (
+    AccountMailError,
+    HeaderInjectionError,
+    MailError,
+    PermanentMailError,
+    TransientMailError,
+)
 from campaign_core.mail.outbox import OutboxMailer
 
 if TYPE_CHECKING:
     from campaign_core.settings import Settings
+    from campaign_core.store import Store
 
 
 class Mailer(Protocol):
@@ -31,8 +41,17 @@ class Mailer(Protocol):
         ...
 
 
-def create_mailer(settings: Settings) -> Mailer:
-    """The adapter named by `settings.mail_backend` ("outbox" | "smtp" | "ses")."""
+def create_mailer(settings: Settings, store: Store) -> Mailer:
+    """The adapter named by `settings.mail_backend`, refusing addresses on the suppression list
+    that `store` keeps (bounced for good or complained): the one factory every path builds with."""
+    from campaign_core.suppression import SuppressingMailer  # it imports this package
+
+    return SuppressingMailer(create_adapter(settings), store)
+
+
+def create_adapter(settings: Settings) -> Mailer:
+    """The bare adapter named by `settings.mail_backend` ("outbox" | "smtp" | "ses"), without the
+    suppression list: for the mail contract tests only; services get `create_mailer`."""
     backend = settings.mail_backend
     if backend == "outbox":
         return OutboxMailer(settings.outbox_dir)
@@ -48,6 +67,7 @@ def create_mailer(settings: Settings) -> Mailer:
 
 
 __all__ = [
+    "AccountMailError",
     "HeaderInjectionError",
     "MailError",
     "Mailer",
@@ -56,6 +76,7 @@ __all__ = [
     "TransientMailError",
     "check_header",
     "compose",
+    "create_adapter",
     "create_mailer",
     "parse_address",
 ]

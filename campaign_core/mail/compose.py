@@ -4,12 +4,15 @@ The content is a template folder (`subject.txt`, `body.txt`, `body.html`, render
 text rendered elsewhere (a drill template's `RenderedMail`). The result is multipart/alternative
 (plain text first, then HTML), UTF-8, with `Date`, `Message-ID` (given, or made on the sender's
 domain) and an RFC 2047-encoded `From` display name; attachments (e.g. an `.ics` invitation) turn it
-into multipart/mixed. Any header value with CR or LF is refused.
+into multipart/mixed, a text attachment with its charset. An HTML document without a `<head>` gets
+one with `<meta charset>` and a viewport (mail programs on phones lay it out to the screen). Any header
+value with CR or LF is refused.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +28,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from campaign_core.mail.errors import HeaderInjectionError
 
 TEMPLATE_FILES = ("subject.txt", "body.txt", "body.html")
+HTML_HEAD = (
+    '<head>\n<meta charset="utf-8">\n'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n</head>\n'
+)
+_HTML_OPEN = re.compile(r"<html\b[^>]*>\n?", re.IGNORECASE)
 
 
 class MailText(Protocol):
@@ -47,10 +55,14 @@ class Rendered:
     html: str
 
 
+# Partials any mail template may include (`{% include "_allowlist.txt" %}`), whichever app's it is.
+PARTIALS_DIR = Path(__file__).resolve().parent.parent / "templates" / "mail_partials"
+
+
 @functools.lru_cache(maxsize=16)
 def _environment(template_dir: Path) -> Environment:
     return Environment(
-        loader=FileSystemLoader(template_dir),
+        loader=FileSystemLoader([template_dir, PARTIALS_DIR]),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,  # a missing value fails the send instead of mailing a blank
         keep_trailing_newline=True,
@@ -66,6 +78,15 @@ def render_folder(template_dir: Path, name: str, values: Mapping[str, Any]) -> R
         text=env.get_template(f"{name}/body.txt").render(context),
         html=env.get_template(f"{name}/body.html").render(context),
     )
+
+
+def with_head(html: str) -> str:
+    """A document (`<html ...>`) without a head gets `HTML_HEAD` right after its opening tag; a
+    fragment or a document with its own head stays as it is."""
+    opening = _HTML_OPEN.search(html)
+    if opening is None or re.search(r"<head\b", html, re.IGNORECASE):
+        return html
+    return html[: opening.end()] + HTML_HEAD + html[opening.end() :]
 
 
 def check_header(name: str, value: str) -> str:
@@ -155,9 +176,11 @@ def compose(
         message[header_name] = check_header(header_name, header_value)
     # base64 keeps Japanese text intact through any relay, 8BITMIME or not.
     message.set_content(content.text, subtype="plain", charset="utf-8", cte="base64")
-    message.add_alternative(content.html, subtype="html", charset="utf-8", cte="base64")
+    message.add_alternative(with_head(content.html), subtype="html", charset="utf-8", cte="base64")
     for filename, data, mime_type in attachments:
         check_header("attachment filename", filename)
         maintype, subtype, params = _content_type(mime_type)
+        if maintype == "text":  # bytes carry no charset of their own: ours are UTF-8
+            params.setdefault("charset", "utf-8")
         message.add_attachment(data, maintype, subtype, filename=filename, params=params)
     return message

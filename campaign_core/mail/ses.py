@@ -1,4 +1,9 @@
-"""The Amazon SES adapter: the composed MIME message goes out as it is (SES v2 `SendEmail`, Raw)."""
+"""The Amazon SES adapter: the composed MIME message goes out as it is (SES v2 `SendEmail`, Raw).
+
+SES answers synchronously only about the request and the account; a recipient's mailbox answers
+later, as a bounce (see `campaign_core.suppression`). So almost every error here is account-level
+(`AccountMailError`: the run stops, messages stay scheduled); a rejected message or address is
+`PermanentMailError`."""
 
 from __future__ import annotations
 
@@ -11,25 +16,53 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from campaign_core.mail.errors import PermanentMailError, TransientMailError
+from campaign_core.mail.errors import AccountMailError, MailError, PermanentMailError
 from campaign_core.settings import AwsSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
 
-# Error codes that mean "slow down / try later"; everything else a 4xx says is about the request.
-TRANSIENT_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "TooManyRequestsException",
-        "LimitExceededException",
-        "RequestTimeout",
-        "ServiceUnavailable",
-        "InternalFailure",
-        "InternalServerError",
-    }
-)
+# Codes that stop the whole run: nothing else will go through either (issue 10). SES v2 names first,
+# then the v1 spellings some endpoints and proxies still answer with.
+ACCOUNT_CODES = {
+    "AccessDenied": "access_denied",
+    "AccessDeniedException": "access_denied",
+    "UnrecognizedClientException": "credentials",
+    "InvalidClientTokenId": "credentials",
+    "ExpiredTokenException": "credentials",
+    "SignatureDoesNotMatch": "credentials",
+    "AccountSuspendedException": "account_suspended",
+    "SendingPausedException": "sending_paused",
+    "AccountSendingPausedException": "sending_paused",
+    "ConfigurationSetSendingPausedException": "sending_paused",
+    "MailFromDomainNotVerifiedException": "mail_from_not_verified",
+    "NotFoundException": "configuration_missing",  # e.g. the configuration set is gone
+    "ConfigurationSetDoesNotExist": "configuration_missing",
+    "Throttling": "throttled",
+    "ThrottlingException": "throttled",
+    "TooManyRequestsException": "throttled",
+    "LimitExceededException": "throttled",  # includes the daily sending quota
+    "RequestTimeout": "unavailable",
+    "ServiceUnavailable": "unavailable",
+    "InternalFailure": "unavailable",
+    "InternalServerError": "unavailable",
+}
+# MessageRejected is about the sender or the account when it says so: an identity that was never
+# verified (SES: "Email address is not verified"; moto: "Did not have authority to send from"),
+# which in the sandbox includes every recipient. Any other MessageRejected is about this message.
+_UNVERIFIED = ("not verified", "did not have authority", "sandbox")
+
+
+def classify(code: str, status: int, text: str) -> MailError:
+    """The error an SES error code (with its HTTP status and message) stands for."""
+    reason = ACCOUNT_CODES.get(code)
+    if reason is None and code == "MessageRejected" and any(w in text.lower() for w in _UNVERIFIED):
+        reason = "identity_not_verified"
+    if reason is None and (status >= 500 or status == 429):
+        reason = "unavailable"
+    if reason is not None:
+        return AccountMailError(text, reason=reason)
+    return PermanentMailError(text)  # a bad address, content SES refuses, ...
 
 
 class SESMailer:
@@ -84,11 +117,10 @@ class SESMailer:
             code = error.response.get("Error", {}).get("Code", "")
             status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             text = f"SES {code}: {error.response.get('Error', {}).get('Message', '')}"
-            if code in TRANSIENT_CODES or status >= 500 or status == 429:
-                raise TransientMailError(text) from error
-            raise PermanentMailError(text) from error  # MessageRejected, not verified, paused, ...
+            raise classify(code, status, text) from error
         except (ConnectionError, HTTPClientError) as error:
-            raise TransientMailError(f"SES unreachable: {error}") from error
+            raise AccountMailError(f"SES unreachable: {error}", reason="unreachable") from error
         except BotoCoreError as error:
-            raise PermanentMailError(f"SES client error: {error}") from error
+            # No credentials, no region, a bad endpoint: no message can go until staff fix it.
+            raise AccountMailError(f"SES client error: {error}", reason="client_configuration") from error
         return str(response["MessageId"])

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 
-from campaign_core.mail.errors import PermanentMailError, TransientMailError
+from campaign_core.mail.errors import AccountMailError, PermanentMailError, TransientMailError
 from campaign_core.settings import SmtpSettings
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -34,8 +34,9 @@ class SMTPMailer:
     In a session the connection stays open between messages. Before each message a connection the
     relay has closed or is closing (it hung up, or sent 421 while idle) is replaced by a new one,
     since nothing of that message was sent yet. Any failure during a message closes the
-    connection, and the next message opens a fresh one; the failure itself is classified as always
-    (4xx or a drop: TransientMailError; 5xx: PermanentMailError), so the caller retries or records it.
+    connection, and the next message opens a fresh one. A failure for the message (4xx or a drop:
+    TransientMailError; 5xx: PermanentMailError) lets the caller retry or record it; a failure to
+    reach, log in or send as our sender (or a 421) is the relay's, so `AccountMailError`.
     """
 
     def __init__(
@@ -122,29 +123,33 @@ class SMTPMailer:
         client: smtplib.SMTP | None = None
         done = False
         try:
-            client = self._connection()
+            client = self._reach()
             refused = action(client)
             done = True
         except smtplib.SMTPRecipientsRefused as error:
             replies = list(error.recipients.values())
+            if any(code == 421 for code, _ in replies):
+                raise AccountMailError(
+                    f"the relay is closing: {error.recipients}", reason="relay_closing"
+                ) from error
             if replies and all(400 <= code < 500 for code, _ in replies):
                 raise TransientMailError(f"recipients deferred: {error.recipients}") from error
             raise PermanentMailError(f"recipients refused: {error.recipients}") from error
-        except smtplib.SMTPNotSupportedError as error:
-            raise PermanentMailError(f"the relay does not support what we asked: {error}") from error
-        except smtplib.SMTPResponseException as error:
-            # Sender refused, DATA refused, authentication failed, 421 service closing, ...
-            text = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else ""
-            raise _by_code(error.smtp_code, text) from error
-        except smtplib.SMTPServerDisconnected as error:
+        except smtplib.SMTPSenderRefused as error:
+            # Our own envelope sender (530 log in first, 550 not allowed to send as): every message alike.
+            raise AccountMailError(
+                f"the relay refuses the sender: SMTP {error.smtp_code} {_text(error)}",
+                reason="sender_refused",
+            ) from error
+        except smtplib.SMTPResponseException as error:  # DATA refused (552 too big, 554 content), 421
+            if error.smtp_code == 421:
+                raise AccountMailError(f"SMTP 421: {_text(error)}", reason="relay_closing") from error
+            raise _by_code(error.smtp_code, _text(error)) from error
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            # We had a connection, then lost it during this message: its fate is in doubt, retry it.
             raise TransientMailError(f"the relay {self.host}:{self.port} hung up: {error}") from error
-        except smtplib.SMTPException as error:  # e.g. no authentication method in common
+        except smtplib.SMTPException as error:
             raise PermanentMailError(f"SMTP error: {error}") from error
-        except ssl.SSLCertVerificationError as error:
-            raise PermanentMailError(f"the relay's TLS certificate is not trusted: {error}") from error
-        except OSError as error:
-            # Connection refused or reset, DNS failure, timeout, TLS failure: may work later.
-            raise TransientMailError(f"SMTP connection to {self.host}:{self.port} failed: {error}") from error
         finally:
             if client is not None and client is not self._local.client:
                 _finish(client, polite=done)  # a one-off connection
@@ -152,6 +157,28 @@ class SMTPMailer:
                 self._close(polite=False)  # after a failure the session's connection is in doubt
         if refused:  # some recipients accepted, some not (we send to one, so rarely seen)
             raise _by_code(min(code for code, _ in refused.values()), f"refused: {refused}")
+
+    def _reach(self) -> smtplib.SMTP:
+        """The connection for the next message. Anything that fails before a message is under way
+        (no route, refused, TLS, login, a relay that closes at once) fails every message alike."""
+        where = f"{self.host}:{self.port}"
+        try:
+            return self._connection()
+        except smtplib.SMTPAuthenticationError as error:
+            raise AccountMailError(f"the relay {where} refused our login: {error}", reason="auth") from error
+        except smtplib.SMTPNotSupportedError as error:
+            text = f"the relay {where} does not support what we asked: {error}"
+            raise AccountMailError(text, reason="relay_unsupported") from error
+        except ssl.SSLCertVerificationError as error:
+            text = f"the relay's TLS certificate is not trusted: {error}"
+            raise AccountMailError(text, reason="tls_untrusted") from error
+        except (smtplib.SMTPException, OSError) as error:  # refused, reset, DNS, timeout, 421 at greeting
+            text = f"SMTP connection to {where} failed: {error}"
+            raise AccountMailError(text, reason="relay_unreachable") from error
+
+
+def _text(error: smtplib.SMTPResponseException) -> str:
+    return error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else ""
 
 
 def _idle_and_open(client: smtplib.SMTP) -> bool:

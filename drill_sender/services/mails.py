@@ -1,5 +1,6 @@
 """The drill service's own mails (templates in `drill_sender/mail/<name>/`), with what every one of
-them shows: the organisation and the site's address."""
+them shows and carries: the organisation, the site's address, the allow-listing guide's, and the
+headers of a mail sent by a program with replies to the secretariat."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from campaign_core.content import load_yaml
 from campaign_core.deps import Deps
 from campaign_core.mail import compose
 
@@ -24,19 +24,15 @@ def service_mail(
     attachments: Sequence[tuple[str, bytes, str]] = (),
     headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
-    """The mail `name` to `to`, from the campaign's address, rendered with `values`."""
+    """The mail `name` to `to`, from the campaign's address, rendered with `values` and what every
+    service mail has (`Deps.mail_values`, `Deps.service_headers`)."""
     return compose(
         MAIL_DIR,
         name,
         to=to,
         sender=deps.settings.mail_from,
-        values={
-            **values,
-            **deps.membership_values(),
-            "organisation": load_yaml(deps.settings.content_dir, "organisation") or {},
-            "site_url": f"{deps.settings.base_url.rstrip('/')}/",
-        },
+        values={**values, **deps.mail_values()},
         attachments=attachments,
         now=deps.clock.now(),
-        headers=headers,
+        headers={**deps.service_headers(), **(headers or {})},
     )

@@ -11,15 +11,19 @@
 - A runner that crashed leaves the claim behind; once the lease has expired, a later run claims the
   message again. Only a crash in the instant between the relay's "250 OK" and the mark can lead to a
   second copy; the copy carries the same Message-ID, so mail systems can recognise it.
-- SMTP 4xx, dropped connections and SES throttling put the message back with an exponential
-  backoff; 5xx and rejected addresses are recorded as failed and shown to staff.
+- SMTP 4xx and a connection lost mid-message put the message back with an exponential backoff;
+  5xx and rejected addresses are recorded as failed and shown to staff (`campaign requeue` puts one
+  failed by mistake back). Each failure logs one `{"event": "send_failed"}` line for the alarm.
+- An account-level error (SES access denied, paused, throttled, sender not verified, sandbox; the
+  relay unreachable or refusing our login or sender) fails every message alike: the run stops,
+  the message and every other one stay scheduled as they were, and one `{"event": "send_stopped"}`
+  line is logged. The next run tries again.
 - Confirmed one-shot requests get their sample mail in the same run, through the same path.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,11 +34,13 @@ from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.deps import MAX_BACKOFF, Deps
-from campaign_core.mail import PermanentMailError, TransientMailError, compose
+from campaign_core.mail import AccountMailError, PermanentMailError, TransientMailError, compose
+from campaign_core.mail.log import log_event, log_send_failed
 from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
 from drill_sender.services.followups import build_notice, plan_followups
 from drill_sender.services.oneshot_status import mail_status_link
+from drill_sender.services.pacing import Pacer
 from drill_sender.services.schedule import new_message
 from drill_sender.templates import (
     DrillTemplate,
@@ -54,7 +60,9 @@ ONESHOT_PREFIX = "oneshot-"
 class Outcome:
     key: str
     email: str
-    result: str  # "sent" | "retry" | "failed" | "skipped" (another runner holds it) | "due" (dry run)
+    # "sent" | "retry" | "failed" | "skipped" (another runner holds it) | "due" (dry run)
+    # | "stopped" (an account-level error: the message is scheduled as it was, the run ended)
+    result: str
     detail: str = ""
 
 
@@ -64,6 +72,7 @@ class SendSummary:
     queued_oneshots: int = 0
     planned_followups: int = 0
     reports_sent: int = 0  # filled by the scheduler's run (services/report_due.scheduler_run)
+    stopped: str = ""  # the account-level reason the run stopped at (AccountMailError.reason)
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -75,30 +84,12 @@ class SendSummary:
             "failed": self.count("failed"),
             "skipped": self.count("skipped"),
             "due": self.count("due"),
+            "stopped": self.stopped,
             "queued_oneshots": self.queued_oneshots,
             "planned_followups": self.planned_followups,
             "reports_sent": self.reports_sent,
             "messages": [o.__dict__ for o in self.outcomes],
         }
-
-
-class Pacer:
-    """At most `rate` sends per second: each send waits for its slot (monotonic time, injectable)."""
-
-    def __init__(self, rate: float, monotonic: Callable[[], float], sleep: Callable[[float], None]) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._next = -math.inf
-
-    def wait(self) -> None:
-        if self.interval <= 0:
-            return
-        now = self._monotonic()
-        if self._next > now:
-            self._sleep(self._next - now)
-            now = self._next
-        self._next = now + self.interval
 
 
 def is_due(record: Record, now: datetime) -> bool:
@@ -175,7 +166,10 @@ def build_message(deps: Deps, record: Record, *, now: datetime) -> EmailMessage:
     rendered = render_for(deps, record, token=tracking_token(deps.signer, record.key))
     sender = Address(display_name=rendered.sender_name, addr_spec=rendered.sender_address(deps.drill_domain))
     message_id = str(record.data["message_id"])
-    return compose(rendered, to=str(record.data["email"]), sender=sender, now=now, message_id=message_id)
+    # Dated in JST (+0900), as the mail of a Japanese office would be: a +0000 date is a clue
+    # nobody should have to rely on.
+    local = now.astimezone(JST)
+    return compose(rendered, to=str(record.data["email"]), sender=sender, now=local, message_id=message_id)
 
 
 class _Runner:
@@ -264,15 +258,24 @@ class _Runner:
             # A mark that loses means our lease expired and another run took over: it decides now.
             deps.store.update(kind, record.key, changes, expect_version=claimed_version)
 
+        def failed(error: str, detail: str = "") -> Outcome:
+            mark({"state": "failed", "last_error": error, "failed_at": iso(deps.now()), "lease_until": None})
+            self.mirror_oneshot(record.key, data, "failed")
+            log_send_failed(record.key, error, kind=kind, attempts=attempts)
+            return Outcome(record.key, email, "failed", detail or error)
+
         if not self.may_mail(data):
-            mark({"state": "failed", "last_error": "participant not confirmed", "lease_until": None})
-            return Outcome(record.key, email, "failed", "participant not confirmed")
+            return failed("participant not confirmed")
         try:
             provider_id = self.deliver(record, kind, now=now)
+        except AccountMailError as exc:
+            # Not this message's fault: back as it was before the claim, the attempt not counted.
+            back = {"state": "scheduled", "lease_until": None, "claimed_by": None, "attempts": attempts - 1}
+            mark({**back, "last_error": str(exc)})
+            return Outcome(record.key, email, "stopped", f"{exc.reason}: {exc}")
         except TransientMailError as exc:
             if attempts >= deps.max_attempts:
-                mark({"state": "failed", "last_error": f"gave up: {exc}", "lease_until": None})
-                return Outcome(record.key, email, "failed", f"gave up after {attempts} attempts: {exc}")
+                return failed(f"gave up: {exc}", f"gave up after {attempts} attempts: {exc}")
             retry_at = deps.now() + self.backoff(attempts)
             mark(
                 {
@@ -284,10 +287,7 @@ class _Runner:
             )
             return Outcome(record.key, email, "retry", str(exc))
         except (PermanentMailError, TemplateError, ValueError) as exc:
-            failed = {"state": "failed", "last_error": str(exc), "failed_at": iso(deps.now())}
-            mark({**failed, "lease_until": None})
-            self.mirror_oneshot(record.key, data, "failed")
-            return Outcome(record.key, email, "failed", str(exc))
+            return failed(str(exc))
         mark({"state": "sent", "sent_at": iso(deps.now()), "provider_id": provider_id, "lease_until": None})
         self.mirror_oneshot(record.key, data, "sent", sent_at=iso(deps.now()))
         if data.get("purpose") == "oneshot":
@@ -321,21 +321,30 @@ def _send_all(
     half the lease (a slow relay) renews each lease before its send; a stop hands the rest back."""
     size = claim_batch_size(deps)
     half_lease = deps.lease.total_seconds() / 2
+    outcomes: list[Outcome] = []
+
+    def keep(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        record(outcome)
+
+    def halt() -> bool:  # asked to stop, or the last send hit an account-level error
+        return stop() or bool(outcomes and outcomes[-1].result == "stopped")
+
     for first in range(0, len(due), size):
         chunk = due[first : first + size]
-        if stop():
+        if halt():
             return
         held = runner.claim_batch(chunk) if len(chunk) > 1 else None
         held_since = deps.monotonic()
         for index, (kind, original) in enumerate(chunk):
-            if stop():
+            if halt():
                 if held is not None:
                     for (back_kind, back), unsent in zip(chunk[index:], held[index:], strict=True):
                         runner.release(back_kind, unsent, back)
                 return
             pacer.wait()
             if held is None:
-                record(runner.process(original, kind))
+                keep(runner.process(original, kind))
                 continue
             mine = (
                 held[index]
@@ -343,9 +352,9 @@ def _send_all(
                 else runner.renew(kind, held[index])
             )
             if mine is None:
-                record(Outcome(original.key, str(original.data.get("email", "")), "skipped", "lease lost"))
+                keep(Outcome(original.key, str(original.data.get("email", "")), "skipped", "lease lost"))
                 continue
-            record(runner.process(mine, kind, claimed=True))
+            keep(runner.process(mine, kind, claimed=True))
 
 
 def send_due(
@@ -374,8 +383,16 @@ def send_due(
         if progress is not None:
             progress(outcome)
 
-    with deps.mailer.session():
-        _send_all(deps, runner, due, pacer, stop or (lambda: False), record)
+    try:
+        with deps.mailer.session():
+            _send_all(deps, runner, due, pacer, stop or (lambda: False), record)
+    except AccountMailError as exc:  # a session that could not even be opened
+        summary.outcomes.append(Outcome("", "", "stopped", f"{exc.reason}: {exc}"))
+    stop_at = next((o for o in summary.outcomes if o.result == "stopped"), None)
+    if stop_at is not None:
+        summary.stopped = stop_at.detail.split(":", 1)[0]
+        left = len(due) - sum(1 for o in summary.outcomes if o.result != "stopped")
+        log_event("send_stopped", reason=stop_at.detail, message=stop_at.key, left_scheduled=left)
     # Drills whose last mail just went out get their reveal and follow-up planned (when asked for).
     summary.planned_followups = plan_followups(deps)
     return summary

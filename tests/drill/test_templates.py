@@ -335,7 +335,8 @@ def _copy_template(tmp_path: Path, key: str = "01-obvious") -> Path:
     month, variant = key.split("-")
     target = tmp_path / "drill_mails"
     shutil.copytree(MAILS_DIR / month / variant, target / month / variant)
-    shutil.copy(MAILS_DIR / "_layout.html", target / "_layout.html")
+    for shared in MAILS_DIR.glob("_*.html"):  # the layout and the partials it and the bodies use
+        shutil.copy(shared, target / shared.name)
     return target
 
 

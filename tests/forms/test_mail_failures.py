@@ -4,6 +4,7 @@ half done."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -38,12 +39,19 @@ def test_drill_application_whose_mail_fails_leaves_nothing_and_can_be_retried(
     assert [m.message["To"] for m in smtp.received][-1] == "ok@corp.example.jp"
 
 
-def test_oneshot_whose_mail_fails_stores_nothing(smtp_app: Flask) -> None:
+def test_oneshot_whose_mail_fails_stores_nothing_and_logs_the_failure(
+    smtp_app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
     response = smtp_app.test_client().post(
         "/api/oneshot", data={**ONESHOT_FORM, "email": "tempfail@corp.example.jp"}
     )
     assert response.status_code == 503
     assert smtp_app.extensions["campaign_store"].query("oneshot") == []
+    # One JSON line for the alarm's metric filter, without the address.
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    (failed,) = [line for line in lines if line["event"] == "send_failed"]
+    assert failed["template"] == "oneshot_confirm" and "451" in failed["reason"]
+    assert "tempfail@" not in json.dumps(failed)
 
 
 @pytest.mark.parametrize("path", ["/api/drill", "/api/seminar", "/api/oneshot"])

@@ -34,15 +34,15 @@ def write_templates(root: Path) -> Path:
 VALUES = {"name": "山田 花子", "company": "株式会社テスト商事", "url": "https://drill.example.jp/c/abc"}
 
 
-def decoded_from(raw: bytes) -> tuple[str, str]:
-    """(display name, address) of the From header as a mail client reads it.
+def decoded_from(raw: bytes, header: str = "From") -> tuple[str, str]:
+    """(display name, address) of the From (or another address) header as a mail client reads it.
 
     RFC 2047 says the space between two encoded words is not part of the text. The stdlib's
     modern parser keeps it inside a display name (a long name is folded into two words), so this
     decodes with `email.header.decode_header`, which follows the RFC.
     """
     legacy = message_from_bytes(raw, policy=policy.compat32)
-    return parseaddr(str(make_header(decode_header(str(legacy["From"])))))
+    return parseaddr(str(make_header(decode_header(str(legacy[header])))))
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
