@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
+from cli.ids import resolve_application_id
+from cli.japanese import JaCommand
 from cli.output import emit_json, fail, json_option, out
 from drill_sender.services.requeue import application_message_keys, requeue
 
@@ -18,8 +20,8 @@ if TYPE_CHECKING:
     from cli.main import Env
 
 
-@click.command(name="requeue")
-@click.argument("application_id", required=False)
+@click.command(name="requeue", cls=JaCommand)
+@click.argument("application_id", metavar="[申込ID]", required=False)
 @click.option(
     "--message",
     "message_keys",
@@ -44,6 +46,7 @@ def requeue_command(
     keys = list(message_keys)
     optional: frozenset[str] = frozenset()
     if application_id:
+        application_id = resolve_application_id(env, application_id)  # a unique beginning is enough
         found = application_message_keys(env.deps(), application_id)
         if found is None:
             fail(
