@@ -136,6 +136,12 @@ def seminar_submit() -> Response:
     if result.status == "unavailable":
         message = "このセミナーは受付を終了しました。ほかのセミナーを選んでください。"
         return form_page("seminar", values, {"session_id": message})
+    if result.status == "pending":  # a live session: the seat waits for the address to confirm
+        hours = int(d.confirm_window.total_seconds() // 3600)
+        return html_page(
+            "seminar", "確認メールをお送りしました", "seminar_pending", session=result.session,
+            email=cleaned.email, hours=hours,
+        )  # fmt: skip
     return html_page(
         "seminar", "セミナーのお申し込みを受け付けました", "seminar_done", session=result.session,
         channel=result.channel, email=cleaned.email,
@@ -178,7 +184,7 @@ def _button_page(
     mail scanners that open links confirm nothing; only the person who presses it does."""
     token = request.args.get("token", "")
     checked = check(deps(), token)
-    if isinstance(checked, drill.ConfirmResult | oneshot.OneshotResult):
+    if isinstance(checked, drill.ConfirmResult | oneshot.OneshotResult | seminar.SignupResult):
         return _link_problem(form, checked.status)
     return html_page(
         form, title, "confirm_button", action=request.path, token=token, button=button, lead=lead
@@ -187,7 +193,7 @@ def _button_page(
 
 def _done_page(
     form: str,
-    result: drill.ConfirmResult | oneshot.OneshotResult,
+    result: drill.ConfirmResult | oneshot.OneshotResult | seminar.SignupResult,
     done: str,
     title: str,
     template: str,
@@ -198,6 +204,25 @@ def _done_page(
     if result.status not in (done, "already"):
         return _link_problem(form, result.status)
     return html_page(form, title, template, **values)
+
+
+@bp.get("/seminar/confirm")
+def seminar_confirm_page() -> Response:
+    return _button_page(
+        "seminar", seminar.check_token, title="セミナーのお申し込みの確定", button="お申し込みを確定する",
+        lead="ボタンを押すと、セミナーのお申し込みが確定し、参加のご案内をメールでお送りします。",
+    )  # fmt: skip
+
+
+@bp.post("/seminar/confirm")
+def seminar_confirm() -> Response:
+    result = seminar.confirm(deps(), request.form.get("token", ""))
+    if result.status == "unavailable":
+        return _link_problem("seminar", "expired")
+    return _done_page(
+        "seminar", result, "signed_up", "セミナーのお申し込みを受け付けました", "seminar_done",
+        session=result.session, channel=result.channel, email=result.email,
+    )  # fmt: skip
 
 
 @bp.get("/drill/confirm")
@@ -272,7 +297,12 @@ def oneshot_confirm() -> Response:
 # confirmation buttons' posts per link.
 ROUTES = Routes(
     submissions=("forms.seminar_submit", "forms.drill_submit", "forms.oneshot_submit"),
-    confirmations=("forms.drill_confirm", "forms.participant_confirm", "forms.oneshot_confirm"),
+    confirmations=(
+        "forms.seminar_confirm",
+        "forms.drill_confirm",
+        "forms.participant_confirm",
+        "forms.oneshot_confirm",
+    ),
 )
 
 

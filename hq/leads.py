@@ -79,7 +79,9 @@ class _Source:
 def _sources(store: Store) -> Iterable[_Source]:
     for signup in store.query(SIGNUP):
         d = signup.data
-        yield _Source(str(d.get("email", "")), str(d.get("name", "")), d, ("seminar",))
+        # A live signup still pending: nobody proved the address (anyone may have typed it).
+        eligible = d.get("status") != "pending"
+        yield _Source(str(d.get("email", "")), str(d.get("name", "")), d, ("seminar",), eligible)
     reported = {r.key for r in store.query(DRILL) if r.data.get("report_sent_at")}
     for application in store.query(APPLICATION):
         d = application.data
