@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from linkify_it import LinkifyIt
@@ -20,8 +21,10 @@ from campaign_core.clock import FixedClock
 from campaign_core.records import MAIL_COUNT, WAITING, mailable_participants
 from campaign_core.store import Store
 from campaign_core.store.dynamodb import DynamoDBStore
+from cli.main import cli
 from form_lambda.services.common import email_key
 from form_lambda.services.domains import SharedDomain, add_checked
+from hq import audit
 from tests.support.forms import (
     DRILL_FORM,
     ONESHOT_FORM,
@@ -35,6 +38,7 @@ from tests.support.forms import (
     text_of,
     token_of,
 )
+from tests.support.hq import hq_command_env
 from tests.support.servers import MOTO_REGION, MotoServer
 
 # The domains the attack pass used: free mail and consumer ISPs where strangers share a domain.
@@ -275,3 +279,21 @@ def test_colleagues_behind_one_nat_all_confirm_and_junk_posts_block_nobody(
     # One link pressed over and over is what gets limited.
     again = [client.post("/api/drill/participant", data={"token": tokens[0]}).status_code for _ in range(3)]
     assert again == [200, 200, 429]
+
+
+def test_staff_check_a_company_domain_with_the_staff_command(
+    forms_app: Flask, forms_client: FlaskClient, store: Store, outbox: Outbox, clock: FixedClock
+) -> None:
+    environment = hq_command_env(forms_app.config["CAMPAIGN_SETTINGS"], clock)
+    refused = CliRunner().invoke(cli, ["company-domain", "add", "Mail.Yahoo.co.uk"], env=environment)
+    assert refused.exit_code == 1 and "確認済みにできません" in refused.output
+    added = CliRunner().invoke(cli, ["company-domain", "add", "Test-Corp.example.jp"], env=environment)
+    assert added.exit_code == 0, added.output
+    assert forms_client.post("/api/drill", data=DRILL_FORM).status_code == 200
+    confirm_officer(forms_client, outbox)
+    [application] = applications(store)
+    assert mailable_participants(application) == ["hanako@test-corp.example.jp"]
+    assert outbox.to("hanako@test-corp.example.jp") == []  # no question for the checked domain
+    assert [r.data["command"] for r in audit.lines(store)] == ["company-domain"]  # the refusal wrote none
+    removed = CliRunner().invoke(cli, ["company-domain", "remove", "test-corp.example.jp"], env=environment)
+    assert removed.exit_code == 0 and store.get("checked_domain", "test-corp.example.jp") is None
