@@ -11,7 +11,7 @@ from campaign_core.clock import JST, Clock, iso
 from campaign_core.deps import Deps
 from campaign_core.records import MAIL_COUNT, SETTING
 from campaign_core.settings import Settings
-from campaign_core.store import Store, Update
+from campaign_core.store import Store
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 MAINTENANCE_KEY = "maintenance"
@@ -35,11 +35,12 @@ def take_mail_quota(deps: Deps, address: str) -> bool:
 
     day = deps.now().astimezone(JST).date()
     key = f"{email_key(mailbox_key(address))}:{day.isoformat()}"
-    count = deps.store.increment(MAIL_COUNT, key, "sent", limit=limit)
-    if count == 1:  # the day's first: the counter goes when the next day is over
-        expires = datetime.combine(day + timedelta(days=2), time(), tzinfo=JST)
-        deps.store.write_one(Update(MAIL_COUNT, key, {}, expires_at=expires))
-    return count is not None
+    # The day's first mail writes the counter with its expiry (the day after next); later ones
+    # count up atomically. One write per mail either way.
+    expires = datetime.combine(day + timedelta(days=2), time(), tzinfo=JST)
+    if deps.store.put_new(MAIL_COUNT, key, {"sent": 1}, expires_at=expires):
+        return True
+    return deps.store.increment(MAIL_COUNT, key, "sent", limit=limit) is not None
 
 
 def maintenance_message(store: Store, settings: Settings) -> str | None:
