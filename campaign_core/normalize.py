@@ -190,3 +190,18 @@ def tidy_company(text: str) -> str:
         name = re.sub(rf"{canonical} (?=[^\x00-\x7f])", canonical, name)
         name = re.sub(rf"(?<=[^\x00-\x7f]) {canonical}", canonical, name)
     return name
+
+
+# What mail programs turn into links: a scheme (`https://`, `mailto:`), a host with dots
+# (`evil.example`, `www.…`, also with the ideographic and full-width stops IDNA reads as dots), an
+# address (`@`).
+_LINK_SCHEME_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=\S)")
+_LINK_DOT_RE = re.compile(r"(?<=\w)\s*[.。｡．]\s*(?=\w)")
+
+
+def unlinked(text: str) -> str:
+    """Free text a stranger typed, as it may appear in a mail to someone else: nothing in it can
+    become a clickable link (the defanging of security reports: `evil[.]example`, `hxxp[:]//`)."""
+    text = _LINK_SCHEME_RE.sub(r"\1[:]", text)
+    text = _LINK_DOT_RE.sub("[.]", text)
+    return text.replace("@", "[@]").replace("＠", "[@]")

@@ -22,6 +22,9 @@ NOTICE = "drill_notice"  # a reveal or follow-up mail to one participant
 SUPPRESSED = "suppressed"  # an address that bounced for good or complained
 AUDIT = "audit"  # one staff command on personal data
 SETTING = "setting"  # switches staff set (maintenance)
+CHECKED_DOMAIN = "checked_domain"  # a company mail domain staff checked (key: the domain)
+MAIL_COUNT = "mail_count"  # form mails to one mailbox in one day (key: hash and JST date; expires)
+RATE_COUNT = "rate_count"  # one rate-limit window's hits (key: hash of the limit's key; expires)
 
 #: Every kind that may hold personal data (`forget` searches them all; tests check none is missed).
 PERSONAL_KINDS = (

@@ -15,6 +15,8 @@ _LIMIT_OFF = ("off", "0", "none", "")
 # Generous per address: a whole company behind one NAT address may sign up for a seminar at once.
 DEFAULT_CLIENT_LIMIT = "30 per minute;500 per day"
 DEFAULT_EMAIL_LIMIT = "5 per hour;20 per day"
+# Per confirmation link: the person who holds it presses its button a few times at most.
+DEFAULT_TOKEN_LIMIT = "10 per hour"  # noqa: S105 - a rate limit, not a password
 
 
 @dataclass(frozen=True)
@@ -79,15 +81,22 @@ class SendSettings:
 @dataclass(frozen=True)
 class FormSettings:
     """The forms app: `CAMPAIGN_CLAIM_HOURS`, `CAMPAIGN_MAINTENANCE`, `CAMPAIGN_PROXIES`,
-    `CAMPAIGN_RATE_LIMIT_STORAGE`, `CAMPAIGN_RATE_LIMIT_CLIENT`, `CAMPAIGN_RATE_LIMIT_EMAIL`
-    (a limit of off / 0 / none / empty: no limit)."""
+    `CAMPAIGN_RATE_LIMIT_STORAGE`, `CAMPAIGN_RATE_LIMIT_CLIENT`, `CAMPAIGN_RATE_LIMIT_EMAIL`,
+    `CAMPAIGN_RATE_LIMIT_TOKEN` (a limit of off / 0 / none / empty: no limit),
+    `CAMPAIGN_MAILS_PER_ADDRESS_DAY`."""
 
     claim_hours: int = 72
     maintenance: str = ""
     proxies: int = 0  # how many proxies to trust for X-Forwarded-For (0 locally)
-    rate_limit_storage: str = "memory://"
-    rate_limit_client: str | None = DEFAULT_CLIENT_LIMIT
-    rate_limit_email: str | None = DEFAULT_EMAIL_LIMIT
+    # Abuse limits (issue 10). Counters live in the store by default ("campaign-store://"), so all
+    # Lambda containers count together; any flask-limiter storage URI works too ("memory://").
+    rate_limit_storage: str = "campaign-store://"
+    rate_limit_client: str | None = DEFAULT_CLIENT_LIMIT  # per client address, all forms together
+    rate_limit_email: str | None = DEFAULT_EMAIL_LIMIT  # per mailbox (case, +tags), all forms together
+    rate_limit_token: str | None = DEFAULT_TOKEN_LIMIT  # per confirmation link, on its button posts
+    # `CAMPAIGN_MAILS_PER_ADDRESS_DAY`: form mails one mailbox may get in a JST day, whoever
+    # submits (0: no cap).
+    mails_per_address_day: int = 10
 
     @property
     def confirm_window(self) -> timedelta:
@@ -321,6 +330,10 @@ def _groups(env: _Env) -> dict[str, object]:
             rate_limit_storage=env.text("CAMPAIGN_RATE_LIMIT_STORAGE", FormSettings.rate_limit_storage),
             rate_limit_client=env.limit("CAMPAIGN_RATE_LIMIT_CLIENT", DEFAULT_CLIENT_LIMIT),
             rate_limit_email=env.limit("CAMPAIGN_RATE_LIMIT_EMAIL", DEFAULT_EMAIL_LIMIT),
+            rate_limit_token=env.limit("CAMPAIGN_RATE_LIMIT_TOKEN", DEFAULT_TOKEN_LIMIT),
+            mails_per_address_day=env.integer(
+                "CAMPAIGN_MAILS_PER_ADDRESS_DAY", FormSettings.mails_per_address_day
+            ),
         ),
         "retention": _retention(env),
         "machine": MachineSettings(

@@ -67,12 +67,42 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host_name(host: str) -> str:
+    """`Example.jp:8000` -> `example.jp`, `[::1]:8000` -> `::1`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def own_host_names(settings: Settings) -> frozenset[str]:
+    """The host names the app answers to as itself: the base URL's, the address it listens on, and
+    the loopback names when it listens on loopback. Any other Host header is a name someone else
+    pointed at us (DNS rebinding: a page of theirs whose name now resolves to 127.0.0.1)."""
+    names = {_host_name(urlsplit(settings.base_url).netloc), _host_name(settings.host)}
+    if names & _LOOPBACK_NAMES or settings.host.startswith("127."):
+        names |= _LOOPBACK_NAMES
+    return frozenset(name for name in names if name)
+
+
+def is_own_host(settings: Settings) -> bool:
+    """Whether the request's Host header names this app (`own_host_names`)."""
+    return _host_name(request.host) in own_host_names(settings)
+
+
 def same_origin(settings: Settings) -> bool:
     """A post must come from our own pages: Origin (or, without it, Referer) names our origin.
 
     Browsers send Origin with every form post; a request with neither header (some privacy tools
-    strip both) is let through: the other checks still apply to it."""
-    allowed = {_origin(settings.base_url), _origin(request.host_url)}
+    strip both) is let through: the other checks still apply to it. The origin of the address the
+    request came to counts only when its host is one of ours: an attacker's name rebound to our
+    address would otherwise match itself."""
+    allowed = {_origin(settings.base_url)}
+    if is_own_host(settings):
+        allowed.add(_origin(request.host_url))
     origin = request.headers.get("Origin")
     if origin is not None:
         return origin.lower() in allowed

@@ -40,6 +40,7 @@ from campaign_core.mail import Mailer, create_mailer
 from campaign_core.settings import Settings, load_settings
 from campaign_core.store import Store, create_store
 from cli.applications import applications
+from cli.domains import company_domain
 from cli.drill import schedule_command, send_due_command, sheet, show
 from cli.forms import maintenance, suppressed
 from cli.hq import HQ_COMMANDS
@@ -148,6 +149,7 @@ COMMANDS = (
     feedback_command,
     maintenance,  # cli/forms.py
     suppressed,
+    company_domain,  # cli/domains.py
     *HQ_COMMANDS,  # cli/hq.py: leads, purge, forget, audit, stats
 )
 for _command in COMMANDS:

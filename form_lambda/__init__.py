@@ -22,14 +22,14 @@ def create_app(settings: Settings | None = None, **parts: Unpack[AppParts]) -> F
     from campaign_core.web import base_app
     from form_lambda import guard
     from form_lambda.health import bp as health_bp
+    from form_lambda.views import ROUTES, form_of, html_page
     from form_lambda.views import bp as forms_bp
-    from form_lambda.views import form_of, html_page
 
     settings = settings or load_settings()
     app = base_app(__name__, settings, **parts)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    guard.install(app, settings, forms_bp)
+    guard.install(app, settings, ROUTES)
 
     @app.before_request
     def refuse_foreign_posts() -> Response | None:

@@ -46,9 +46,10 @@ class Chamber:
 @dataclass(frozen=True)
 class Participant:
     email: str
-    # False when the address must confirm by its own link before any drill mail may go to it:
-    # it is outside the officer's domain, or the officer's domain is a free-mail domain.
-    trusted_by_domain: bool
+    # True when the address is in the officer's own domain (or a subdomain of it) and that domain
+    # is no known free-mail domain. That alone trusts nobody: the drill service also asks whether
+    # staff have checked the domain (`form_lambda.services.drill.participant_status`).
+    in_officer_domain: bool
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ def validate_participants(text: str, officer_email: str) -> tuple[tuple[Particip
     shared = not officer_domain or is_shared_domain(officer_domain)
     return (
         tuple(
-            Participant(address, trusted_by_domain=not shared and in_domain(address, officer_domain))
+            Participant(address, in_officer_domain=not shared and in_domain(address, officer_domain))
             for address in addresses
         ),
         None,

@@ -16,6 +16,7 @@ from campaign_core.address import lookup_postal_code
 from campaign_core.deps import Deps
 from campaign_core.pages import built_page, prefix_title, replace_article, standalone_page
 from campaign_core.web import app_deps
+from form_lambda.guard import Routes
 from form_lambda.rendering import (
     load_chambers,
     load_consent,
@@ -134,9 +135,17 @@ def seminar_submit() -> Response:
     if cleaned is None:
         return form_page("seminar", values, errors)
     result = seminar.sign_up(d, cleaned, consent_version=_consent_version())
+    if result.status == "mail_limit":
+        return _mail_limit("seminar")
     if result.status == "unavailable":
         message = "このセミナーは受付を終了しました。ほかのセミナーを選んでください。"
         return form_page("seminar", values, {"session_id": message})
+    if result.status == "pending":  # a live session: the seat waits for the address to confirm
+        hours = int(d.confirm_window.total_seconds() // 3600)
+        return html_page(
+            "seminar", "確認メールをお送りしました", "seminar_pending", session=result.session,
+            email=cleaned.email, hours=hours,
+        )  # fmt: skip
     return html_page(
         "seminar", "セミナーのお申し込みを受け付けました", "seminar_done", session=result.session,
         channel=result.channel, email=cleaned.email,
@@ -154,12 +163,18 @@ def drill_submit() -> Response:
     if cleaned is None:
         return form_page("drill", values, errors)
     result = drill.apply(d, cleaned, consent_version=_consent_version())
+    if result.status == "mail_limit":
+        return _mail_limit("drill")
     if result.status == "office_taken":
         return html_page("drill", "この事業所はすでにお申し込みを受け付けています", "drill_taken", status=409)
     return html_page(
         "drill", "確認メールをお送りしました", "drill_pending", email=cleaned.officer_email,
         hours=int(d.confirm_window.total_seconds() // 3600),
     )  # fmt: skip
+
+
+def _mail_limit(form: str) -> Response:
+    return html_page(form, "このアドレスへのメールは本日の上限に達しました", "mail_limit", status=429)
 
 
 def _link_problem(form: str, reason: str) -> Response:
@@ -173,7 +188,7 @@ def _button_page(
     mail scanners that open links confirm nothing; only the person who presses it does."""
     token = request.args.get("token", "")
     checked = check(deps(), token)
-    if isinstance(checked, drill.ConfirmResult | oneshot.OneshotResult):
+    if isinstance(checked, drill.ConfirmResult | oneshot.OneshotResult | seminar.SignupResult):
         return _link_problem(form, checked.status)
     return html_page(
         form, title, "confirm_button", action=request.path, token=token, button=button, lead=lead
@@ -182,7 +197,7 @@ def _button_page(
 
 def _done_page(
     form: str,
-    result: drill.ConfirmResult | oneshot.OneshotResult,
+    result: drill.ConfirmResult | oneshot.OneshotResult | seminar.SignupResult,
     done: str,
     title: str,
     template: str,
@@ -193,6 +208,25 @@ def _done_page(
     if result.status not in (done, "already"):
         return _link_problem(form, result.status)
     return html_page(form, title, template, **values)
+
+
+@bp.get("/seminar/confirm")
+def seminar_confirm_page() -> Response:
+    return _button_page(
+        "seminar", seminar.check_token, title="セミナーのお申し込みの確定", button="お申し込みを確定する",
+        lead="ボタンを押すと、セミナーのお申し込みが確定し、参加のご案内をメールでお送りします。",
+    )  # fmt: skip
+
+
+@bp.post("/seminar/confirm")
+def seminar_confirm() -> Response:
+    result = seminar.confirm(deps(), request.form.get("token", ""))
+    if result.status == "unavailable":
+        return _link_problem("seminar", "expired")
+    return _done_page(
+        "seminar", result, "signed_up", "セミナーのお申し込みを受け付けました", "seminar_done",
+        session=result.session, channel=result.channel, email=result.email,
+    )  # fmt: skip
 
 
 @bp.get("/drill/confirm")
@@ -238,7 +272,8 @@ def oneshot_submit() -> Response:
     if cleaned is None:
         return form_page("oneshot", values, errors)
     d = deps()
-    oneshot.request(d, cleaned, consent_version=_consent_version())
+    if oneshot.request(d, cleaned, consent_version=_consent_version()).status == "mail_limit":
+        return _mail_limit("oneshot")
     hours = int(d.confirm_window.total_seconds() // 3600)
     return html_page(
         "oneshot", "確認メールをお送りしました", "oneshot_pending", email=cleaned.email, hours=hours
@@ -260,6 +295,19 @@ def oneshot_confirm() -> Response:
         "oneshot", result, "confirmed", "ワンショット体験を受け付けました", "oneshot_confirmed",
         request_data=result.request,
     )  # fmt: skip
+
+
+# The rate limits' routes (`guard`): the form posts count per client and per mailbox, the
+# confirmation buttons' posts per link.
+ROUTES = Routes(
+    submissions=("forms.seminar_submit", "forms.drill_submit", "forms.oneshot_submit"),
+    confirmations=(
+        "forms.seminar_confirm",
+        "forms.drill_confirm",
+        "forms.participant_confirm",
+        "forms.oneshot_confirm",
+    ),
+)
 
 
 @bp.get("/seminar")

@@ -9,6 +9,8 @@
   the address is erased and its tracking events are settled (client address and agent erased).
 - The suppression list entry, and any other mention of the address in a record, are erased.
 - Local outbox copies (`var/outbox/`) that mention the address are deleted.
+- Last, the store is compacted: on SQLite the write-ahead log is checkpointed and truncated, and
+  deleted content is overwritten (`secure_delete`), so no file under `var/` keeps the address.
 
 The caller writes the audit line (counts only, never the address).
 """
@@ -180,6 +182,8 @@ def forget(
             if mail_mentions(path.read_bytes(), address):
                 path.unlink()
                 summary.outbox_files += 1
+    # What was deleted must not live on in the store's own files (SQLite's write-ahead log).
+    store.compact()
     return summary
 
 

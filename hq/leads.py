@@ -91,7 +91,11 @@ def _sources(store: Store) -> Iterable[_Source]:
     for signup in store.query(SIGNUP):
         d = signup.data
         offered = parse_time(d.get("membership_offered_at"))
-        yield _Source(str(d.get("email", "")), str(d.get("name", "")), d, ("seminar",), offered_at=offered)
+        # A live signup still pending: nobody proved the address (anyone may have typed it).
+        eligible = d.get("status") != "pending"
+        yield _Source(
+            str(d.get("email", "")), str(d.get("name", "")), d, ("seminar",), eligible, offered_at=offered
+        )
     reported = {r.key: r.data for r in store.query(DRILL) if r.data.get("report_sent_at")}
     for application in store.query(APPLICATION):
         d = application.data

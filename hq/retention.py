@@ -217,7 +217,8 @@ def purge(
         [
             s
             for s in store.query(SIGNUP)
-            if (t := parse_time(s.data.get("signed_up_at"))) is not None and t < records_cutoff
+            if (t := parse_time(s.data.get("signed_up_at"))) is not None
+            and (t < records_cutoff or (s.data.get("status") == "pending" and t < unconfirmed_cutoff))
         ],
         summary,
     )

@@ -2,9 +2,9 @@
 service wrote to `var/outbox/` and click its links, as a participant would.
 
 Registered by the local server only (never by the Lambda app), and only answers when mail goes to
-the outbox and the request comes from this machine. Mail HTML is served as we composed it, with
-scripts blocked; its links and tracking pixel point at the local server, so opening a drill mail
-here records an open, and a click lands on its learning page.
+the outbox and the request comes from this machine under one of its own host names. Mail HTML is
+served as we composed it, with scripts blocked; its links and tracking pixel point at the local
+server, so opening a drill mail here records an open, and a click lands on its learning page.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from campaign_core.clock import JST
 from campaign_core.settings import Settings
+from campaign_core.web import is_own_host
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 _NAME = re.compile(r"[0-9a-f]{32}\.eml")
@@ -52,7 +53,8 @@ def _outbox() -> Path:
         local = ipaddress.ip_address(remote).is_loopback
     except ValueError:
         local = False
-    if settings.mail_backend != "outbox" or not local:
+    # Loopback only, and only under our own host names: a DNS-rebinding page reaches loopback too.
+    if settings.mail_backend != "outbox" or not local or not is_own_host(settings):
         abort(404)
     return settings.outbox_dir
 

@@ -122,6 +122,8 @@ def main() -> int:
         if inbound is not None:
             inbound.stop()
         server.close()
+        # Closing the last connection checkpoints SQLite's write-ahead log into the database.
+        deps.store.close()
         print("\n停止しました / stopped", flush=True)
     return 0
 

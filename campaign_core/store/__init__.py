@@ -120,6 +120,10 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - a no-op unless the adapter holds connections
         """Release what the adapter holds open (SQLite: its connections)."""
 
+    def compact(self) -> None:  # noqa: B027 - a no-op unless the adapter keeps files of its own
+        """After deleting personal data: leave no copy of it in the adapter's own files (SQLite:
+        checkpoint and truncate the write-ahead log). DynamoDB needs nothing: a no-op."""
+
 
 MAX_TRANSACTION_OPS = 100  # DynamoDB's TransactWriteItems limit; SQLite keeps to it too
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -83,6 +84,8 @@ class SQLiteStore(Store):
             conn.execute("PRAGMA journal_mode = WAL")
             # FULL: a claim or signup we answered "yes" to survives a power cut, not only a crash.
             conn.execute("PRAGMA synchronous = FULL")
+            # Deleted content is overwritten, not left in free pages (`forget` must really forget).
+            conn.execute("PRAGMA secure_delete = ON")
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
@@ -106,6 +109,17 @@ class SQLiteStore(Store):
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+
+    def compact(self) -> None:
+        """Copy the write-ahead log into the database and truncate it to nothing, so no page of it
+        keeps a deleted record (the WAL holds every page version since the last checkpoint, and
+        while the server holds its connections open nothing else checkpoints it)."""
+        for attempt in range(50):
+            busy, _log, _done = self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.01 * (attempt + 1))  # a reader of another connection is mid-read
+        raise RuntimeError(f"the write-ahead log of {self.path} could not be checkpointed")
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -5,8 +5,9 @@
    expires after the confirm window (72 h) and may then be taken by a new application.
 2. The officer gets a signed, expiring link; `confirm` makes the application and its claims
    permanent (accepted) and sends the acceptance mail.
-3. Participants outside the officer's company domain (everyone, when the officer uses free mail)
-   then get their own link; no drill mail may go to an address that has not confirmed.
+3. Participants then get their own link, except the officer's own mailbox and addresses in a
+   company domain staff have checked (`domains`); no drill mail may go to an address that has not
+   confirmed.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from campaign_core.clock import JST, iso
 from campaign_core.deps import Deps
 from campaign_core.jst import day_text, jst_label
 from campaign_core.mail import MailError
+from campaign_core.normalize import unlinked
 from campaign_core.records import APPLICATION, CONFIRMED, OFFICE_CLAIM, TRUSTED, WAITING
 from campaign_core.store import ConditionFailed, Put, Record, Update
-from form_lambda.services.common import MAIL_TEMPLATES
+from form_lambda.services import domains
+from form_lambda.services.common import MAIL_TEMPLATES, take_mail_quota
 from form_lambda.services.links import BadLink, read_link, unconfirmed
 from form_lambda.validation import DrillInput
 
@@ -32,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 CONFIRM_PURPOSE = "drill-confirm"
 PARTICIPANT_PURPOSE = "drill-participant"
+
+# What the applicant typed freely, shown in mails only through `unlinked`.
+FREE_TEXT = ("company", "office", "address", "officer_name")
 
 # How long a participant's own confirmation link stays valid.
 PARTICIPANT_WINDOW = timedelta(days=14)
@@ -43,7 +49,7 @@ SEMINAR_PATH = "/seminars/#recorded"
 
 @dataclass(frozen=True)
 class ApplyResult:
-    status: Literal["pending", "office_taken"]
+    status: Literal["pending", "office_taken", "mail_limit"]
     application_id: str = ""
 
 
@@ -53,8 +59,35 @@ class ConfirmResult:
     application: dict[str, Any] | None = None
 
 
+def participant_statuses(deps: Deps, data: DrillInput) -> list[dict[str, str]]:
+    """Each participant with TRUSTED (no own confirmation needed) or WAITING.
+
+    Trusted: the officer's own mailbox (the officer's confirmation proves it), and addresses in the
+    officer's domain when staff have checked that domain. Everyone else confirms by their own link."""
+    from campaign_core.emails import domain_of, mailbox_key
+
+    officer = mailbox_key(data.officer_email)
+    checked = any(p.in_officer_domain for p in data.participants) and domains.is_checked(
+        deps.store, domain_of(data.officer_email)
+    )
+    return [
+        {
+            "email": p.email,
+            "status": TRUSTED
+            if mailbox_key(p.email) == officer or (checked and p.in_officer_domain)
+            else WAITING,
+        }
+        for p in data.participants
+    ]
+
+
 def _application_data(
-    data: DrillInput, *, now: datetime, consent_version: str, deadline: datetime
+    data: DrillInput,
+    *,
+    now: datetime,
+    consent_version: str,
+    deadline: datetime,
+    participants: list[dict[str, str]],
 ) -> dict[str, Any]:
     return {
         "status": "pending",
@@ -71,10 +104,7 @@ def _application_data(
         "member": data.member,
         "officer_name": data.officer_name,
         "officer_email": data.officer_email,
-        "participants": [
-            {"email": p.email, "status": TRUSTED if p.trusted_by_domain else WAITING}
-            for p in data.participants
-        ],
+        "participants": participants,
         "variant": data.variant,
         "reveal": data.reveal,
         "followup": data.followup,
@@ -90,21 +120,24 @@ def apply(deps: Deps, data: DrillInput, *, consent_version: str) -> ApplyResult:
 
     Nothing is stored when the office is taken; if the confirmation mail cannot be sent, what was
     stored is removed again, so the applicant can simply try later."""
+    if not take_mail_quota(deps, data.officer_email):
+        return ApplyResult("mail_limit")
     now = deps.now()
     deadline = now + deps.confirm_window
     application_id = secrets.token_hex(16)
     claim = {"application_id": application_id, "status": "pending", "claimed_at": iso(now)}
+    stored = _application_data(
+        data,
+        now=now,
+        consent_version=consent_version,
+        deadline=deadline,
+        participants=participant_statuses(deps, data),
+    )
     ops: list[Put | Update] = [
         Put(OFFICE_CLAIM, key, claim, expires_at=deadline, replace_expired_before=now)
         for key in data.office_keys
     ]
-    ops.append(
-        Put(
-            APPLICATION,
-            application_id,
-            _application_data(data, now=now, consent_version=consent_version, deadline=deadline),
-        )
-    )
+    ops.append(Put(APPLICATION, application_id, stored))
     try:
         deps.store.transact(ops)
     except ConditionFailed:
@@ -117,9 +150,7 @@ def apply(deps: Deps, data: DrillInput, *, consent_version: str) -> ApplyResult:
             "drill_confirm",
             to=data.officer_email,
             values={
-                "application": _mail_view(
-                    _application_data(data, now=now, consent_version=consent_version, deadline=deadline)
-                ),
+                "application": _mail_view(stored),
                 "confirm_url": deps.link("/api/drill/confirm", token=token),
                 "deadline": jst_label(deadline),
             },
@@ -139,9 +170,13 @@ def _release(deps: Deps, application_id: str, keys: tuple[str, ...]) -> None:
 
 
 def _mail_view(application: dict[str, Any]) -> dict[str, Any]:
-    """The application as the mails show it: choices as their Japanese labels."""
+    """The application as the mails show it: choices as their Japanese labels, and the applicant's
+    free text made unclickable (these mails may reach people who never typed it: `unlinked`)."""
+    chamber = dict(application.get("chamber") or {})
     return {
         **application,
+        **{name: unlinked(str(application.get(name) or "")) for name in FREE_TEXT},
+        "chamber": {**chamber, "name": unlinked(str(chamber.get("name", "")))},
         "industry_label": label(INDUSTRIES, str(application.get("industry", ""))),
         "employees_label": label(EMPLOYEES, str(application.get("employees", ""))),
         "member_label": label(MEMBER, str(application.get("member", ""))),
@@ -226,6 +261,11 @@ def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any
     # Only now, with the officer's own address proven, may anyone else be written to: each
     # participant outside the company domain gets one confirmation link and nothing more.
     for address in waiting:
+        if not take_mail_quota(deps, address):
+            # The address had its day's mails (someone may be using the forms against it): no
+            # link now; it stays unconfirmed and gets no drill mail.
+            logger.warning("participant link of %s not sent: the mailbox's daily cap", application_id)
+            continue
         token = deps.signer.sign(PARTICIPANT_PURPOSE, {"a": application_id, "p": address})
         deps.send_mail(
             MAIL_TEMPLATES,

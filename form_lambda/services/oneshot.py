@@ -9,9 +9,10 @@ from typing import Any, Literal
 from campaign_core.clock import iso
 from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
+from campaign_core.normalize import unlinked
 from campaign_core.records import ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
-from form_lambda.services.common import MAIL_TEMPLATES, email_key
+from form_lambda.services.common import MAIL_TEMPLATES, email_key, take_mail_quota
 from form_lambda.services.links import BadLink, read_link, unconfirmed
 from form_lambda.validation import OneshotInput
 
@@ -20,7 +21,7 @@ PURPOSE = "oneshot-confirm"
 
 @dataclass(frozen=True)
 class OneshotResult:
-    status: Literal["pending", "confirmed", "already", "expired", "invalid"]
+    status: Literal["pending", "confirmed", "already", "expired", "invalid", "mail_limit"]
     request: dict[str, Any] | None = None
 
 
@@ -29,6 +30,8 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
 
     A second request for an address that is already waiting or confirmed stores nothing new; the
     answer and the mail are the same, so the form tells nobody whether an address was used."""
+    if not take_mail_quota(deps, data.email):
+        return OneshotResult("mail_limit")
     now = deps.now()
     deadline = now + deps.confirm_window
     key = email_key(data.email)
@@ -42,7 +45,8 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
     created = deps.store.put_new(ONESHOT, key, record, expires_at=deadline, replace_expired_before=now)
     existing = None if created else deps.store.get(ONESHOT, key)
     if existing is not None and existing.data.get("status") == "confirmed":
-        deps.send_mail(MAIL_TEMPLATES, "oneshot_already", to=data.email, values={"request": existing.data})
+        shown = {**existing.data, "company": unlinked(str(existing.data.get("company", "")))}
+        deps.send_mail(MAIL_TEMPLATES, "oneshot_already", to=data.email, values={"request": shown})
         return OneshotResult("pending", existing.data)
     token = deps.signer.sign(PURPOSE, {"k": key})
     try:
@@ -51,7 +55,7 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
             "oneshot_confirm",
             to=data.email,
             values={
-                "request": record,
+                "request": {**record, "company": unlinked(data.company)},  # typed by anyone
                 "confirm_url": deps.link("/api/oneshot/confirm", token=token),
                 "deadline": jst_label(deadline),
             },

@@ -1,11 +1,15 @@
 """Seminar signups: recorded sessions get the viewing URL; live sessions take a Zoom seat atomically
 up to the capacity, and past it the reply gives the YouTube Live URL and says why. Live replies
 carry an .ics invitation. Signing up twice for one session takes no second seat: the reply is sent
-again with what the first signup got."""
+again with what the first signup got.
+
+A Zoom seat is held only for an address that confirmed: a live signup is pending (and expires
+after the confirm window) until its address opens the mailed link and presses the button; only
+then is a seat taken, so fake signups with made-up or strangers' addresses fill no seats."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 from typing import Any, Literal
 
@@ -13,20 +17,27 @@ from campaign_core.choices import MEMBER, label
 from campaign_core.clock import iso
 from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
+from campaign_core.normalize import unlinked
 from campaign_core.records import SEATS, SIGNUP
+from campaign_core.store import ConditionFailed, Update
 from form_lambda.rendering import Session, content_yaml, load_sessions
-from form_lambda.services.common import MAIL_TEMPLATES, email_key
-from form_lambda.validation import SeminarInput
+from form_lambda.services.common import MAIL_TEMPLATES, email_key, take_mail_quota
+from form_lambda.services.links import BadLink, read_link
+from form_lambda.validation import Chamber, SeminarInput
 
 Channel = Literal["recorded", "zoom", "youtube"]
 
 
+CONFIRM_PURPOSE = "seminar-confirm"
+
+
 @dataclass(frozen=True)
 class SignupResult:
-    status: Literal["signed_up", "unavailable"]
+    status: Literal["signed_up", "pending", "unavailable", "mail_limit", "already", "expired", "invalid"]
     session: Session | None = None
     channel: Channel | None = None
     repeated: bool = False
+    email: str = ""
 
 
 def find_session(deps: Deps, session_id: str) -> Session | None:
@@ -68,6 +79,8 @@ def sign_up(deps: Deps, data: SeminarInput, *, consent_version: str) -> SignupRe
     if session is None or not session.is_open(now):
         return SignupResult("unavailable", session)
 
+    if not take_mail_quota(deps, data.email):
+        return SignupResult("mail_limit", session)
     key = f"{session.id}:{email_key(data.email)}"
     record = {
         "session_id": session.id,
@@ -85,24 +98,106 @@ def sign_up(deps: Deps, data: SeminarInput, *, consent_version: str) -> SignupRe
     if data.member != "member":
         # The reply carries the membership offer (content/membership.yml): HQ's leads show it was made.
         record["membership_offered_at"] = iso(now)
+    if session.is_live:
+        return _sign_up_live(deps, data, session, key, record)
     repeated = not deps.store.put_new(SIGNUP, key, record)
-    channel: Channel
-    if repeated:
-        existing = deps.store.get(SIGNUP, key)
-        stored = existing.data.get("channel") if existing is not None else None
-        if stored in ("recorded", "zoom", "youtube"):
-            channel = stored
-        else:  # the first signup is still taking its seat: this reply goes without one
-            channel = "recorded" if not session.is_live else "youtube"
-    elif session.is_live:
-        seat = deps.store.increment(SEATS, session.id, "taken", limit=session.capacity)
-        channel = "zoom" if seat is not None else "youtube"
-        deps.store.update(SIGNUP, key, {"channel": channel, "seat": seat})
-    else:
-        channel = "recorded"
+    _send_reply(deps, data, session, "recorded")
+    return SignupResult("signed_up", session, "recorded", repeated)
 
-    _send_reply(deps, data, session, channel)
-    return SignupResult("signed_up", session, channel, repeated)
+
+def _sign_up_live(
+    deps: Deps, data: SeminarInput, session: Session, key: str, record: dict[str, Any]
+) -> SignupResult:
+    """Store the pending signup and mail its link; a confirmed one gets its reply again."""
+    now = deps.now()
+    deadline = now + deps.confirm_window
+    pending = {**record, "status": "pending"}
+    created = deps.store.put_new(SIGNUP, key, pending, expires_at=deadline, replace_expired_before=now)
+    existing = None if created else deps.store.get(SIGNUP, key)
+    if existing is not None and existing.data.get("status") != "pending":
+        stored = existing.data.get("channel")
+        channel: Channel = stored if stored in ("zoom", "youtube") else "youtube"
+        _send_reply(deps, data, session, channel)
+        return SignupResult("signed_up", session, channel, repeated=True)
+    token = deps.signer.sign(CONFIRM_PURPOSE, {"k": key})
+    try:
+        deps.send_mail(
+            MAIL_TEMPLATES,
+            "seminar_confirm",
+            to=data.email,
+            values={
+                "signup": _shown(data),
+                "session": session,
+                "starts_label": jst_label(session.starts_at) if session.starts_at else "",
+                "confirm_url": deps.link("/api/seminar/confirm", token=token),
+                "deadline": jst_label(deadline),
+            },
+        )
+    except Exception:
+        if created:
+            deps.store.delete(SIGNUP, key)
+        raise
+    return SignupResult("pending", session, repeated=not created)
+
+
+def check_token(deps: Deps, token: str) -> SignupResult | str:
+    """The signup key behind a confirmation token, or the reason it cannot be used."""
+    payload = read_link(deps.signer, CONFIRM_PURPOSE, token, max_age=deps.confirm_window)
+    if isinstance(payload, BadLink):
+        return SignupResult(payload.reason)
+    if not isinstance(payload, dict) or not isinstance(payload.get("k"), str):
+        return SignupResult("invalid")
+    return str(payload["k"])
+
+
+def confirm(deps: Deps, token: str) -> SignupResult:
+    """The address confirmed a live signup: take a seat (atomically, up to the capacity) and reply."""
+    checked = check_token(deps, token)
+    if isinstance(checked, SignupResult):
+        return checked
+    record = deps.store.get(SIGNUP, checked)
+    if record is None:
+        return SignupResult("expired")
+    session = find_session(deps, str(record.data.get("session_id", "")))
+    if record.data.get("status") != "pending":
+        stored = record.data.get("channel")
+        channel_now = stored if stored in ("zoom", "youtube") else None
+        return SignupResult("already", session, channel_now, email=str(record.data.get("email", "")))
+    if session is None or not session.is_open(deps.now()):
+        return SignupResult("unavailable", session)
+    changes = {"status": "confirmed", "confirmed_at": iso(deps.now())}
+    try:  # one confirmation per signup, even when its button is pressed twice at once
+        deps.store.transact(
+            [Update(SIGNUP, record.key, changes, expect_version=record.version, expires_at=None)]
+        )
+    except ConditionFailed:
+        return SignupResult("already", session)
+    seat = deps.store.increment(SEATS, session.id, "taken", limit=session.capacity)
+    channel: Channel = "zoom" if seat is not None else "youtube"
+    deps.store.update(SIGNUP, record.key, {"channel": channel, "seat": seat})
+    signup = _input_of(record.data)
+    _send_reply(deps, signup, session, channel)
+    return SignupResult("signed_up", session, channel, email=signup.email)
+
+
+def _input_of(data: dict[str, Any]) -> SeminarInput:
+    chamber = data.get("chamber") or {}
+    return SeminarInput(
+        session_id=str(data.get("session_id", "")),
+        company=str(data.get("company", "")),
+        name=str(data.get("name", "")),
+        email=str(data.get("email", "")),
+        phone=str(data.get("phone", "")),
+        prefecture=str(data.get("prefecture", "")),
+        chamber=Chamber(code=str(chamber.get("code", "")), name=str(chamber.get("name", ""))),
+        member=str(data.get("member", "")),
+    )
+
+
+def _shown(data: SeminarInput) -> SeminarInput:
+    """The signup as mails show it: the reply goes to whatever address was typed, so the typed
+    name and company cannot become links."""
+    return replace(data, name=unlinked(data.name), company=unlinked(data.company))
 
 
 def live_notes(deps: Deps) -> dict[str, list[str]]:
@@ -129,7 +224,7 @@ def _send_reply(deps: Deps, data: SeminarInput, session: Session, channel: str) 
         "seminar_reply",
         to=data.email,
         values={
-            "signup": data,
+            "signup": _shown(data),
             "member": data.member,
             "member_label": label(MEMBER, data.member),
             "session": session,

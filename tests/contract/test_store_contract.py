@@ -279,6 +279,30 @@ def test_query_reads_past_one_page(store: Store) -> None:
     assert len(store.query("report", where={"even": True})) == 150
 
 
+def test_increment_keeps_the_expiry_of_the_record(store: Store) -> None:
+    # The forms' expiring counters (rate limits, the daily mail cap) rely on it.
+    expires = datetime(2026, 12, 2, tzinfo=UTC)
+    assert store.put_new("rate_count", "w", {"n": 0}, expires_at=expires)
+    assert store.increment("rate_count", "w", "n", limit=10) == 1
+    record = store.get("rate_count", "w")
+    assert record is not None and record.expires_at == expires
+
+
+def test_compact_keeps_the_data_and_no_file_keeps_what_was_deleted(store: Store, tmp_path: Path) -> None:
+    secret = "deleted-person@compact.example.jp"
+    for n in range(30):  # several pages of log
+        assert store.put_new("seminar_signup", f"s{n}", {"email": secret, "n": n})
+    assert store.put_new("seminar_signup", "kept", {"email": "kept@compact.example.jp"})
+    for n in range(30):
+        store.delete("seminar_signup", f"s{n}")
+    store.compact()
+    assert store.get("seminar_signup", "kept") is not None
+    assert store.get("seminar_signup", "s0") is None
+    # SQLite: neither the database nor its write-ahead log keeps a copy (DynamoDB keeps no file).
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert [p.name for p in files if secret.encode() in p.read_bytes()] == []
+
+
 def test_delete(store: Store) -> None:
     assert store.put_new("application", "A-6", {"x": 1})
     store.delete("application", "A-6")

@@ -144,8 +144,10 @@ def test_a_whole_drill_from_application_to_chamber_feedback(
     def at(now: str) -> None:
         clock.current = parse_instant(now)
 
-    # Friday: the officer applies on the form and confirms; the outside participant confirms too.
+    # Friday: the branch staff have checked the company's mail domain (its staff need no links of
+    # their own); the officer applies on the form and confirms; the outside participant confirms.
     at("2026-11-27T10:00")
+    campaign("company-domain", "add", OFFICER.split("@")[1], now="2026-11-27T09:00")
     form = {
         "company": "株式会社イーツーイー", "office": "", "corporate_number": "", "postal_code": "060-0001",
         "prefecture": "北海道", "address": "札幌市中央区北一条西2-1", "phone": "011-123-4567",

@@ -567,6 +567,10 @@ def test_local_outbox_viewer_shows_mail_to_this_machine_only(
     assert "script-src 'none'" in mail.headers["Content-Security-Policy"]
     # Not from another machine, not a path of our choosing, and not in the Lambda app at all.
     assert viewer.get("/outbox/", environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 404
+    # Nor under a name someone else points at 127.0.0.1 (a DNS-rebinding page); our names work.
+    for host, status in [("rebind.evil.example:8000", 404), ("127.0.0.1:8000", 200), ("localhost:8000", 200)]:
+        answer = viewer.get("/outbox/", headers={"Host": host}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert answer.status_code == status, host
     assert (
         viewer.get("/outbox/..%2Fcampaign.sqlite3", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code
         == 404

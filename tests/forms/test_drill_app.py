@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock
 from campaign_core.records import mailable_participants
 from campaign_core.store import Store
+from form_lambda.services.domains import add_checked
 from tests.support.forms import DRILL_FORM, Outbox, confirm_officer, html_of, links, text_of, token_of
 
 
@@ -56,9 +57,10 @@ def test_application_is_pending_until_the_officer_confirms(
     assert str(make_header(decode_header(raw_from))).startswith("セキュリティ訓練キャンペーン事務局 <")
 
 
-def test_confirmation_accepts_and_mails_next_steps_and_participants_outside_the_domain(
-    forms_client: FlaskClient, store: Store, outbox: Outbox
+def test_confirmation_accepts_and_mails_next_steps_and_participants_outside_a_checked_domain(
+    forms_client: FlaskClient, store: Store, outbox: Outbox, clock: FixedClock
 ) -> None:
+    add_checked(store, clock, "test-corp.example.jp")  # staff checked the company's domain
     apply(forms_client)
     page = confirm_officer(forms_client, outbox)
     assert "お申し込みが確定しました" in page
@@ -85,6 +87,19 @@ def test_confirmation_accepts_and_mails_next_steps_and_participants_outside_the_
         "hanako@test-corp.example.jp",
         "jiro@partner.example.com",
     ]
+
+
+def test_without_a_checked_domain_every_participant_but_the_officer_confirms(
+    forms_client: FlaskClient, store: Store, outbox: Outbox
+) -> None:
+    participants = "hanako@test-corp.example.jp\nTaro+drill@test-corp.example.jp"
+    apply(forms_client, participants=participants)
+    confirm_officer(forms_client, outbox)
+    [application] = store.query("application")
+    # The officer's own mailbox is proven by the officer's confirmation; a colleague's is not.
+    assert mailable_participants(application.data) == ["Taro+drill@test-corp.example.jp"]
+    assert len(outbox.to("hanako@test-corp.example.jp")) == 1
+    assert outbox.to("Taro+drill@test-corp.example.jp") == []
 
 
 def test_free_mail_officer_makes_every_participant_confirm(

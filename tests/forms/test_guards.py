@@ -82,6 +82,14 @@ def test_posts_from_other_sites_are_refused(
         assert stored(store) == 0
 
 
+def test_a_post_under_a_rebound_host_name_is_refused(forms_client: FlaskClient, store: Store) -> None:
+    # A DNS-rebinding page: its own name now resolves to our address, so Origin and Host agree.
+    headers = {"Host": "rebind.evil.example:8000", "Origin": "http://rebind.evil.example:8000"}
+    response = forms_client.post("/api/oneshot", data=ONESHOT_FORM, headers=headers)
+    assert response.status_code == 403
+    assert stored(store) == 0
+
+
 def test_oversized_body_gets_413_with_a_japanese_page(forms_client: FlaskClient, store: Store) -> None:
     response = forms_client.post("/api/drill", data={**DRILL_FORM, "participants": "a" * 100_000})
     assert response.status_code == 413

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +17,16 @@ from icalendar import Calendar
 
 from campaign_core.clock import JST
 from campaign_core.store import Store
-from tests.support.forms import ONESHOT_FORM, SEMINAR_FORM, Outbox, html_of, set_sessions, text_of
+from tests.support.forms import (
+    ONESHOT_FORM,
+    SEMINAR_FORM,
+    Outbox,
+    html_of,
+    links,
+    set_sessions,
+    text_of,
+    token_of,
+)
 
 LIVE = "live-2026-12"
 
@@ -30,6 +40,14 @@ def store_backend(request: pytest.FixtureRequest) -> str:
 def sign_up(client: FlaskClient, **changes: str) -> tuple[int, str]:
     response = client.post("/api/seminar", data={**SEMINAR_FORM, **changes})
     return response.status_code, response.get_data(as_text=True)
+
+
+def confirm_signup(client: FlaskClient, ask: EmailMessage) -> str:
+    """Open the confirmation link of a live signup and press its button; the page's text."""
+    [link] = [u for u in links(text_of(ask)) if "/api/seminar/confirm" in u]
+    assert client.get(link).status_code == 200
+    response = client.post("/api/seminar/confirm", data={"token": token_of(link)})
+    return response.get_data(as_text=True)
 
 
 def test_recorded_session_reply_carries_the_viewing_url_and_notes(
@@ -61,9 +79,19 @@ def test_live_session_takes_seats_up_to_capacity_then_offers_youtube(
     app = make_app()
     client = app.test_client()
     outbox = Outbox(app.config["CAMPAIGN_SETTINGS"].outbox_dir)
+    store: Store = app.extensions["campaign_store"]
     for n in range(3):
-        assert sign_up(client, session_id=LIVE, email=f"p{n}@corp.example.jp")[0] == 200
-    replies = [text_of(outbox.to(f"p{n}@corp.example.jp")[0]) for n in range(3)]
+        status, page = sign_up(client, session_id=LIVE, email=f"p{n}@corp.example.jp")
+        assert status == 200 and "確認メールをお送りしました" in page
+    # Nobody holds a seat before confirming; then seats go in the order of confirmation.
+    assert store.get("seat_counter", LIVE) is None
+    for n in range(3):
+        [ask] = outbox.to(f"p{n}@corp.example.jp")
+        assert "/api/seminar/confirm?token=" in text_of(ask)
+        assert "zoom.example.jp" not in text_of(ask)
+        page = confirm_signup(client, ask)
+        assert "セミナーのお申し込みを受け付けました" in page
+    replies = [text_of(outbox.to(f"p{n}@corp.example.jp")[1]) for n in range(3)]
     assert "https://zoom.example.jp/j/82612161400" in replies[0]
     assert "https://zoom.example.jp/j/82612161400" in replies[1]
     assert "zoom.example.jp" not in replies[2]
@@ -76,7 +104,7 @@ def test_live_session_takes_seats_up_to_capacity_then_offers_youtube(
     assert "表示名" not in replies[2] and "録画" in replies[2]
     # Every live reply carries an invitation at the session's time, with the URL it gives.
     for n, url in enumerate(["zoom.example.jp", "zoom.example.jp", "youtube.com/live"]):
-        [attachment] = list(outbox.to(f"p{n}@corp.example.jp")[0].iter_attachments())
+        [attachment] = list(outbox.to(f"p{n}@corp.example.jp")[1].iter_attachments())
         assert attachment.get_content_type() == "text/calendar"
         calendar = Calendar.from_ical(attachment.get_payload(decode=True))
         [event] = calendar.walk("VEVENT")
@@ -84,8 +112,9 @@ def test_live_session_takes_seats_up_to_capacity_then_offers_youtube(
         assert url in str(event.get("location"))
     # Signing up again takes no second seat and resends the same channel.
     assert sign_up(client, session_id=LIVE, email="p0@corp.example.jp")[0] == 200
-    assert "zoom.example.jp" in text_of(outbox.to("p0@corp.example.jp")[1])
-    store: Store = app.extensions["campaign_store"]
+    assert "zoom.example.jp" in text_of(outbox.to("p0@corp.example.jp")[2])
+    # Pressing the button again takes no second seat either.
+    confirm_signup(client, outbox.to("p0@corp.example.jp")[0])
     counter = store.get("seat_counter", LIVE)
     assert counter is not None and counter.data["taken"] == 2
 

@@ -4,9 +4,16 @@ without naming the address."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
 from email import message_from_bytes, policy
+from pathlib import Path
 
 from click.testing import CliRunner
 from flask.testing import FlaskClient
@@ -14,15 +21,19 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
 from campaign_core.records import PERSONAL_KINDS, mailable_participants
-from campaign_core.settings import Settings
+from campaign_core.settings import PROJECT_ROOT, Settings
 from campaign_core.store import Store
+from campaign_core.store.sqlite import SQLiteStore
 from campaign_core.suppression import suppress
 from cli.main import cli
 from drill_sender.services.report import build_report
 from hq import audit
 from hq.forget import forget, mail_mentions
+from tests.support import TEST_SECRET
 from tests.support.drill import OFFICER_DOMAIN, SentDrill, confirmed_oneshot, get, staff
+from tests.support.forms import DRILL_FORM, ONESHOT_FORM, SEMINAR_FORM
 from tests.support.hq import audit_who, every_item, hq_command_env
+from tests.support.servers import free_port, wait_for
 
 
 def _everything_mentioning(store: Store, settings: Settings, address: str) -> list[str]:
@@ -135,3 +146,91 @@ def test_every_kind_written_by_the_services_is_listed_as_personal() -> None:
         followups.NOTICE,
     }
     assert written <= set(PERSONAL_KINDS)
+
+
+def test_after_forget_and_a_clean_stop_no_file_under_the_data_dir_holds_the_address(
+    built_site: Path, tmp_path: Path
+) -> None:
+    # The local server runs (its connections stay open), the address signs up here and there,
+    # staff run `campaign forget` from another process, then the server is stopped.
+    address = "forget-me@wal.example.jp"
+    data_dir = tmp_path / "var"
+    port = free_port()
+    env = {
+        **os.environ,
+        "CAMPAIGN_DATA_DIR": str(data_dir),
+        "CAMPAIGN_SITE_DIR": str(built_site),
+        "CAMPAIGN_SECRET_KEY": TEST_SECRET,
+        "CAMPAIGN_NOW": "2026-11-27T10:00",
+        "PORT": str(port),
+        "CAMPAIGN_INBOUND_PORT": str(free_port()),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "local.serve"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(f"{base}/api/health"), timeout=60)
+        forms = [
+            ("/api/seminar", {**SEMINAR_FORM, "email": address}),
+            ("/api/oneshot", {**ONESHOT_FORM, "email": address}),
+            ("/api/drill", {**DRILL_FORM, "participants": f"{address}\nhanako@test-corp.example.jp"}),
+            ("/api/seminar", {**SEMINAR_FORM, "email": address.upper()}),
+        ]
+        for path, form in forms:
+            assert _post(f"{base}{path}", form) == 200
+        assert any(address.encode() in p.read_bytes().lower() for p in _files(data_dir))
+        forgotten = subprocess.run(
+            [sys.executable, "-m", "cli", "forget", address, "--yes"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert forgotten.returncode == 0, forgotten.stderr
+        # Already while the server runs: its open connections kept the write-ahead log (every
+        # page version since the last checkpoint) until `forget` checkpointed and truncated it.
+        assert _holding(data_dir, address) == []
+        assert _post(f"{base}/api/oneshot", {**ONESHOT_FORM, "email": "next@wal.example.jp"}) == 200
+    finally:
+        server.send_signal(signal.SIGTERM)  # how a service manager stops it
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+    assert _holding(data_dir, address) == []
+    # A clean stop closes the connections: SQLite folds the log into the database and removes it.
+    assert not (data_dir / "campaign.sqlite3-wal").exists()
+    # The store still works and still has the rest (the other participant's application).
+    store = SQLiteStore(data_dir / "campaign.sqlite3")
+    try:
+        [application] = store.query("application")
+        assert [p["email"] for p in application.data["participants"]] == ["", "hanako@test-corp.example.jp"]
+    finally:
+        store.close()
+
+
+def _holding(directory: Path, address: str) -> list[str]:
+    return [p.name for p in _files(directory) if address.encode() in p.read_bytes().lower()]
+
+
+def _files(directory: Path) -> list[Path]:
+    return [p for p in directory.rglob("*") if p.is_file()]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _post(url: str, form: dict[str, str]) -> int:
+    data = urllib.parse.urlencode(form).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as response:
+        return int(response.status)

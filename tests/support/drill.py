@@ -34,6 +34,7 @@ from drill_sender.services.send import send_due
 from form_lambda.rendering import load_chambers
 from form_lambda.services import drill as drill_forms
 from form_lambda.services import oneshot as oneshot_forms
+from form_lambda.services.domains import add_checked
 from form_lambda.validation import validate_drill, validate_oneshot
 from tests.support import TEST_SECRET
 from tests.support.forms import DRILL_FORM
@@ -171,8 +172,11 @@ def deps(make_deps: Callable[..., Deps]) -> Deps:
 
 
 def form_deps(store: Store, settings: Settings, clock: FixedClock) -> Deps:
-    # The forms' own mails (confirmation, acceptance) go to the outbox, not to the drill relay.
-    return Deps(store=store, mailer=OutboxMailer(settings.outbox_dir), clock=clock, settings=settings)
+    # The forms' own mails (confirmation, acceptance) go to the outbox, not to the drill relay;
+    # the drill suites apply many times for one officer a day, so the forms' daily mail cap is off
+    # (tests/forms/test_abuse.py covers it).
+    uncapped = replace(settings, forms=replace(settings.forms, mails_per_address_day=0))
+    return Deps(store=store, mailer=OutboxMailer(settings.outbox_dir), clock=clock, settings=uncapped)
 
 
 def accepted_application(
@@ -197,6 +201,8 @@ def accepted_application(
     }
     cleaned, errors = validate_drill(form, chambers=load_chambers(settings.content_dir))
     assert cleaned is not None, errors
+    # Branch staff checked the test company's domain: its addresses need no confirmation.
+    add_checked(store, clock, OFFICER_DOMAIN)
     d = form_deps(store, settings, clock)
     applied = drill_forms.apply(d, cleaned, consent_version="test")
     assert applied.status == "pending"

@@ -21,7 +21,12 @@ from flask.testing import FlaskClient
 from campaign_core.store.dynamodb import DynamoDBStore
 from tests.support.servers import MOTO_REGION, MotoServer
 
-NO_LIMITS: dict[str, Any] = {"rate_limit_client": None, "rate_limit_email": None}
+NO_LIMITS: dict[str, Any] = {
+    "rate_limit_client": None,
+    "rate_limit_email": None,
+    "rate_limit_token": None,
+    "mails_per_address_day": 0,
+}
 
 DRILL_FORM = {
     "company": "株式会社テスト",
