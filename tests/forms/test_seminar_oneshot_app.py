@@ -100,7 +100,7 @@ def test_live_session_takes_seats_up_to_capacity_then_offers_youtube(
     # The notes for a live session (content/seminars.yml live_notes): Zoom's name display and camera
     # for Zoom attendees, the recording policy for everyone.
     assert "表示名" in replies[0] and "カメラ" in replies[0] and "録画" in replies[0]
-    assert "表示名" in html_of(outbox.to("p0@corp.example.jp")[0])
+    assert "表示名" in html_of(outbox.to("p0@corp.example.jp")[1])
     assert "表示名" not in replies[2] and "録画" in replies[2]
     # Every live reply carries an invitation at the session's time, with the URL it gives.
     for n, url in enumerate(["zoom.example.jp", "zoom.example.jp", "youtube.com/live"]):

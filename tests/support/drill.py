@@ -194,7 +194,7 @@ def accepted_application(
     number = next(_office_numbers)
     form: dict[str, Any] = {
         **DRILL_FORM,
-        "address": f"千代田区千代田1-2-{number}",
+        "address": f"千代田区千代田{number}-2-3",
         "officer_email": f"taro@{OFFICER_DOMAIN}",
         "participants": "\n".join(participants),
         **fields,

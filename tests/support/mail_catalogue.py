@@ -7,6 +7,7 @@ schedule, report, reveal, follow-up, one-shot status, chamber list, seminar repl
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -27,6 +28,7 @@ from form_lambda.rendering import load_chambers, load_sessions
 from form_lambda.services import drill as drill_forms
 from form_lambda.services import oneshot as oneshot_forms
 from form_lambda.services import seminar as seminar_forms
+from form_lambda.services.domains import add_checked
 from form_lambda.validation import validate_drill, validate_oneshot, validate_seminar
 from tests.support.forms import DRILL_FORM, SEMINAR_FORM
 
@@ -94,6 +96,7 @@ def every_mail(store: Store, settings: Settings, clock: FixedClock) -> dict[str,
     form = {**DRILL_FORM, "officer_email": OFFICER, "participants": f"{STAFF}\n{OUTSIDER}"}
     cleaned, errors = validate_drill(form, chambers=load_chambers(settings.content_dir))
     assert cleaned is not None, errors
+    add_checked(store, clock, STAFF.split("@")[1])  # branch staff checked the company's domain
     applied = drill_forms.apply(deps, cleaned, consent_version="test")
     mails["drill_confirm"] = outbox.one(OFFICER)
     token = deps.signer.sign(drill_forms.CONFIRM_PURPOSE, {"a": applied.application_id})
@@ -146,6 +149,11 @@ def every_mail(store: Store, settings: Settings, clock: FixedClock) -> dict[str,
     )
     assert signup is not None, errors
     seminar_forms.sign_up(deps, signup, consent_version="test")
+    # A live seat is held only once the address confirms: press the link of the confirmation mail.
+    mails["seminar_confirm"] = outbox.one(OFFICER)
+    found = re.search(r"token=([\w.\-]+)", mails["seminar_confirm"].get_body(("plain",)).get_content())
+    assert found, "the seminar confirmation mail carries its link"
+    assert seminar_forms.confirm(deps, found[1]).status == "signed_up"
     mails["seminar_reply"] = outbox.one(OFFICER)
     return mails
 
