@@ -49,7 +49,7 @@ def test_the_guide_shows_this_deployments_domains_hosts_and_addresses(
     assert "<title>訓練メールを受け取るための設定" in page
     assert _row(page, "訓練メールの差出人ドメイン") == "notice-mail.example.net"
     assert "campaign.example.jp" in _row(
-        page, "事務局からのメール(申込の確認・日程・レポート)の差出人ドメイン"
+        page, "事務局からのメール(申し込みの確認・日程・レポート)の差出人ドメイン"
     )
     # SES's Easy DKIM signs with each sender's own domain.
     assert _row(page, "DKIM 署名のドメイン(d=)") == "notice-mail.example.net、campaign.example.jp"
