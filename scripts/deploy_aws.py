@@ -54,6 +54,7 @@ from scripts.lambda_package import (
     PACKAGES,
     lambda_python,
     lambda_requirements,
+    precompile_command,
     stage_lambda_source,
 )
 from scripts.site_files import Upload, inline_script_hashes, site_build_env, site_uploads
@@ -195,8 +196,7 @@ class Deployer:
         )
         build_dir = PROJECT_ROOT / ".aws-sam" / "build"
         self.out("   bytecode for the runtime's Python (unchecked-hash .pyc)")
-        self.run([runtime_python, "-m", "compileall", "-q", "-j", "0",
-                  "--invalidation-mode", "unchecked-hash", str(build_dir)])  # fmt: skip
+        self.run(precompile_command(build_dir, runtime_python))
         self.step(f"4. The edge: web ACL (stack {c.edge_stack} in us-east-1), origin secret")
         web_acl_arn = self.deploy_edge()
         self.step(f"5. sam deploy (stack {c.stack} in {c.region})")

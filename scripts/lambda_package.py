@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from campaign_core.settings import PROJECT_ROOT
@@ -85,17 +86,24 @@ def _copy_package(source: Path, dest: Path) -> None:
     )
 
 
-def precompile(directory: Path) -> None:
-    """Bytecode next to the sources (hash-checked-free, so zip timestamps cannot void it): the
-    Lambda file system is read-only, and without .pyc every cold start compiles every module."""
-    import compileall
-    import py_compile
+# Files a dependency ships that no Python 3 can compile, and nothing imports (olefile, which
+# extract-msg needs, still carries its Python 2 module).
+NOT_PYTHON3 = r"[/\\]olefile2\.py$"
 
-    ok = compileall.compile_dir(
-        directory, quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
-    )
-    if not ok:
-        raise RuntimeError(f"some Python files under {directory} do not compile")
+
+def precompile_command(directory: Path, python: str = sys.executable) -> list[str]:
+    """Bytecode next to the sources with `python` (the runtime's, for a deploy), hash-checked-free so
+    zip timestamps cannot void it: the Lambda file system is read-only, and without .pyc every cold
+    start compiles every module. Exits non-zero when any file but `NOT_PYTHON3` does not compile."""
+    return [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+            "-x", NOT_PYTHON3, str(directory)]  # fmt: skip
+
+
+def precompile(directory: Path, python: str = sys.executable) -> None:
+    command = precompile_command(directory, python)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(f"some Python files under {directory} do not compile:\n{result.stdout}")
 
 
 def stage_lambda_source(site_dir: Path, dest: Path = LAMBDA_SRC, deps: Path | None = None) -> Path:
