@@ -1,6 +1,20 @@
 """The DynamoDB adapter of the store port: one table, conditional writes, TransactWriteItems.
 
-Layout (kind-partitioned, no index needed):
+Access patterns (who asks, with what key, how many items come back):
+
+| pattern | key / index | who uses it | items read |
+|---|---|---|---|
+| one record by (kind, key) | base table GetItem, strongly consistent | tokens (tracking hit, confirm, report link), every update | 1 |
+| one message's events | base table Query `pk = drill_event AND begins_with(sk, "<message>.")`, consistent | tracking replay dedupe (`record_hit`), one-shot status, forget | that message's events |
+| an application's records of one kind | GSI `by_app`: `app = <application_id>`, `begins_with(app_sk, "<kind>#")` | check sheet, activity, late participants, follow-ups, retention per drill | that application's items |
+| a whole kind (optionally filtered) | base table Query `pk = <kind>` | staff only (`query`): stats, leads, forget by address, HQ listings | the whole kind |
+
+Still on the whole-kind read (left for the next step, see the branch report): the scheduler's due
+lists (`send.py`, `report_due.py`, `followups.py` loop over drills), the campaign-wide report
+average, chamber feedback and the retention scan. The planned sparse `due` and `by_time` indexes
+follow the same shape as `by_app`.
+
+Layout:
 
 | attribute | type | holds |
 |---|---|---|
@@ -10,6 +24,12 @@ Layout (kind-partitioned, no index needed):
 | `exp` | N | `expires_at`, exact (epoch seconds with microseconds) |
 | `ttl` | N | `expires_at` rounded up to whole epoch seconds: the table's TTL attribute |
 | `d_<field>` | any | one attribute per top-level data field |
+| `app` | S | data["application_id"] when a non-empty string: the `by_app` GSI's partition key |
+| `app_sk` | S | `<kind>#<key>`, the `by_app` GSI's sort key (written with `app`) |
+
+`by_app` is eventually consistent (every GSI is); its callers read records the scheduler or a
+form wrote earlier, never in the same request. Items written before the index existed lack
+`app`/`app_sk`: `campaign migrate-store` (cli) adds them.
 
 Keeping the kind as the partition key makes `query` a strongly consistent Query on the table itself,
 ordered by key, where a GSI on kind would only be eventually consistent. One attribute per data field
@@ -24,6 +44,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -59,6 +80,15 @@ if TYPE_CHECKING:
     from campaign_core.settings import Settings
 
 _MAX_ATTEMPTS = 8
+BY_APP = "by_app"
+
+
+def app_attributes(kind: str, key: str, data: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
+    """The `by_app` index attributes of an item with this data (none without an application)."""
+    application_id = data.get("application_id")
+    if not isinstance(application_id, str) or not application_id:
+        return {}
+    return {"app": {"S": application_id}, "app_sk": {"S": f"{kind}#{key}"}}
 
 
 class _Stale(Exception):
@@ -72,10 +102,22 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "app", "AttributeType": "S"},
+            {"AttributeName": "app_sk", "AttributeType": "S"},
         ],
         KeySchema=[
             {"AttributeName": "pk", "KeyType": "HASH"},
             {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": BY_APP,
+                "KeySchema": [
+                    {"AttributeName": "app", "KeyType": "HASH"},
+                    {"AttributeName": "app_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
         BillingMode="PAY_PER_REQUEST",
     )
@@ -98,6 +140,12 @@ class DynamoDBStore(Store):
         self.endpoint_url = endpoint_url
         self.region_name = region_name
         self._client = client
+        self.items_read = 0
+        self._read_lock = threading.Lock()
+
+    def _count(self, items: int) -> None:
+        with self._read_lock:
+            self.items_read += items
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DynamoDBStore:
@@ -142,7 +190,50 @@ class DynamoDBStore(Store):
         response = self.client.get_item(
             TableName=self.table_name, Key=self._key(kind, key), ConsistentRead=True
         )
-        return response.get("Item")
+        item = response.get("Item")
+        if item is not None:
+            self._count(1)
+        return item
+
+    def _query(self, params: dict[str, Any]) -> list[Record]:
+        records: list[Record] = []
+        for page in self.client.get_paginator("query").paginate(**params):
+            self._count(int(page.get("ScannedCount", len(page.get("Items", [])))))
+            records.extend(self._record(item) for item in page.get("Items", []))
+        return records
+
+    def with_prefix(self, kind: str, prefix: str) -> list[Record]:
+        check_key(kind, prefix)
+        names = ExpressionNames()
+        condition = (
+            f"{names.name('pk')} = {names.value({'S': kind})} AND "
+            f"begins_with({names.name('sk')}, {names.value({'S': prefix})})"
+        )
+        return self._query(
+            {
+                "TableName": self.table_name,
+                "ConsistentRead": True,
+                "KeyConditionExpression": condition,
+                **names.params(),
+            }
+        )
+
+    def by_application(self, kind: str, application_id: str) -> list[Record]:
+        check_key(kind, application_id)
+        names = ExpressionNames()
+        condition = (
+            f"{names.name('app')} = {names.value({'S': application_id})} AND "
+            f"begins_with({names.name('app_sk')}, {names.value({'S': kind + '#'})})"
+        )
+        records = self._query(
+            {
+                "TableName": self.table_name,
+                "IndexName": BY_APP,
+                "KeyConditionExpression": condition,
+                **names.params(),
+            }
+        )
+        return sorted(records, key=lambda r: r.key)  # `<kind>#<key>` orders as the key, but be exact
 
     def get(self, kind: str, key: str) -> Record | None:
         check_key(kind, key)
@@ -166,9 +257,7 @@ class DynamoDBStore(Store):
                 for field, value in scalar.items()
             )
         params.update(names.params())
-        records: list[Record] = []
-        for page in self.client.get_paginator("query").paginate(**params):
-            records.extend(self._record(item) for item in page.get("Items", []))
+        records = self._query(params)
         return [r for r in records if all(f in r.data and same_value(r.data[f], v) for f, v in where.items())]
 
     # -- writes ------------------------------------------------------------------------------
@@ -197,6 +286,7 @@ class DynamoDBStore(Store):
             item["ttl"] = num(math.ceil(op.expires_at.timestamp()))
         for field, value in op.data.items():
             item[DATA_PREFIX + field] = attribute_value(value)
+        item.update(app_attributes(op.kind, op.key, op.data))
         return {
             "TableName": self.table_name,
             "Item": item,
@@ -210,6 +300,12 @@ class DynamoDBStore(Store):
         removes: list[str] = []
         for field, value in op.changes.items():
             sets.append(f"{names.name(DATA_PREFIX + field)} = {names.value(attribute_value(value))}")
+        if "application_id" in op.changes:
+            index = app_attributes(op.kind, op.key, op.changes)
+            for attribute, value in index.items():
+                sets.append(f"{names.name(attribute)} = {names.value(value)}")
+            if not index:
+                removes += [names.name("app"), names.name("app_sk")]
         if op.expires_at is None:
             removes += [names.name("exp"), names.name("ttl")]
         elif op.expires_at != "keep":

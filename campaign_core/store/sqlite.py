@@ -29,12 +29,15 @@ CREATE TABLE IF NOT EXISTS records (
     version INTEGER NOT NULL,
     expires_at INTEGER,
     PRIMARY KEY (kind, key)
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_by_app
+    ON records (json_extract(data, '$.application_id'), kind, key);
 """
 
 _UPSERT = "INSERT OR REPLACE INTO records (kind, key, data, version, expires_at) VALUES (?, ?, ?, ?, ?)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BUSY_TIMEOUT_MS = 30_000
+_MAX_CHAR = "\U0010ffff"  # sorts after every other character (keys compare as UTF-8 bytes)
 
 
 def to_micros(moment: datetime) -> int:
@@ -70,8 +73,12 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self.items_read = 0
+        self._read_lock = threading.Lock()
         with self._write() as conn:
-            conn.execute(_SCHEMA)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -143,7 +150,35 @@ class SQLiteStore(Store):
             )
             .fetchone()
         )
-        return None if row is None else self._record(*row)
+        if row is None:
+            return None
+        self._count(1)
+        return self._record(*row)
+
+    def _count(self, items: int) -> None:
+        with self._read_lock:
+            self.items_read += items
+
+    def _select(self, where: str, params: Sequence[Any]) -> list[Record]:
+        rows = (
+            self._conn()
+            .execute(f"SELECT kind, key, data, version, expires_at FROM records WHERE {where} ORDER BY key", params)
+            .fetchall()
+        )
+        self._count(len(rows))
+        return [self._record(*row) for row in rows]
+
+    def with_prefix(self, kind: str, prefix: str) -> list[Record]:
+        check_key(kind, prefix)
+        # A range of the primary key (substr keeps it exact for any character, and indexable).
+        return self._select(
+            "kind = ? AND key >= ? AND key < ? AND substr(key, 1, ?) = ?",
+            (kind, prefix, prefix + _MAX_CHAR, len(prefix), prefix),
+        )
+
+    def by_application(self, kind: str, application_id: str) -> list[Record]:
+        check_key(kind, application_id)
+        return self._select("json_extract(data, '$.application_id') = ? AND kind = ?", (application_id, kind))
 
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
         rows = (
@@ -154,6 +189,7 @@ class SQLiteStore(Store):
             )
             .fetchall()
         )
+        self._count(len(rows))
         records = [self._record(*row) for row in rows]
         if not where:
             return records
