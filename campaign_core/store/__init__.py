@@ -127,6 +127,18 @@ class Store(ABC):
         key; read through an index of that field (DynamoDB: the `by_app` GSI, eventually
         consistent; SQLite: an expression index)."""
 
+    @abstractmethod
+    def due(self, kind: str, before: datetime) -> list[Record]:
+        """The records of a kind whose data["due_at"] (an ISO 8601 UTC string, see
+        `campaign_core.clock.iso`) is at or before `before`, oldest first; a sparse index: a record
+        is in it only while `due_at` is set (write None to take it out). DynamoDB: the `due` GSI."""
+
+    def reindex(self, *, dry_run: bool = False) -> int:
+        """Give items written before an index existed what that index needs; how many were (or,
+        with `dry_run`, would be) changed. Idempotent. Only `campaign migrate-store` calls it; the
+        default (SQLite: indexes are expressions over the data) has nothing to do."""
+        return 0
+
     #: Items the adapter read from storage since it was created (gets that found an item, and
     #: every item a query or range read examined): what tests and `make bench` count.
     items_read: int = 0

@@ -2,12 +2,20 @@
 
 Access patterns (who asks, with what key, how many items come back):
 
-| pattern | key / index | who uses it | items read |
-|---|---|---|---|
-| one record by (kind, key) | base table GetItem, strongly consistent | tokens (tracking hit, confirm, report link), every update | 1 |
-| one message's events | base table Query `pk = drill_event AND begins_with(sk, "<message>.")`, consistent | tracking replay dedupe (`record_hit`), one-shot status, forget | that message's events |
-| an application's records of one kind | GSI `by_app`: `app = <application_id>`, `begins_with(app_sk, "<kind>#")` | check sheet, activity, late participants, follow-ups, retention per drill | that application's items |
-| a whole kind (optionally filtered) | base table Query `pk = <kind>` | staff only (`query`): stats, leads, forget by address, HQ listings | the whole kind |
+- one record by (kind, key): base table GetItem, strongly consistent. Tokens (tracking hit,
+  confirm, report link), every read-before-update. 1 item.
+- one message's events: base table Query `pk = drill_event AND begins_with(sk, "<message>.")`,
+  strongly consistent. Tracking replay dedupe (`record_hit`), one-shot status, forget, purge.
+  That message's events only.
+- an application's records of one kind: GSI `by_app`, `app = <application_id> AND
+  begins_with(app_sk, "<kind>#")`. Check sheet, drill activity, late participants, follow-up
+  planning per drill, retention per drill. That application's items of that kind (<= ~10 messages,
+  their events, checks, notices).
+- what is due: sparse GSI `due`, `due_kind = <kind> AND due_at <= <now>`; an item is in it only
+  while its data has `due_at` (scheduled: the send time; sending: the lease's end). The scheduler
+  (`send.py: due_messages`, messages and notices). Only what is due (a run with nothing due reads 0).
+- a whole kind, optionally filtered: base table Query `pk = <kind>` (`query`). Staff only: stats,
+  leads, forget by address, HQ listings. The whole kind.
 
 Still on the whole-kind read (left for the next step, see the branch report): the scheduler's due
 lists (`send.py`, `report_due.py`, `followups.py` loop over drills), the campaign-wide report
@@ -26,6 +34,7 @@ Layout:
 | `d_<field>` | any | one attribute per top-level data field |
 | `app` | S | data["application_id"] when a non-empty string: the `by_app` GSI's partition key |
 | `app_sk` | S | `<kind>#<key>`, the `by_app` GSI's sort key (written with `app`) |
+| `due_kind`, `due_at` | S | the kind and data["due_at"] while that is set: the sparse `due` GSI's keys |
 
 `by_app` is eventually consistent (every GSI is); its callers read records the scheduler or a
 form wrote earlier, never in the same request. Items written before the index existed lack
@@ -47,6 +56,7 @@ import random
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
@@ -54,6 +64,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from campaign_core.clock import iso
 from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
 from campaign_core.store.dynamodb_codec import (
     DATA_PREFIX,
@@ -83,12 +94,26 @@ _MAX_ATTEMPTS = 8
 BY_APP = "by_app"
 
 
-def app_attributes(kind: str, key: str, data: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
-    """The `by_app` index attributes of an item with this data (none without an application)."""
-    application_id = data.get("application_id")
-    if not isinstance(application_id, str) or not application_id:
+DUE = "due"
+# Data field -> the index attributes it feeds (a GSI key attribute must be a non-empty string).
+INDEXED_FIELDS = {"application_id": ("app", "app_sk"), "due_at": ("due_kind", "due_at")}
+
+
+def index_attributes(kind: str, key: str, field: str, value: Any) -> dict[str, AttributeValueTypeDef]:
+    """The index attributes `field` = `value` gives an item (none when the value is not a
+    non-empty string: the item is not in that sparse index)."""
+    if not isinstance(value, str) or not value:
         return {}
-    return {"app": {"S": application_id}, "app_sk": {"S": f"{kind}#{key}"}}
+    if field == "application_id":
+        return {"app": {"S": value}, "app_sk": {"S": f"{kind}#{key}"}}
+    return {"due_kind": {"S": kind}, "due_at": {"S": value}}
+
+
+def all_index_attributes(kind: str, key: str, data: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
+    found: dict[str, AttributeValueTypeDef] = {}
+    for field in INDEXED_FIELDS:
+        found.update(index_attributes(kind, key, field, data.get(field)))
+    return found
 
 
 class _Stale(Exception):
@@ -104,6 +129,8 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
             {"AttributeName": "sk", "AttributeType": "S"},
             {"AttributeName": "app", "AttributeType": "S"},
             {"AttributeName": "app_sk", "AttributeType": "S"},
+            {"AttributeName": "due_kind", "AttributeType": "S"},
+            {"AttributeName": "due_at", "AttributeType": "S"},
         ],
         KeySchema=[
             {"AttributeName": "pk", "KeyType": "HASH"},
@@ -117,7 +144,15 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
                     {"AttributeName": "app_sk", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            {
+                "IndexName": DUE,
+                "KeySchema": [
+                    {"AttributeName": "due_kind", "KeyType": "HASH"},
+                    {"AttributeName": "due_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
         ],
         BillingMode="PAY_PER_REQUEST",
     )
@@ -240,6 +275,54 @@ class DynamoDBStore(Store):
         item = self._get_item(kind, key)
         return None if item is None else self._record(item)
 
+    def reindex(self, *, dry_run: bool = False) -> int:
+        """Scan once (staff only, a migration) and add the GSI attributes an item lacks. The write
+        is conditional on the version seen, without bumping it: index attributes are not data."""
+        changed = 0
+        pages = self.client.get_paginator("scan").paginate(TableName=self.table_name, ConsistentRead=True)
+        for page in pages:
+            self._count(int(page.get("ScannedCount", 0)))
+            for item in page.get("Items", []):
+                record = self._record(item)
+                wanted = all_index_attributes(record.kind, record.key, record.data)
+                missing = {name: value for name, value in wanted.items() if item.get(name) != value}
+                if not missing:
+                    continue
+                changed += 1
+                if dry_run:
+                    continue
+                names = ExpressionNames()
+                sets = ", ".join(f"{names.name(n)} = {names.value(v)}" for n, v in missing.items())
+                try:
+                    self.client.update_item(
+                        TableName=self.table_name,
+                        Key=self._key(record.kind, record.key),
+                        UpdateExpression=f"SET {sets}",
+                        ConditionExpression=f"{names.name('v')} = {names.value(num(record.version))}",
+                        **names.params(),
+                    )
+                except ClientError as error:
+                    if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                        raise
+                    changed -= 1  # written meanwhile: that write set the attributes itself
+        return changed
+
+    def due(self, kind: str, before: datetime) -> list[Record]:
+        check_key(kind, DUE)
+        names = ExpressionNames()
+        condition = (
+            f"{names.name('due_kind')} = {names.value({'S': kind})} AND "
+            f"{names.name('due_at')} <= {names.value({'S': iso(before)})}"
+        )
+        return self._query(
+            {
+                "TableName": self.table_name,
+                "IndexName": DUE,
+                "KeyConditionExpression": condition,
+                **names.params(),
+            }
+        )
+
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
         names = ExpressionNames()
         params: dict[str, Any] = {
@@ -286,7 +369,7 @@ class DynamoDBStore(Store):
             item["ttl"] = num(math.ceil(op.expires_at.timestamp()))
         for field, value in op.data.items():
             item[DATA_PREFIX + field] = attribute_value(value)
-        item.update(app_attributes(op.kind, op.key, op.data))
+        item.update(all_index_attributes(op.kind, op.key, op.data))
         return {
             "TableName": self.table_name,
             "Item": item,
@@ -300,12 +383,14 @@ class DynamoDBStore(Store):
         removes: list[str] = []
         for field, value in op.changes.items():
             sets.append(f"{names.name(DATA_PREFIX + field)} = {names.value(attribute_value(value))}")
-        if "application_id" in op.changes:
-            index = app_attributes(op.kind, op.key, op.changes)
+        for field, attributes in INDEXED_FIELDS.items():
+            if field not in op.changes:
+                continue
+            index = index_attributes(op.kind, op.key, field, op.changes[field])
             for attribute, value in index.items():
                 sets.append(f"{names.name(attribute)} = {names.value(value)}")
-            if not index:
-                removes += [names.name("app"), names.name("app_sk")]
+            if not index:  # out of the sparse index
+                removes += [names.name(attribute) for attribute in attributes]
         if op.expires_at is None:
             removes += [names.name("exp"), names.name("ttl")]
         elif op.expires_at != "keep":

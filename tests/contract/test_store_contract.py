@@ -442,3 +442,25 @@ def test_items_read_counts_found_gets_and_whole_kind_queries(store: Store) -> No
     assert store.items_read - before == 1
     assert len(store.query("application", where={"status": "accepted"})) == 2
     assert store.items_read - before == 6  # a filter shrinks the answer, never what was read
+
+
+def test_due_lists_only_records_whose_due_at_has_come(store: Store) -> None:
+    store.put_new("drill_message", "M-1", {"due_at": "2026-11-27T09:00:00+00:00"})
+    store.put_new("drill_message", "M-2", {"due_at": "2026-11-27T08:00:00.500000+00:00"})
+    store.put_new("drill_message", "M-3", {"due_at": "2026-11-27T11:00:00+00:00"})  # later
+    store.put_new("drill_message", "M-4", {"due_at": None})  # sent: not in the sparse index
+    store.put_new("drill_notice", "N-1", {"due_at": "2026-11-27T09:00:00+00:00"})  # another kind
+    before = store.items_read
+    assert [r.key for r in store.due("drill_message", NOW)] == ["M-2", "M-1"]
+    assert store.items_read - before == 2  # what is not due is not read
+    assert [r.key for r in store.due("drill_message", NOW + timedelta(hours=2))] == ["M-2", "M-1", "M-3"]
+
+
+def test_a_record_leaves_the_due_index_when_due_at_is_removed(store: Store) -> None:
+    store.put_new("drill_message", "M-1", {"due_at": "2026-11-27T09:00:00+00:00", "state": "scheduled"})
+    assert store.update("drill_message", "M-1", {"state": "sending"})  # other fields: still due
+    assert [r.data["state"] for r in store.due("drill_message", NOW)] == ["sending"]
+    assert store.update("drill_message", "M-1", {"state": "sent", "due_at": None})
+    assert store.due("drill_message", NOW) == []
+    assert store.update("drill_message", "M-1", {"due_at": "2026-11-27T09:30:00+00:00"})  # requeued
+    assert [r.key for r in store.due("drill_message", NOW)] == ["M-1"]
