@@ -36,6 +36,7 @@ BENCH_MODULES: list[str] = [
     "bench.aws",
     "bench.drill",
     "bench.hq",
+    "bench.history",
 ]
 
 

@@ -53,3 +53,9 @@ def mailable_participants(application: Mapping[str, Any]) -> list[str]:
         for p in application.get("participants", [])
         if application.get("status") == "accepted" and p.get("status") in (TRUSTED, CONFIRMED)
     ]
+
+
+def event_prefix(message_key: str) -> str:
+    """Every event of a message is keyed `<message key>.<time>.<random>`: its events share this
+    prefix, so one message's events are a range read of the base key (`Store.with_prefix`)."""
+    return f"{message_key}."

@@ -45,6 +45,7 @@ from cli.drill import schedule_command, send_due_command, sheet, show
 from cli.forms import maintenance, suppressed
 from cli.hq import HQ_COMMANDS
 from cli.japanese import JaGroup
+from cli.migrate import migrate_store_command
 from cli.output import fail
 from cli.overview import show_overview
 from cli.reports import feedback_command, report_command
@@ -151,6 +152,7 @@ COMMANDS = (
     suppressed,
     company_domain,  # cli/domains.py
     *HQ_COMMANDS,  # cli/hq.py: leads, purge, forget, audit, stats
+    migrate_store_command,  # cli/migrate.py
 )
 for _command in COMMANDS:
     cli.add_command(_command)

@@ -35,6 +35,7 @@ from campaign_core.records import (
     PERSONAL_KINDS,
     SIGNUP,
     SUPPRESSED,
+    event_prefix,
 )
 from campaign_core.settings import MachineSettings
 from campaign_core.store import Record, Store
@@ -98,7 +99,7 @@ def _delete(store: Store, record: Record | None, summary: ForgetSummary) -> None
 
 
 def _forget_message(store: Store, message: Record, summary: ForgetSummary, machine: MachineSettings) -> None:
-    events = store.query(EVENT, where={"message": message.key})
+    events = store.with_prefix(EVENT, event_prefix(message.key))
     if message.data.get("state") != "sent" or message.data.get("purpose") == "oneshot":
         for event in events:
             _delete(store, event, summary)
@@ -144,7 +145,7 @@ def forget(
     for request in store.query(ONESHOT):
         if _same(request.data.get("email"), address) or request.key == hashed:
             message_key = f"oneshot-{request.key}"
-            for event in store.query(EVENT, where={"message": message_key}):
+            for event in store.with_prefix(EVENT, event_prefix(message_key)):
                 _delete(store, event, summary)
             _delete(store, store.get(MESSAGE, message_key), summary)
             _delete(store, request, summary)

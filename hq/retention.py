@@ -44,6 +44,7 @@ from campaign_core.records import (
     OFFICE_CLAIM,
     ONESHOT,
     SIGNUP,
+    event_prefix,
 )
 from campaign_core.settings import MachineSettings, RetentionSettings, Settings
 from campaign_core.store import Record, Store
@@ -112,9 +113,9 @@ def settle_events(store: Store, events: list[Record], machine: MachineSettings) 
         wanted = {e.key for e in due}
         if group.startswith("message:"):
             message_keys = {str(e.data.get("message")) for e in due}
-            all_events = [e for key in message_keys for e in store.query(EVENT, where={"message": key})]
+            all_events = [e for key in message_keys for e in store.with_prefix(EVENT, event_prefix(key))]
         else:
-            all_events = store.query(EVENT, where={"application_id": group})
+            all_events = store.by_application(EVENT, group)
             message_keys = {str(e.data.get("message")) for e in all_events}
         views: dict[str, dict[str, Any]] = {}
         for key in message_keys:
@@ -191,10 +192,10 @@ def purge(
         and store.get(APPLICATION, key) is None
     }
     for application_id in sorted(gone_applications | orphan_drills):
-        messages = store.query(MESSAGE, where={"application_id": application_id})
+        messages = store.by_application(MESSAGE, application_id)
         message_keys = {m.key for m in messages}
-        _delete(store, store.query(EVENT, where={"application_id": application_id}), summary)
-        _delete(store, store.query(CHECK, where={"application_id": application_id}), summary)
+        _delete(store, store.by_application(EVENT, application_id), summary)
+        _delete(store, store.by_application(CHECK, application_id), summary)
         notices = [n for n in store.query(NOTICE) if str(n.data.get("drill_message")) in message_keys]
         _delete(store, notices, summary)
         _delete(store, messages, summary)

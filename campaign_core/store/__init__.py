@@ -112,7 +112,36 @@ class Store(ABC):
 
     @abstractmethod
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
-        """All records of a kind whose data[field] == value for every `where` item; ordered by key."""
+        """Staff only: all records of a kind whose data[field] == value for every `where` item;
+        ordered by key. It reads the whole kind, so no request or scheduler path may call it
+        (`tests/test_store_paths.py` enforces this for the paths already moved to the keyed reads)."""
+
+    @abstractmethod
+    def with_prefix(self, kind: str, prefix: str) -> list[Record]:
+        """The records of a kind whose key starts with `prefix` (non-empty), ordered by key; a
+        strongly consistent range read of the base key (e.g. one message's events: `<message>.`)."""
+
+    @abstractmethod
+    def by_application(self, kind: str, application_id: str) -> list[Record]:
+        """The records of a kind whose data["application_id"] equals `application_id`, ordered by
+        key; read through an index of that field (DynamoDB: the `by_app` GSI, eventually
+        consistent; SQLite: an expression index)."""
+
+    @abstractmethod
+    def due(self, kind: str, before: datetime) -> list[Record]:
+        """The records of a kind whose data["due_at"] (an ISO 8601 UTC string, see
+        `campaign_core.clock.iso`) is at or before `before`, oldest first; a sparse index: a record
+        is in it only while `due_at` is set (write None to take it out). DynamoDB: the `due` GSI."""
+
+    def reindex(self, *, dry_run: bool = False) -> int:
+        """Give items written before an index existed what that index needs; how many were (or,
+        with `dry_run`, would be) changed. Idempotent. Only `campaign migrate-store` calls it; the
+        default (SQLite: indexes are expressions over the data) has nothing to do."""
+        return 0
+
+    #: Items the adapter read from storage since it was created (gets that found an item, and
+    #: every item a query or range read examined): what tests and `make bench` count.
+    items_read: int = 0
 
     @abstractmethod
     def delete(self, kind: str, key: str) -> None: ...

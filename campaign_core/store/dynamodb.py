@@ -1,6 +1,28 @@
 """The DynamoDB adapter of the store port: one table, conditional writes, TransactWriteItems.
 
-Layout (kind-partitioned, no index needed):
+Access patterns (who asks, with what key, how many items come back):
+
+- one record by (kind, key): base table GetItem, strongly consistent. Tokens (tracking hit,
+  confirm, report link), every read-before-update. 1 item.
+- one message's events: base table Query `pk = drill_event AND begins_with(sk, "<message>.")`,
+  strongly consistent. Tracking replay dedupe (`record_hit`), one-shot status, forget, purge.
+  That message's events only.
+- an application's records of one kind: GSI `by_app`, `app = <application_id> AND
+  begins_with(app_sk, "<kind>#")`. Check sheet, drill activity, late participants, follow-up
+  planning per drill, retention per drill. That application's items of that kind (<= ~10 messages,
+  their events, checks, notices).
+- what is due: sparse GSI `due`, `due_kind = <kind> AND due_at <= <now>`; an item is in it only
+  while its data has `due_at` (scheduled: the send time; sending: the lease's end). The scheduler
+  (`send.py: due_messages`, messages and notices). Only what is due (a run with nothing due reads 0).
+- a whole kind, optionally filtered: base table Query `pk = <kind>` (`query`). Staff only: stats,
+  leads, forget by address, HQ listings. The whole kind.
+
+Still on the whole-kind read (left for the next step, see the branch report): the scheduler's due
+lists (`send.py`, `report_due.py`, `followups.py` loop over drills), the campaign-wide report
+average, chamber feedback and the retention scan. The planned sparse `due` and `by_time` indexes
+follow the same shape as `by_app`.
+
+Layout:
 
 | attribute | type | holds |
 |---|---|---|
@@ -10,6 +32,13 @@ Layout (kind-partitioned, no index needed):
 | `exp` | N | `expires_at`, exact (epoch seconds with microseconds) |
 | `ttl` | N | `expires_at` rounded up to whole epoch seconds: the table's TTL attribute |
 | `d_<field>` | any | one attribute per top-level data field |
+| `app` | S | data["application_id"] when a non-empty string: the `by_app` GSI's partition key |
+| `app_sk` | S | `<kind>#<key>`, the `by_app` GSI's sort key (written with `app`) |
+| `due_kind`, `due_at` | S | the kind and data["due_at"] while that is set: the sparse `due` GSI's keys |
+
+`by_app` is eventually consistent (every GSI is); its callers read records the scheduler or a
+form wrote earlier, never in the same request. Items written before the index existed lack
+`app`/`app_sk`: `campaign migrate-store` (cli) adds them.
 
 Keeping the kind as the partition key makes `query` a strongly consistent Query on the table itself,
 ordered by key, where a GSI on kind would only be eventually consistent. One attribute per data field
@@ -24,8 +53,10 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,6 +64,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from campaign_core.clock import iso
 from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
 from campaign_core.store.dynamodb_codec import (
     DATA_PREFIX,
@@ -59,6 +91,29 @@ if TYPE_CHECKING:
     from campaign_core.settings import Settings
 
 _MAX_ATTEMPTS = 8
+BY_APP = "by_app"
+
+
+DUE = "due"
+# Data field -> the index attributes it feeds (a GSI key attribute must be a non-empty string).
+INDEXED_FIELDS = {"application_id": ("app", "app_sk"), "due_at": ("due_kind", "due_at")}
+
+
+def index_attributes(kind: str, key: str, field: str, value: Any) -> dict[str, AttributeValueTypeDef]:
+    """The index attributes `field` = `value` gives an item (none when the value is not a
+    non-empty string: the item is not in that sparse index)."""
+    if not isinstance(value, str) or not value:
+        return {}
+    if field == "application_id":
+        return {"app": {"S": value}, "app_sk": {"S": f"{kind}#{key}"}}
+    return {"due_kind": {"S": kind}, "due_at": {"S": value}}
+
+
+def all_index_attributes(kind: str, key: str, data: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
+    found: dict[str, AttributeValueTypeDef] = {}
+    for field in INDEXED_FIELDS:
+        found.update(index_attributes(kind, key, field, data.get(field)))
+    return found
 
 
 class _Stale(Exception):
@@ -72,10 +127,32 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "app", "AttributeType": "S"},
+            {"AttributeName": "app_sk", "AttributeType": "S"},
+            {"AttributeName": "due_kind", "AttributeType": "S"},
+            {"AttributeName": "due_at", "AttributeType": "S"},
         ],
         KeySchema=[
             {"AttributeName": "pk", "KeyType": "HASH"},
             {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": BY_APP,
+                "KeySchema": [
+                    {"AttributeName": "app", "KeyType": "HASH"},
+                    {"AttributeName": "app_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+            {
+                "IndexName": DUE,
+                "KeySchema": [
+                    {"AttributeName": "due_kind", "KeyType": "HASH"},
+                    {"AttributeName": "due_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
         ],
         BillingMode="PAY_PER_REQUEST",
     )
@@ -98,6 +175,12 @@ class DynamoDBStore(Store):
         self.endpoint_url = endpoint_url
         self.region_name = region_name
         self._client = client
+        self.items_read = 0
+        self._read_lock = threading.Lock()
+
+    def _count(self, items: int) -> None:
+        with self._read_lock:
+            self.items_read += items
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DynamoDBStore:
@@ -142,12 +225,103 @@ class DynamoDBStore(Store):
         response = self.client.get_item(
             TableName=self.table_name, Key=self._key(kind, key), ConsistentRead=True
         )
-        return response.get("Item")
+        item = response.get("Item")
+        if item is not None:
+            self._count(1)
+        return item
+
+    def _query(self, params: dict[str, Any]) -> list[Record]:
+        records: list[Record] = []
+        for page in self.client.get_paginator("query").paginate(**params):
+            self._count(int(page.get("ScannedCount", len(page.get("Items", [])))))
+            records.extend(self._record(item) for item in page.get("Items", []))
+        return records
+
+    def with_prefix(self, kind: str, prefix: str) -> list[Record]:
+        check_key(kind, prefix)
+        names = ExpressionNames()
+        condition = (
+            f"{names.name('pk')} = {names.value({'S': kind})} AND "
+            f"begins_with({names.name('sk')}, {names.value({'S': prefix})})"
+        )
+        return self._query(
+            {
+                "TableName": self.table_name,
+                "ConsistentRead": True,
+                "KeyConditionExpression": condition,
+                **names.params(),
+            }
+        )
+
+    def by_application(self, kind: str, application_id: str) -> list[Record]:
+        check_key(kind, application_id)
+        names = ExpressionNames()
+        condition = (
+            f"{names.name('app')} = {names.value({'S': application_id})} AND "
+            f"begins_with({names.name('app_sk')}, {names.value({'S': kind + '#'})})"
+        )
+        records = self._query(
+            {
+                "TableName": self.table_name,
+                "IndexName": BY_APP,
+                "KeyConditionExpression": condition,
+                **names.params(),
+            }
+        )
+        return sorted(records, key=lambda r: r.key)  # `<kind>#<key>` orders as the key, but be exact
 
     def get(self, kind: str, key: str) -> Record | None:
         check_key(kind, key)
         item = self._get_item(kind, key)
         return None if item is None else self._record(item)
+
+    def reindex(self, *, dry_run: bool = False) -> int:
+        """Scan once (staff only, a migration) and add the GSI attributes an item lacks. The write
+        is conditional on the version seen, without bumping it: index attributes are not data."""
+        changed = 0
+        pages = self.client.get_paginator("scan").paginate(TableName=self.table_name, ConsistentRead=True)
+        for page in pages:
+            self._count(int(page.get("ScannedCount", 0)))
+            for item in page.get("Items", []):
+                record = self._record(item)
+                wanted = all_index_attributes(record.kind, record.key, record.data)
+                missing = {name: value for name, value in wanted.items() if item.get(name) != value}
+                if not missing:
+                    continue
+                changed += 1
+                if dry_run:
+                    continue
+                names = ExpressionNames()
+                sets = ", ".join(f"{names.name(n)} = {names.value(v)}" for n, v in missing.items())
+                try:
+                    self.client.update_item(
+                        TableName=self.table_name,
+                        Key=self._key(record.kind, record.key),
+                        UpdateExpression=f"SET {sets}",
+                        ConditionExpression=f"{names.name('v')} = {names.value(num(record.version))}",
+                        **names.params(),
+                    )
+                except ClientError as error:
+                    if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                        raise
+                    changed -= 1  # written meanwhile: that write set the attributes itself
+        return changed
+
+    def due(self, kind: str, before: datetime) -> list[Record]:
+        check_key(kind, DUE)
+        names = ExpressionNames()
+        condition = (
+            f"{names.name('due_kind')} = {names.value({'S': kind})} AND "
+            f"{names.name('due_at')} <= {names.value({'S': iso(before)})}"
+        )
+        return self._query(
+            {
+                "TableName": self.table_name,
+                "IndexName": DUE,
+                "KeyConditionExpression": condition,
+                **names.params(),
+            }
+        )
 
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
         names = ExpressionNames()
@@ -166,9 +340,7 @@ class DynamoDBStore(Store):
                 for field, value in scalar.items()
             )
         params.update(names.params())
-        records: list[Record] = []
-        for page in self.client.get_paginator("query").paginate(**params):
-            records.extend(self._record(item) for item in page.get("Items", []))
+        records = self._query(params)
         return [r for r in records if all(f in r.data and same_value(r.data[f], v) for f, v in where.items())]
 
     # -- writes ------------------------------------------------------------------------------
@@ -197,6 +369,7 @@ class DynamoDBStore(Store):
             item["ttl"] = num(math.ceil(op.expires_at.timestamp()))
         for field, value in op.data.items():
             item[DATA_PREFIX + field] = attribute_value(value)
+        item.update(all_index_attributes(op.kind, op.key, op.data))
         return {
             "TableName": self.table_name,
             "Item": item,
@@ -210,6 +383,14 @@ class DynamoDBStore(Store):
         removes: list[str] = []
         for field, value in op.changes.items():
             sets.append(f"{names.name(DATA_PREFIX + field)} = {names.value(attribute_value(value))}")
+        for field, attributes in INDEXED_FIELDS.items():
+            if field not in op.changes:
+                continue
+            index = index_attributes(op.kind, op.key, field, op.changes[field])
+            for attribute, value in index.items():
+                sets.append(f"{names.name(attribute)} = {names.value(value)}")
+            if not index:  # out of the sparse index
+                removes += [names.name(attribute) for attribute in attributes]
         if op.expires_at is None:
             removes += [names.name("exp"), names.name("ttl")]
         elif op.expires_at != "keep":

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from campaign_core.clock import iso
 from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
 
 _SCHEMA = """
@@ -29,12 +30,19 @@ CREATE TABLE IF NOT EXISTS records (
     version INTEGER NOT NULL,
     expires_at INTEGER,
     PRIMARY KEY (kind, key)
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_by_app
+    ON records (json_extract(data, '$.application_id'), kind, key);
+CREATE INDEX IF NOT EXISTS records_due
+    ON records (kind, json_extract(data, '$.due_at'))
+    WHERE json_extract(data, '$.due_at') IS NOT NULL;
 """
 
 _UPSERT = "INSERT OR REPLACE INTO records (kind, key, data, version, expires_at) VALUES (?, ?, ?, ?, ?)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BUSY_TIMEOUT_MS = 30_000
+_SELECT = "SELECT kind, key, data, version, expires_at FROM records WHERE"
+_MAX_CHAR = "\U0010ffff"  # sorts after every other character (keys compare as UTF-8 bytes)
 
 
 def to_micros(moment: datetime) -> int:
@@ -70,8 +78,12 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self.items_read = 0
+        self._read_lock = threading.Lock()
         with self._write() as conn:
-            conn.execute(_SCHEMA)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -143,7 +155,46 @@ class SQLiteStore(Store):
             )
             .fetchone()
         )
-        return None if row is None else self._record(*row)
+        if row is None:
+            return None
+        self._count(1)
+        return self._record(*row)
+
+    def _count(self, items: int) -> None:
+        with self._read_lock:
+            self.items_read += items
+
+    def _select(self, sql: str, params: Sequence[Any]) -> list[Record]:
+        rows = self._conn().execute(sql, params).fetchall()
+        self._count(len(rows))
+        return [self._record(*row) for row in rows]
+
+    def with_prefix(self, kind: str, prefix: str) -> list[Record]:
+        check_key(kind, prefix)
+        # A range of the primary key (substr keeps it exact for any character, and indexable).
+        return self._select(
+            f"{_SELECT} kind = ? AND key >= ? AND key < ? AND substr(key, 1, ?) = ? ORDER BY key",
+            (kind, prefix, prefix + _MAX_CHAR, len(prefix), prefix),
+        )
+
+    def by_application(self, kind: str, application_id: str) -> list[Record]:
+        check_key(kind, application_id)
+        return self._select(
+            # INDEXED BY: the planner would otherwise pick the primary key (kind) and read the whole
+            # kind; with it, SQLite fails loudly if the index cannot serve the query.
+            "SELECT kind, key, data, version, expires_at FROM records INDEXED BY records_by_app"
+            " WHERE json_extract(data, '$.application_id') = ? AND kind = ? ORDER BY key",
+            (application_id, kind),
+        )
+
+    def due(self, kind: str, before: datetime) -> list[Record]:
+        check_key(kind, "due")
+        return self._select(
+            "SELECT kind, key, data, version, expires_at FROM records INDEXED BY records_due"
+            " WHERE kind = ? AND json_extract(data, '$.due_at') IS NOT NULL"
+            " AND json_extract(data, '$.due_at') <= ? ORDER BY json_extract(data, '$.due_at'), key",
+            (kind, iso(before)),
+        )
 
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
         rows = (
@@ -154,6 +205,7 @@ class SQLiteStore(Store):
             )
             .fetchall()
         )
+        self._count(len(rows))
         records = [self._record(*row) for row in rows]
         if not where:
             return records

@@ -91,8 +91,8 @@ def load_sheet(deps: Deps, application_id: str) -> Sheet:
     drill = deps.store.get(DRILL, application_id)
     if drill is None:
         raise KeyError(application_id)
-    messages = deps.store.query(MESSAGE, where={"application_id": application_id})
-    checks = {r.key: r.data for r in deps.store.query(CHECK, where={"application_id": application_id})}
+    messages = deps.store.by_application(MESSAGE, application_id)
+    checks = {r.key: r.data for r in deps.store.by_application(CHECK, application_id)}
     rows = []
     for message in sorted(messages, key=lambda m: str(m.data.get("email"))):
         check = checks.get(message.key, {})

@@ -54,7 +54,7 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
     for drill in deps.store.query(DRILL):
         if drill.data.get("followups_planned"):
             continue
-        messages = deps.store.query(MESSAGE, where={"application_id": drill.key})
+        messages = deps.store.by_application(MESSAGE, drill.key)
         if not messages or any(m.data.get("state") not in ("sent", "failed") for m in messages):
             continue
         application = deps.store.get(APPLICATION, drill.key)

@@ -66,6 +66,7 @@ def requeue(deps: Deps, keys: Iterable[str], *, only_found: frozenset[str] = fro
         changes = {
             "state": "scheduled",
             "next_attempt_at": now,
+            "due_at": now,
             "attempts": 0,
             "lease_until": None,
             "claimed_by": None,

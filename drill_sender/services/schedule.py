@@ -90,6 +90,7 @@ def new_message(
         "state": "scheduled",  # -> sending -> sent | failed (a transient failure goes back to scheduled)
         "attempts": 0,
         "next_attempt_at": iso(send_at),
+        "due_at": iso(send_at),  # the sparse `due` index: set while the scheduler has work here
         "lease_until": None,
         "claimed_by": None,
         "sent_at": None,
@@ -260,9 +261,7 @@ def schedule_late(
     application = deps.store.get(APPLICATION, application_id)
     if drill is None or application is None:
         raise ScheduleError("not_scheduled", f"application {application_id} has no scheduled drill")
-    scheduled = {
-        str(m.data.get("email")) for m in deps.store.query(MESSAGE, where={"application_id": application_id})
-    }
+    scheduled = {str(m.data.get("email")) for m in deps.store.by_application(MESSAGE, application_id)}
     late = [address for address in mailable_participants(application.data) if address not in scheduled]
     if not late:
         raise ScheduleError("nothing_new", "every confirmed participant already has a drill mail")

@@ -104,12 +104,9 @@ def is_due(record: Record, now: datetime) -> bool:
 
 def due_messages(deps: Deps, kind: str = MESSAGE) -> list[Record]:
     now = deps.now()
-    found = [
-        record
-        for state in ("scheduled", "sending")
-        for record in deps.store.query(kind, where={"state": state})
-        if is_due(record, now)
-    ]
+    # The sparse `due` index holds only records the scheduler still has work on; `is_due` stays
+    # the rule (the index is the cheap way to the few candidates).
+    found = [record for record in deps.store.due(kind, now) if is_due(record, now)]
     return sorted(found, key=lambda r: (str(r.data.get("next_attempt_at")), r.key))
 
 
@@ -200,9 +197,11 @@ class _Runner:
         return min(wait, max(self.deps.backoff, MAX_BACKOFF))
 
     def claim(self, record: Record, now: datetime) -> dict[str, Any]:
+        lease_until = iso(now + self.deps.lease)
         return {
             "state": "sending",
-            "lease_until": iso(now + self.deps.lease),
+            "lease_until": lease_until,
+            "due_at": lease_until,  # due again only if the runner never comes back
             "claimed_by": self.runner_id,
             "attempts": int(record.data.get("attempts", 0)) + 1,
         }
@@ -238,6 +237,7 @@ class _Runner:
         at once, as it was, for the next run."""
         fields = ("state", "lease_until", "claimed_by", "attempts")
         back = {name: original.data.get(name) for name in fields}
+        back["due_at"] = original.data.get("due_at") or original.data.get("next_attempt_at")
         self.deps.store.update(kind, held.key, back, expect_version=held.version)
 
     def process(self, record: Record, kind: str = MESSAGE, *, claimed: bool = False) -> Outcome:
@@ -259,7 +259,15 @@ class _Runner:
             deps.store.update(kind, record.key, changes, expect_version=claimed_version)
 
         def failed(error: str, detail: str = "") -> Outcome:
-            mark({"state": "failed", "last_error": error, "failed_at": iso(deps.now()), "lease_until": None})
+            mark(
+                {
+                    "state": "failed",
+                    "last_error": error,
+                    "failed_at": iso(deps.now()),
+                    "lease_until": None,
+                    "due_at": None,
+                }
+            )
             self.mirror_oneshot(record.key, data, "failed")
             log_send_failed(record.key, error, kind=kind, attempts=attempts)
             return Outcome(record.key, email, "failed", detail or error)
@@ -271,7 +279,7 @@ class _Runner:
         except AccountMailError as exc:
             # Not this message's fault: back as it was before the claim, the attempt not counted.
             back = {"state": "scheduled", "lease_until": None, "claimed_by": None, "attempts": attempts - 1}
-            mark({**back, "last_error": str(exc)})
+            mark({**back, "due_at": data.get("next_attempt_at"), "last_error": str(exc)})
             return Outcome(record.key, email, "stopped", f"{exc.reason}: {exc}")
         except TransientMailError as exc:
             if attempts >= deps.max_attempts:
@@ -281,6 +289,7 @@ class _Runner:
                 {
                     "state": "scheduled",
                     "next_attempt_at": iso(retry_at),
+                    "due_at": iso(retry_at),
                     "last_error": str(exc),
                     "lease_until": None,
                 }
@@ -288,7 +297,15 @@ class _Runner:
             return Outcome(record.key, email, "retry", str(exc))
         except (PermanentMailError, TemplateError, ValueError) as exc:
             return failed(str(exc))
-        mark({"state": "sent", "sent_at": iso(deps.now()), "provider_id": provider_id, "lease_until": None})
+        mark(
+            {
+                "state": "sent",
+                "sent_at": iso(deps.now()),
+                "provider_id": provider_id,
+                "lease_until": None,
+                "due_at": None,
+            }
+        )
         self.mirror_oneshot(record.key, data, "sent", sent_at=iso(deps.now()))
         if data.get("purpose") == "oneshot":
             mail_status_link(deps, record.key.removeprefix(ONESHOT_PREFIX))

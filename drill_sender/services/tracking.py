@@ -19,7 +19,7 @@ from typing import Any, Literal
 from campaign_core.clock import iso, parse_iso
 from campaign_core.deps import Deps
 from campaign_core.machine import Classified, MachineRules, classify
-from campaign_core.records import EVENT, MESSAGE
+from campaign_core.records import EVENT, MESSAGE, event_prefix
 from campaign_core.store import Record
 from campaign_core.tokens import TokenError
 from drill_sender.templates import TRACK_PURPOSE, load_template
@@ -83,11 +83,14 @@ def record_hit(deps: Deps, hit: Hit) -> HitResult:
         "method": hit.method.upper()[:8],
         "prefetch": _prefetch(hit),
     }
-    for earlier in deps.store.query(EVENT, where={"message": message.key, "type": hit.kind}):
+    # Event keys start with their message's key: a consistent range read of this message only.
+    for earlier in deps.store.with_prefix(EVENT, event_prefix(message.key)):
+        if earlier.data.get("type") != hit.kind:
+            continue
         same = all(earlier.data.get(f) == event[f] for f in ("link", "user_agent", "client", "method"))
         if same and now - parse_iso(str(earlier.data["at"])) < REPLAY_WINDOW:
             return HitResult("repeat", landing)
-    event_key = f"{message.key}.{now.strftime('%Y%m%dT%H%M%S%f')}.{secrets.token_hex(3)}"
+    event_key = f"{event_prefix(message.key)}{now.strftime('%Y%m%dT%H%M%S%f')}.{secrets.token_hex(3)}"
     deps.store.put_new(EVENT, event_key, event)
     return HitResult("recorded", landing)
 
@@ -125,12 +128,12 @@ def _message_view(record: Record, links: Iterable[str]) -> dict[str, Any]:
 
 def activity(deps: Deps, application_id: str) -> Counts:
     """Human opens and clicks of one drill (or, with the one-shot message key, of one sample)."""
-    records = deps.store.query(MESSAGE, where={"application_id": application_id}) if application_id else []
+    records = deps.store.by_application(MESSAGE, application_id) if application_id else []
     messages = {
         r.key: _message_view(r, load_template(int(r.data["month"]), str(r.data["variant"])).links)
         for r in records
     }
-    events = deps.store.query(EVENT, where={"application_id": application_id}) if application_id else []
+    events = deps.store.by_application(EVENT, application_id) if application_id else []
     return summarise(records, messages, events, MachineRules.from_settings(deps.settings.machine))
 
 
@@ -140,7 +143,7 @@ def message_activity(deps: Deps, message_key: str) -> Counts:
     if record is None:
         return Counts(0, 0, 0, 0, ())
     links = load_template(int(record.data["month"]), str(record.data["variant"])).links
-    events = deps.store.query(EVENT, where={"message": message_key})
+    events = deps.store.with_prefix(EVENT, event_prefix(message_key))
     rules = MachineRules.from_settings(deps.settings.machine)
     return summarise([record], {record.key: _message_view(record, links)}, events, rules)
 

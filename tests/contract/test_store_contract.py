@@ -390,3 +390,77 @@ def test_sqlite_is_safe_across_processes(tmp_path: Path) -> None:
     assert [claimed for claimed, _ in results].count(True) == 1
     won = sorted(c for _, counts in results for c in counts if c is not None)
     assert won == list(range(1, 31))  # 60 tries, 30 seats, no number handed out twice
+
+
+def test_with_prefix_reads_only_the_keys_under_the_prefix(store: Store) -> None:
+    for key in ("M-1.a", "M-1.b", "M-10.a", "M-2.a"):
+        store.put_new("drill_event", key, {"message": key.split(".")[0]})
+    store.put_new("drill_message", "M-1.c", {"message": "other kind"})
+    before = store.items_read
+    assert [r.key for r in store.with_prefix("drill_event", "M-1.")] == ["M-1.a", "M-1.b"]
+    # Only the two matching items were read, not the kind (the counter is what bench reports).
+    assert store.items_read - before == 2
+    assert store.with_prefix("drill_event", "M-3.") == []
+
+
+def test_with_prefix_handles_keys_of_any_character(store: Store) -> None:
+    store.put_new("note", "日本語.1", {"n": 1})
+    store.put_new("note", "日本語x", {"n": 2})
+    assert [r.data["n"] for r in store.with_prefix("note", "日本語.")] == [1]
+
+
+def test_by_application_reads_one_application_and_one_kind(store: Store) -> None:
+    store.put_new("drill_message", "M-2", {"application_id": "A-1", "email": "b@example.jp"})
+    store.put_new("drill_message", "M-1", {"application_id": "A-1", "email": "a@example.jp"})
+    store.put_new("drill_message", "M-3", {"application_id": "A-2", "email": "c@example.jp"})
+    store.put_new("drill_event", "M-1.x", {"application_id": "A-1"})
+    store.put_new("drill_event", "S-1.x", {"application_id": ""})  # a one-shot's event: no application
+    before = store.items_read
+    assert [r.key for r in store.by_application("drill_message", "A-1")] == ["M-1", "M-2"]
+    assert store.items_read - before == 2
+    assert [r.key for r in store.by_application("drill_event", "A-1")] == ["M-1.x"]
+    assert store.by_application("drill_message", "A-9") == []
+
+
+def test_by_application_follows_updates_and_deletes(store: Store) -> None:
+    store.put_new("drill_check", "M-1", {"application_id": "A-1", "note": ""})
+    store.put_new("drill_check", "M-2", {"note": ""})
+    assert store.update("drill_check", "M-2", {"application_id": "A-1"})
+    assert store.update("drill_check", "M-1", {"note": "reported"})  # other fields keep the index
+    assert [r.data.get("note") for r in store.by_application("drill_check", "A-1")] == ["reported", ""]
+    assert store.update("drill_check", "M-1", {"application_id": None})
+    store.delete("drill_check", "M-2")
+    assert store.by_application("drill_check", "A-1") == []
+
+
+def test_items_read_counts_found_gets_and_whole_kind_queries(store: Store) -> None:
+    for i in range(5):
+        store.put_new("application", f"A-{i}", {"status": "accepted" if i < 2 else "pending"})
+    before = store.items_read
+    assert store.get("application", "A-0") is not None
+    assert store.get("application", "missing") is None
+    assert store.items_read - before == 1
+    assert len(store.query("application", where={"status": "accepted"})) == 2
+    assert store.items_read - before == 6  # a filter shrinks the answer, never what was read
+
+
+def test_due_lists_only_records_whose_due_at_has_come(store: Store) -> None:
+    store.put_new("drill_message", "M-1", {"due_at": "2026-11-27T09:00:00+00:00"})
+    store.put_new("drill_message", "M-2", {"due_at": "2026-11-27T08:00:00.500000+00:00"})
+    store.put_new("drill_message", "M-3", {"due_at": "2026-11-27T11:00:00+00:00"})  # later
+    store.put_new("drill_message", "M-4", {"due_at": None})  # sent: not in the sparse index
+    store.put_new("drill_notice", "N-1", {"due_at": "2026-11-27T09:00:00+00:00"})  # another kind
+    before = store.items_read
+    assert [r.key for r in store.due("drill_message", NOW)] == ["M-2", "M-1"]
+    assert store.items_read - before == 2  # what is not due is not read
+    assert [r.key for r in store.due("drill_message", NOW + timedelta(hours=2))] == ["M-2", "M-1", "M-3"]
+
+
+def test_a_record_leaves_the_due_index_when_due_at_is_removed(store: Store) -> None:
+    store.put_new("drill_message", "M-1", {"due_at": "2026-11-27T09:00:00+00:00", "state": "scheduled"})
+    assert store.update("drill_message", "M-1", {"state": "sending"})  # other fields: still due
+    assert [r.data["state"] for r in store.due("drill_message", NOW)] == ["sending"]
+    assert store.update("drill_message", "M-1", {"state": "sent", "due_at": None})
+    assert store.due("drill_message", NOW) == []
+    assert store.update("drill_message", "M-1", {"due_at": "2026-11-27T09:30:00+00:00"})  # requeued
+    assert [r.key for r in store.due("drill_message", NOW)] == ["M-1"]
