@@ -16,9 +16,9 @@ from campaign_core.clock import iso
 from campaign_core.deps import Deps
 from campaign_core.records import DRILL, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import Record
+from drill_sender.services.oneshot_queue import ONESHOT_PREFIX
 
 NOTICE_PURPOSES = ("reveal", "followup")
-ONESHOT_PREFIX = "oneshot-"
 
 
 @dataclass

@@ -39,9 +39,9 @@ from campaign_core.mail.log import log_event, log_send_failed
 from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
 from drill_sender.services.followups import build_notice, plan_followups
+from drill_sender.services.oneshot_queue import ONESHOT_PREFIX, queue_oneshots
 from drill_sender.services.oneshot_status import mail_status_link
 from drill_sender.services.pacing import Pacer
-from drill_sender.services.schedule import new_message
 from drill_sender.templates import (
     DrillTemplate,
     RenderedMail,
@@ -51,9 +51,7 @@ from drill_sender.templates import (
     tracking_token,
 )
 
-ONESHOT_VARIANT = "obvious"
 CLAIM_BATCH = 25  # messages claimed in one write (DynamoDB takes up to 100 in a transaction)
-ONESHOT_PREFIX = "oneshot-"
 
 
 @dataclass(frozen=True)
@@ -108,36 +106,6 @@ def due_messages(deps: Deps, kind: str = MESSAGE) -> list[Record]:
     # the rule (the index is the cheap way to the few candidates).
     found = [record for record in deps.store.due(kind, now) if is_due(record, now)]
     return sorted(found, key=lambda r: (str(r.data.get("next_attempt_at")), r.key))
-
-
-def queue_oneshots(deps: Deps, *, dry_run: bool = False) -> int:
-    """A message for each confirmed one-shot request not yet queued (the key makes it idempotent)."""
-    now = deps.now()
-    queued = 0
-    for request in deps.store.query(ONESHOT, where={"status": "confirmed", "send_status": "waiting"}):
-        if dry_run:
-            queued += 1
-            continue
-        key = f"{ONESHOT_PREFIX}{request.key}"
-        deps.store.put_new(
-            MESSAGE,
-            key,
-            new_message(
-                deps,
-                key,
-                application_id="",
-                email=str(request.data["email"]),
-                company=str(request.data.get("company", "")),
-                month=now.astimezone(JST).month,
-                variant=ONESHOT_VARIANT,
-                send_at=now,
-                purpose="oneshot",
-            ),
-        )
-        changes = {"send_status": "queued", "message_key": key}
-        if deps.store.update(ONESHOT, request.key, changes, expect_version=request.version):
-            queued += 1
-    return queued
 
 
 @functools.lru_cache(maxsize=32)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from drill_sender.services.send import ONESHOT_VARIANT
+from drill_sender.services.oneshot_queue import ONESHOT_VARIANT
 from drill_sender.templates import MONTHS, DrillTemplate, load_all, load_template, render
 
 # Lines every business mail starts with; they give nothing away and the spotting guide uses them.
