@@ -22,10 +22,11 @@ from bench.drill import NOW, _drill, _settings
 from campaign_core.clock import FixedClock, iso
 from campaign_core.deps import Deps
 from campaign_core.mail.outbox import OutboxMailer
-from campaign_core.records import EVENT
+from campaign_core.records import CAMPAIGN_SUMMARY, EVENT
 from campaign_core.store import Put, Store
 from campaign_core.store.dynamodb import DynamoDBStore
 from campaign_core.store.sqlite import SQLiteStore
+from drill_sender.services.campaign_average import Figures, fiscal_year
 from drill_sender.services.report import build_report
 from drill_sender.services.send import send_due
 from drill_sender.services.tracking import Hit, record_hit
@@ -41,9 +42,9 @@ def _history(deps: Deps, drills: int) -> None:
         app_id = f"h{number:05d}"
         ops = _drill(deps, app_id, PER_DRILL, sent=True)
         for op in list(ops):
-            if op.kind == "drill":  # done: follow-ups planned, report sent
-                ops[ops.index(op)] = Put(op.kind, op.key, {**op.data, "followups_planned": True,
-                                                           "report_state": "sent"})  # fmt: skip
+            if op.kind == "drill":  # done: follow-ups planned, report sent, out of the `due` index
+                done = {"followups_planned": True, "report_state": "sent", "due_at": None}
+                ops[ops.index(op)] = Put(op.kind, op.key, {**op.data, **done})
             if op.kind == "drill_message":
                 data = {**op.data, "due_at": None}
                 ops[ops.index(op)] = Put(op.kind, op.key, data)
@@ -53,6 +54,9 @@ def _history(deps: Deps, drills: int) -> None:
                 ops.append(Put(EVENT, f"{op.key}.0", event))
         for start in range(0, len(ops), 25):
             deps.store.transact(ops[start : start + 25])
+    # Their figures, summed as counting their reports would have (`campaign_average`).
+    summed = Figures(drills=drills, sent=drills * PER_DRILL, opened=drills * PER_DRILL)
+    deps.store.put_new(CAMPAIGN_SUMMARY, fiscal_year(NOW), summed.to_data())
 
 
 @contextmanager

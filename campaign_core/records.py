@@ -7,6 +7,7 @@ forgets them, and each imports the name from this module.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 APPLICATION = "application"  # a drill application (one per office)
@@ -25,6 +26,8 @@ SETTING = "setting"  # switches staff set (maintenance)
 CHECKED_DOMAIN = "checked_domain"  # a company mail domain staff checked (key: the domain)
 MAIL_COUNT = "mail_count"  # form mails to one mailbox in one day (key: hash and JST date; expires)
 RATE_COUNT = "rate_count"  # one rate-limit window's hits (key: hash of the limit's key; expires)
+CHAMBER_DRILL = "chamber_drill"  # a chamber's drill, keyed for its listing (`chamber_drill_key`)
+CAMPAIGN_SUMMARY = "campaign_summary"  # the report figures of a fiscal year's drills, summed (no one named)
 
 #: Every kind that may hold personal data (`forget` searches them all; tests check none is missed).
 PERSONAL_KINDS = (
@@ -59,3 +62,29 @@ def event_prefix(message_key: str) -> str:
     """Every event of a message is keyed `<message key>.<time>.<random>`: its events share this
     prefix, so one message's events are a range read of the base key (`Store.with_prefix`)."""
     return f"{message_key}."
+
+
+def drill_due_at(data: Mapping[str, Any]) -> str | None:
+    """A drill stays in the store's `due` index (its window's start) while the scheduler still has
+    work on it: the reveal and follow-up not yet planned, or the report neither sent nor held."""
+    closed = bool(data.get("followups_planned")) and data.get("report_state") in ("sent", "held")
+    return None if closed else (str(data.get("window_start") or "") or None)
+
+
+def oneshot_due_at(data: Mapping[str, Any]) -> str | None:
+    """A one-shot request is in the `due` index from its confirmation until it is queued."""
+    if data.get("status") == "confirmed" and data.get("send_status") == "waiting":
+        return str(data.get("confirmed_at") or "") or "1970-01-01T00:00:00+00:00"
+    return None
+
+
+def chamber_prefix(chamber_code: str) -> str:
+    return f"{chamber_code}."
+
+
+def chamber_drill_key(chamber: Mapping[str, Any], started: date, application_id: str) -> str | None:
+    """The key of a drill in its chamber's listing, `<chamber code>.<first day>.<application>`: a
+    chamber's drills are one range read of the base key, in date order (chamber feedback). None when
+    the applicant named no chamber from the list (nothing to list it under)."""
+    code = str(chamber.get("code", "") or "")
+    return f"{chamber_prefix(code)}{started.isoformat()}.{application_id}" if code else None

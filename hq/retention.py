@@ -36,6 +36,7 @@ from campaign_core.clock import Clock
 from campaign_core.machine import MachineRules, classify
 from campaign_core.records import (
     APPLICATION,
+    CHAMBER_DRILL,
     CHECK,
     DRILL,
     EVENT,
@@ -193,11 +194,10 @@ def purge(
     }
     for application_id in sorted(gone_applications | orphan_drills):
         messages = store.by_application(MESSAGE, application_id)
-        message_keys = {m.key for m in messages}
         _delete(store, store.by_application(EVENT, application_id), summary)
         _delete(store, store.by_application(CHECK, application_id), summary)
-        notices = [n for n in store.query(NOTICE) if str(n.data.get("drill_message")) in message_keys]
-        _delete(store, notices, summary)
+        _delete(store, store.by_application(NOTICE, application_id), summary)
+        _delete(store, store.by_application(CHAMBER_DRILL, application_id), summary)
         _delete(store, messages, summary)
         _delete(store, [r for r in (store.get(DRILL, application_id),) if r is not None], summary)
         _delete(store, [r for r in (store.get(APPLICATION, application_id),) if r is not None], summary)

@@ -12,11 +12,6 @@ from campaign_core.settings import PROJECT_ROOT
 GUARDED = ("form_lambda", "drill_sender", "hq/retention.py")
 # (module, function) pairs still reading a whole kind, to be moved to the `due` / period indexes.
 REMAINING = {
-    ("drill_sender/services/oneshot_queue.py", "queue_oneshots"),
-    ("drill_sender/services/followups.py", "plan_followups"),
-    ("drill_sender/services/report_due.py", "drills_awaiting_report"),
-    ("drill_sender/services/report.py", "build_report"),
-    ("drill_sender/services/feedback.py", "build_feedback"),
     ("hq/retention.py", "purge"),
 }
 

@@ -12,15 +12,18 @@ Access patterns (who asks, with what key, how many items come back):
   planning per drill, retention per drill. That application's items of that kind (<= ~10 messages,
   their events, checks, notices).
 - what is due: sparse GSI `due`, `due_kind = <kind> AND due_at <= <now>`; an item is in it only
-  while its data has `due_at` (scheduled: the send time; sending: the lease's end). The scheduler
-  (`send.py: due_messages`, messages and notices). Only what is due (a run with nothing due reads 0).
+  while its data has `due_at`. Messages and notices (scheduled: the send time; sending: the lease's
+  end), open drills (the window's start, until the reveal is planned and the report sent or held:
+  `drill_state.py`) and confirmed one-shot requests not yet queued. The scheduler (`send.py:
+  due_messages`, `followups.py`, `report_due.py`, `oneshot_queue.py`). Only what is open (a run with
+  nothing due reads 0).
+- a chamber's drills: base table Query `pk = chamber_drill AND begins_with(sk, "<chamber code>.")`;
+  keys `<code>.<first day>.<application>` in date order (chamber feedback). That chamber's drills.
+- the campaign figures: one `campaign_summary` item per fiscal year (`campaign_average.py`), updated
+  in a transaction with the drill when its report is built. 1 item.
 - a whole kind, optionally filtered: base table Query `pk = <kind>` (`query`). Staff only: stats,
-  leads, forget by address, HQ listings. The whole kind.
-
-Still on the whole-kind read (left for the next step, see the branch report): the scheduler's due
-lists (`send.py`, `report_due.py`, `followups.py` loop over drills), the campaign-wide report
-average, chamber feedback and the retention scan. The planned sparse `due` and `by_time` indexes
-follow the same shape as `by_app`.
+  leads, forget by address, HQ listings, `migrate-store`, and the daily purge (its retention scan is
+  the one scheduled job left on it: once a day, not per request). The whole kind.
 
 Layout:
 

@@ -15,18 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
 from campaign_core import content
 from campaign_core.choices import MEMBER, label
-from campaign_core.clock import JST, parse_iso
 from campaign_core.content import Branch, Chamber
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
 from campaign_core.jst import day_text
-from campaign_core.records import APPLICATION, DRILL, MESSAGE
+from campaign_core.records import APPLICATION, CHAMBER_DRILL, DRILL, MESSAGE, chamber_prefix
 from drill_sender.services.mails import service_mail
 
 PAGE_DIR = Path(__file__).resolve().parent.parent
@@ -71,28 +69,23 @@ def chambers_of(deps: Deps, branch: Branch) -> tuple[Chamber, ...]:
     return tuple(c for c in content.chambers(deps.settings.content_dir) if c.branch == branch.code)
 
 
-def _belongs(application: dict[str, Any], chamber: Chamber) -> bool:
-    named = application.get("chamber") or {}
-    return str(named.get("code", "")) == chamber.code or str(named.get("name", "")) == chamber.name
-
-
 def build_feedback(deps: Deps, chamber: Chamber, *, start: date | None, end: date | None) -> Feedback:
-    """Drills of the chamber's companies whose window started within [start, end] (JST dates)."""
-
-    messages: dict[str, list[str]] = {}
-    for message in deps.store.query(MESSAGE, where={"purpose": "drill"}):
-        messages.setdefault(str(message.data.get("application_id")), []).append(
-            str(message.data.get("state"))
-        )
+    """Drills of the chamber's companies whose window started within [start, end] (JST dates):
+    the chamber's listing (one range read), then each drill's application and mails by key."""
     rows = []
-    for drill in deps.store.query(DRILL):
-        application = deps.store.get(APPLICATION, drill.key)
-        if application is None or not _belongs(application.data, chamber):
-            continue
-        started = parse_iso(str(drill.data["window_start"])).astimezone(JST).date()
+    for entry in deps.store.with_prefix(CHAMBER_DRILL, chamber_prefix(chamber.code)):
+        started = date.fromisoformat(str(entry.data["started"]))
         if (start and started < start) or (end and started > end):
             continue
-        states = messages.get(drill.key, [])
+        application_id = str(entry.data["application_id"])
+        application = deps.store.get(APPLICATION, application_id)
+        if application is None or deps.store.get(DRILL, application_id) is None:
+            continue
+        states = [
+            str(m.data.get("state"))
+            for m in deps.store.by_application(MESSAGE, application_id)
+            if m.data.get("purpose") == "drill"
+        ]
         data = application.data
         rows.append(
             FeedbackRow(

@@ -17,9 +17,10 @@ from typing import Any
 
 from campaign_core.clock import JST, parse_iso
 from campaign_core.deps import Deps
-from campaign_core.records import APPLICATION, CHECK, DRILL, MESSAGE, NOTICE
+from campaign_core.records import APPLICATION, CHECK, MESSAGE, NOTICE
 from campaign_core.store import Record
 from campaign_core.suppression import REVEAL_HEADER
+from drill_sender.services.drill_state import change_drill, open_drills
 from drill_sender.services.learn import learn_url
 from drill_sender.services.mails import service_mail
 from drill_sender.services.schedule import new_message
@@ -51,7 +52,7 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
     many drills were planned. Safe to run again: notice keys are fixed, the drill is marked."""
     rng = rng or random.SystemRandom()
     planned = 0
-    for drill in deps.store.query(DRILL):
+    for drill in open_drills(deps):
         if drill.data.get("followups_planned"):
             continue
         messages = deps.store.by_application(MESSAGE, drill.key)
@@ -81,7 +82,7 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
                     )
                     deps.store.put_new(NOTICE, key, {**data, "drill_message": message.key})
             planned += 1
-        deps.store.update(DRILL, drill.key, {"followups_planned": True}, expect_version=drill.version)
+        change_drill(deps, drill.key, {"followups_planned": True}, expect_version=drill.version)
     return planned
 
 

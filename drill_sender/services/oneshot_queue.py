@@ -13,10 +13,14 @@ ONESHOT_PREFIX = "oneshot-"
 
 
 def queue_oneshots(deps: Deps, *, dry_run: bool = False) -> int:
-    """A message for each confirmed one-shot request not yet queued (the key makes it idempotent)."""
+    """A message for each confirmed one-shot request not yet queued (the key makes it idempotent).
+    Confirmation puts a request in the `due` index; queueing takes it out, so a run reads only the
+    requests confirmed since the last run."""
     now = deps.now()
     queued = 0
-    for request in deps.store.query(ONESHOT, where={"status": "confirmed", "send_status": "waiting"}):
+    for request in deps.store.due(ONESHOT, now):
+        if request.data.get("status") != "confirmed" or request.data.get("send_status") != "waiting":
+            continue
         if dry_run:
             queued += 1
             continue
@@ -36,7 +40,7 @@ def queue_oneshots(deps: Deps, *, dry_run: bool = False) -> int:
                 purpose="oneshot",
             ),
         )
-        changes = {"send_status": "queued", "message_key": key}
+        changes = {"send_status": "queued", "message_key": key, "due_at": None}
         if deps.store.update(ONESHOT, request.key, changes, expect_version=request.version):
             queued += 1
     return queued

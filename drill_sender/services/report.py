@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from campaign_core.machine import MachineRules
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
 from campaign_core.store import Record
 from campaign_core.tokens import linked_key
+from drill_sender.services.campaign_average import Figures, campaign_figures
 from drill_sender.services.checksheet import ACTION_LABELS
 from drill_sender.services.learn import learn_url
 from drill_sender.services.tracking import summarise
@@ -83,7 +85,7 @@ class DrillReport:
     window_end: datetime
     rows: tuple[Row, ...]
     rates: Rates
-    campaign: Rates  # every drill of the campaign, this one included; nothing identifies anyone
+    campaign: Rates  # the fiscal year's closed drills and this one (`campaign_average`); no one named
     campaign_drills: int
     generated_at: datetime
     member: str = ""  # the application's answer (member / non_member / unknown): members get no offer
@@ -157,33 +159,35 @@ def _rates(rows: Iterable[Row]) -> Rates:
     )
 
 
-def _group(records: Iterable[Record], field: str) -> dict[str, list[Record]]:
-    grouped: dict[str, list[Record]] = {}
-    for record in records:
-        grouped.setdefault(str(record.data.get(field, "")), []).append(record)
-    return grouped
+def _figures(rows: Sequence[Row]) -> Figures:
+    """What this drill adds to the campaign's sums (`campaign_average`)."""
+    rates = _rates(rows)
+    minutes = Counter(r.minutes_to_report for r in rows if r.sent_at and r.minutes_to_report is not None)
+    return Figures(
+        drills=1 if rates.sent else 0,
+        sent=rates.sent,
+        reported=rates.reported,
+        opened=rates.opened,
+        clicked=rates.clicked,
+        minutes=dict(minutes),
+    )
 
 
 def build_report(deps: Deps, application_id: str) -> DrillReport:
-    """One application's report, with the campaign-wide figures read in the same pass."""
+    """One application's report: its own records, read by application, beside the fiscal year's
+    campaign figures (one summary record; building a closed drill's report counts it there)."""
     drill = deps.store.get(DRILL, application_id)
     if drill is None:
         raise KeyError(application_id)
     rules = MachineRules.from_settings(deps.settings.machine)
-    # One query per kind for the whole campaign: the average needs every drill anyway.
-    messages = _group(deps.store.query(MESSAGE, where={"purpose": "drill"}), "application_id")
-    events = _group(deps.store.query(EVENT, where={"purpose": "drill"}), "application_id")
-    checks = {r.key: r.data for r in deps.store.query(CHECK)}
-    mine: list[Row] = []
-    everyone: list[Row] = []
-    drills = 0
-    for app_id, app_messages in messages.items():
-        rows = _rows(app_messages, events.get(app_id, []), checks, rules)
-        if any(r.sent_at for r in rows):
-            drills += 1
-        everyone.extend(rows)
-        if app_id == application_id:
-            mine = rows
+    messages = [
+        m for m in deps.store.by_application(MESSAGE, application_id) if m.data.get("purpose") == "drill"
+    ]
+    events = [e for e in deps.store.by_application(EVENT, application_id) if e.data.get("purpose") == "drill"]
+    checks = {r.key: r.data for r in deps.store.by_application(CHECK, application_id)}
+    mine = _rows(messages, events, checks, rules)
+    closed = deps.now() >= parse_iso(str(drill.data["window_end"]))
+    campaign = campaign_figures(deps, drill, _figures(mine), closed=closed)
     data = drill.data
     application = deps.store.get(APPLICATION, application_id)
     return DrillReport(
@@ -196,8 +200,10 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
         window_end=parse_iso(str(data["window_end"])),
         rows=tuple(mine),
         rates=_rates(mine),
-        campaign=_rates(everyone),
-        campaign_drills=drills,
+        campaign=Rates(
+            campaign.sent, campaign.reported, campaign.opened, campaign.clicked, campaign.median_minutes()
+        ),
+        campaign_drills=campaign.drills,
         generated_at=deps.now(),
         member=str(application.data.get("member", "")) if application is not None else "",
     )

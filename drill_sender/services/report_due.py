@@ -21,10 +21,10 @@ from campaign_core.deps import Deps
 from campaign_core.mail import MailError
 from campaign_core.records import DRILL
 from campaign_core.store import Record
+from drill_sender.services.drill_state import HELD, SENDING, SENT, WAITING, change_drill, open_drills
+from drill_sender.services.report import build_report
 from drill_sender.services.send import SendSummary, send_due
 from drill_sender.window import business_days
-
-WAITING, HELD, SENT = "waiting", "held", "sent"
 
 
 def report_due_at(window_end: datetime, period_days: int) -> datetime:
@@ -41,11 +41,9 @@ def due_at(deps: Deps, drill: Record) -> datetime:
 
 
 def drills_awaiting_report(deps: Deps) -> list[Record]:
-    """Every drill whose report is still to be sent by the scheduler (state "waiting").
-
-    The one read of this module that is not by key: a small, shrinking set (a drill leaves it when
-    its report goes out). On DynamoDB it belongs on a sparse index keyed by `report_state`."""
-    return deps.store.query(DRILL, where={"report_state": WAITING})
+    """Every drill whose report is still to be sent by the scheduler (state "waiting"): read from
+    the open drills (`drill_state`), so the read does not grow with the campaign's history."""
+    return [drill for drill in open_drills(deps) if drill.data.get("report_state") == WAITING]
 
 
 def scheduler_run(deps: Deps, *, stop: Callable[[], bool] | None = None) -> SendSummary:
@@ -74,7 +72,7 @@ def send_due_reports(deps: Deps) -> ReportRun:
         if due_at(deps, drill) > now:
             continue
         # Claim first (a conditional write): another run that read the same version skips it.
-        claim = {"report_state": "sending", "report_claimed_at": iso(now)}
+        claim = {"report_state": SENDING, "report_claimed_at": iso(now)}
         if not deps.store.update(DRILL, drill.key, claim, expect_version=drill.version):
             continue
         try:
@@ -90,14 +88,15 @@ def send_due_reports(deps: Deps) -> ReportRun:
 
 def hold_report(deps: Deps, application_id: str) -> bool:
     """Staff keep the scheduler from sending this drill's report (False: no such drill)."""
-    return deps.store.update(DRILL, application_id, {"report_state": HELD, "report_held_at": iso(deps.now())})
+    return change_drill(deps, application_id, {"report_state": HELD, "report_held_at": iso(deps.now())})
 
 
 def mark_report_sent(deps: Deps, application_id: str, who: str) -> None:
-    deps.store.update(
-        DRILL,
-        application_id,
-        {"report_state": SENT, "report_sent_at": iso(deps.now()), "report_sent_by": who},
+    """The report went out: counted in the campaign's figures (building it does, once the window
+    has closed) and the drill marked."""
+    build_report(deps, application_id)
+    change_drill(
+        deps, application_id, {"report_state": SENT, "report_sent_at": iso(deps.now()), "report_sent_by": who}
     )
 
 

@@ -16,6 +16,7 @@ from campaign_core.clock import iso
 from campaign_core.deps import Deps
 from campaign_core.records import DRILL, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import Record
+from drill_sender.services.drill_state import change_drill
 from drill_sender.services.oneshot_queue import ONESHOT_PREFIX
 
 NOTICE_PURPOSES = ("reveal", "followup")
@@ -85,5 +86,5 @@ def requeue(deps: Deps, keys: Iterable[str], *, only_found: frozenset[str] = fro
     for application_id in drills_to_replan:
         # Reveal and follow-up are planned once every drill mail is sent or failed: plan them
         # again after this one goes (notice keys are fixed, so nobody gets two).
-        deps.store.update(DRILL, application_id, {"followups_planned": False})
+        change_drill(deps, application_id, {"followups_planned": False})
     return result

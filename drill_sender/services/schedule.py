@@ -18,8 +18,17 @@ from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.deps import Deps
-from campaign_core.records import APPLICATION, DRILL, MESSAGE, mailable_participants
+from campaign_core.records import (
+    APPLICATION,
+    CHAMBER_DRILL,
+    DRILL,
+    MESSAGE,
+    chamber_drill_key,
+    drill_due_at,
+    mailable_participants,
+)
 from campaign_core.store import ConditionFailed, Put, Update
+from drill_sender.services.drill_state import WAITING
 from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
 from drill_sender.window import Interval, assign_send_times, send_intervals
 
@@ -216,10 +225,17 @@ def schedule(
                 "messages": [m.key for m in messages],
                 "refused": list(refused),
                 "scheduled_at": iso(now),
-                "report_state": "waiting",  # the scheduler sends the report (services/report_due.py)
+                "report_state": WAITING,  # the scheduler sends the report (services/report_due.py)
+                "due_at": iso(window_start),  # open for the scheduler (services/drill_state.py)
             },
         )
     )
+    started = window_start.astimezone(JST).date()
+    listing = chamber_drill_key(application.get("chamber") or {}, started, application_id)
+    if listing is not None:  # the chamber's feedback lists its drills by this key
+        ops.append(
+            Put(CHAMBER_DRILL, listing, {"application_id": application_id, "started": started.isoformat()})
+        )
     ops.append(
         Update(
             APPLICATION,
@@ -281,6 +297,7 @@ def schedule_late(
         "window_end": iso(max(intervals[-1].end, parse_iso(str(drill.data["window_end"])))),
         "followups_planned": False,
     }
+    changes["due_at"] = drill_due_at({**drill.data, **changes})
     ops.append(Update(DRILL, application_id, changes, expect_version=drill.version))
     try:
         deps.store.transact(ops)

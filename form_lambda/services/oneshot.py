@@ -81,7 +81,13 @@ def confirm(deps: Deps, token: str) -> OneshotResult:
     )
     if not isinstance(existing, Record):
         return existing
-    changes = {"status": "confirmed", "confirmed_at": iso(deps.now()), "send_status": "waiting"}
+    # `due_at` puts the request in the scheduler's `due` index until it is queued (oneshot_queue.py).
+    changes = {
+        "status": "confirmed",
+        "confirmed_at": iso(deps.now()),
+        "send_status": "waiting",
+        "due_at": iso(deps.now()),
+    }
     # Confirmed requests no longer expire: the drill sender picks them up.
     try:
         deps.store.transact(

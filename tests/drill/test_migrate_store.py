@@ -53,6 +53,7 @@ def test_migrate_store_brings_old_items_into_the_indexes_idempotently(
     assert dry.exit_code == 0, dry.output
     planned = json.loads(dry.output)
     assert planned["due_added"] == 3 and planned["dry_run"] is True
+    assert planned["open_added"] == 1  # the drill itself, still open for the scheduler
     assert due_messages(deps) == []  # a dry run writes nothing
 
     done = run("migrate-store")

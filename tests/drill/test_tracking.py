@@ -481,9 +481,17 @@ def test_campaign_average_takes_every_drill_and_names_no_one(
     clock.advance(timedelta(hours=1))
     for pixel, _ in list(other.links.values())[:2]:
         get(client, pixel, address="203.0.113.77")
+    # The other drill is counted once its report is built (the scheduler builds it to mail it).
+    alone = build_report(deps, first.application_id)
+    assert (alone.campaign.sent, alone.campaign.opened, alone.campaign_drills) == (2, 0, 1)
+    build_report(deps, other.application_id)
     mine = build_report(deps, first.application_id)
     assert (mine.rates.sent, mine.rates.opened) == (2, 0)
     assert (mine.campaign.sent, mine.campaign.opened, mine.campaign_drills) == (4, 2, 2)
+    # Built again, nothing is counted twice.
+    build_report(deps, other.application_id)
+    again = build_report(deps, first.application_id)
+    assert (again.campaign.sent, again.campaign.opened, again.campaign_drills) == (4, 2, 2)
     html = render_html(mine, site_url="http://drill.test")
     assert not any(address in html for address in other.links if address not in first.links)
 

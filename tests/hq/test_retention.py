@@ -86,7 +86,10 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
     summary = purge(store, clock, settings.retention, outbox_dir=outbox)
     assert summary.deleted["application"] == 1 and summary.deleted["drill_message"] == 3
     kinds = {kind for kind, _, _ in every_item(store)}
-    assert kinds == {"seminar_signup", "audit", "checked_domain"}  # staff's checked company domain
+    # Staff's checked company domain, and the fiscal year's summed report figures (names no one).
+    assert kinds == {"seminar_signup", "audit", "checked_domain", "campaign_summary"}
+    (year,) = store.query("campaign_summary")
+    assert set(year.data) == {"drills", "sent", "reported", "opened", "clicked", "minutes"}
     assert [r.key for r in store.query("seminar_signup")] == ["new"]
     assert not any(
         drill.application_id in text or drill.application_id in key for _, key, text in every_item(store)
