@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -92,6 +93,29 @@ class Deps:
             headers["Reply-To"] = str(Address(display_name=name, addr_spec=str(organisation["email"])))
         return headers
 
+    def service_mail(
+        self,
+        templates: Path,
+        name: str,
+        *,
+        to: str,
+        values: Mapping[str, Any],
+        attachments: Sequence[tuple[str, bytes, str]] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> EmailMessage:
+        """Mail template `name` from `templates` to `to`, from the campaign's address, rendered with
+        `values` and what every service mail has (`mail_values()`, `service_headers()`)."""
+        return compose(
+            templates,
+            name,
+            to=to,
+            sender=self.settings.mail_from,
+            values={**values, **self.mail_values()},
+            attachments=attachments,
+            now=self.clock.now(),
+            headers={**self.service_headers(), **(headers or {})},
+        )
+
     def send_mail(
         self,
         templates: Path,
@@ -101,19 +125,9 @@ class Deps:
         values: Mapping[str, Any],
         attachments: Sequence[tuple[str, bytes, str]] = (),
     ) -> str:
-        """Compose mail template `name` from `templates` (with `mail_values()` and
-        `service_headers()`) and send it; the mailer's message id. A failure is logged
-        (`send_failed`) and raised."""
-        message = compose(
-            templates,
-            name,
-            to=to,
-            sender=self.settings.mail_from,
-            values={**values, **self.mail_values()},
-            attachments=attachments,
-            now=self.clock.now(),
-            headers=self.service_headers(),
-        )
+        """Compose mail template `name` from `templates` (`service_mail`) and send it; the
+        mailer's message id. A failure is logged (`send_failed`) and raised."""
+        message = self.service_mail(templates, name, to=to, values=values, attachments=attachments)
         try:
             return self.mailer.send(message)
         except MailError as exc:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.deps import Deps
-from campaign_core.mail import compose
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
 
@@ -26,13 +25,4 @@ def service_mail(
 ) -> EmailMessage:
     """The mail `name` to `to`, from the campaign's address, rendered with `values` and what every
     service mail has (`Deps.mail_values`, `Deps.service_headers`)."""
-    return compose(
-        MAIL_DIR,
-        name,
-        to=to,
-        sender=deps.settings.mail_from,
-        values={**values, **deps.mail_values()},
-        attachments=attachments,
-        now=deps.clock.now(),
-        headers={**deps.service_headers(), **(headers or {})},
-    )
+    return deps.service_mail(MAIL_DIR, name, to=to, values=values, attachments=attachments, headers=headers)
