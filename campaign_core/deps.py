@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import urlencode
 
 from campaign_core.clock import Clock
@@ -24,6 +24,15 @@ MAX_BACKOFF = timedelta(hours=2)  # the longest wait between two attempts at one
 # The allow-listing guide for the officer's mail administrator, served by the tracking app from
 # this deployment's settings (drill_sender/allowlist.py); every service mail may link it.
 ALLOWLIST_PATH = "/t/allowlist/"
+
+
+class MailParts(TypedDict, total=False):
+    """What a service mail is made of besides its template (`Deps.service_mail`)."""
+
+    to: Required[str]
+    values: Required[Mapping[str, Any]]
+    attachments: Sequence[tuple[str, bytes, str]]
+    headers: Mapping[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -93,27 +102,19 @@ class Deps:
             headers["Reply-To"] = str(Address(display_name=name, addr_spec=str(organisation["email"])))
         return headers
 
-    def service_mail(
-        self,
-        templates: Path,
-        name: str,
-        *,
-        to: str,
-        values: Mapping[str, Any],
-        attachments: Sequence[tuple[str, bytes, str]] = (),
-        headers: Mapping[str, str] | None = None,
-    ) -> EmailMessage:
-        """Mail template `name` from `templates` to `to`, from the campaign's address, rendered with
-        `values` and what every service mail has (`mail_values()`, `service_headers()`)."""
+    def service_mail(self, templates: Path, name: str, **parts: Unpack[MailParts]) -> EmailMessage:
+        """Mail template `name` from `templates` to `parts["to"]`, from the campaign's address,
+        rendered with its `values` and what every service mail has (`mail_values()`,
+        `service_headers()`)."""
         return compose(
             templates,
             name,
-            to=to,
+            to=parts["to"],
             sender=self.settings.mail_from,
-            values={**values, **self.mail_values()},
-            attachments=attachments,
+            values={**parts["values"], **self.mail_values()},
+            attachments=parts.get("attachments", ()),
             now=self.clock.now(),
-            headers={**self.service_headers(), **(headers or {})},
+            headers={**self.service_headers(), **(parts.get("headers") or {})},
         )
 
     def send_mail(
