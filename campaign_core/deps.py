@@ -8,8 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
+from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import urlencode
 
 from campaign_core.clock import Clock
@@ -23,6 +24,15 @@ MAX_BACKOFF = timedelta(hours=2)  # the longest wait between two attempts at one
 # The allow-listing guide for the officer's mail administrator, served by the tracking app from
 # this deployment's settings (drill_sender/allowlist.py); every service mail may link it.
 ALLOWLIST_PATH = "/t/allowlist/"
+
+
+class MailParts(TypedDict, total=False):
+    """What a service mail is made of besides its template (`Deps.service_mail`)."""
+
+    to: Required[str]
+    values: Required[Mapping[str, Any]]
+    attachments: Sequence[tuple[str, bytes, str]]
+    headers: Mapping[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,21 @@ class Deps:
             headers["Reply-To"] = str(Address(display_name=name, addr_spec=str(organisation["email"])))
         return headers
 
+    def service_mail(self, templates: Path, name: str, **parts: Unpack[MailParts]) -> EmailMessage:
+        """Mail template `name` from `templates` to `parts["to"]`, from the campaign's address,
+        rendered with its `values` and what every service mail has (`mail_values()`,
+        `service_headers()`)."""
+        return compose(
+            templates,
+            name,
+            to=parts["to"],
+            sender=self.settings.mail_from,
+            values={**parts["values"], **self.mail_values()},
+            attachments=parts.get("attachments", ()),
+            now=self.clock.now(),
+            headers={**self.service_headers(), **(parts.get("headers") or {})},
+        )
+
     def send_mail(
         self,
         templates: Path,
@@ -101,19 +126,9 @@ class Deps:
         values: Mapping[str, Any],
         attachments: Sequence[tuple[str, bytes, str]] = (),
     ) -> str:
-        """Compose mail template `name` from `templates` (with `mail_values()` and
-        `service_headers()`) and send it; the mailer's message id. A failure is logged
-        (`send_failed`) and raised."""
-        message = compose(
-            templates,
-            name,
-            to=to,
-            sender=self.settings.mail_from,
-            values={**values, **self.mail_values()},
-            attachments=attachments,
-            now=self.clock.now(),
-            headers=self.service_headers(),
-        )
+        """Compose mail template `name` from `templates` (`service_mail`) and send it; the
+        mailer's message id. A failure is logged (`send_failed`) and raised."""
+        message = self.service_mail(templates, name, to=to, values=values, attachments=attachments)
         try:
             return self.mailer.send(message)
         except MailError as exc:

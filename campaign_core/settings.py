@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _TRUE = ("1", "true", "yes", "on")
+_T = TypeVar("_T")
 _LIMIT_OFF = ("off", "0", "none", "")
 # Generous per address: a whole company behind one NAT address may sign up for a seminar at once.
 DEFAULT_CLIENT_LIMIT = "30 per minute;500 per day"
@@ -260,22 +262,19 @@ class _Env:
         return self.text(name) or None
 
     def integer(self, name: str, default: int) -> int:
-        value = self.text(name)
-        if not value:
-            return default
-        try:
-            return int(value)
-        except ValueError:
-            raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+        return self._parsed(name, default, int, "a whole number")
 
     def number(self, name: str, default: float) -> float:
+        return self._parsed(name, default, float, "a number")
+
+    def _parsed(self, name: str, default: _T, parse: Callable[[str], _T], kind: str) -> _T:
         value = self.text(name)
         if not value:
             return default
         try:
-            return float(value)
+            return parse(value)
         except ValueError:
-            raise ValueError(f"{name} must be a number, got {value!r}") from None
+            raise ValueError(f"{name} must be {kind}, got {value!r}") from None
 
     def flag(self, name: str) -> bool:
         return self.text(name).lower() in _TRUE

@@ -29,8 +29,8 @@ from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOT
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
 from cli.branches import belongs_to, branch_option, require_branch
-from cli.japanese import Choice, JaCommand
-from cli.output import check_order, emit_json, err, json_option, out
+from cli.japanese import JaCommand
+from cli.output import check_order, emit_json, err, format_option, json_option, out, output_option
 from hq import audit
 from hq.forget import forget
 from hq.leads import build_leads
@@ -66,20 +66,8 @@ def _instant(text: str | None, option: str) -> datetime | None:
 @click.option(
     "--chamber", metavar="商工会議所", help="この商工会議所の人だけ(コード例: sapporo、または名前)。"
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(["table", "csv"]),
-    default="table",
-    show_default=True,
-    help="table(画面に表)か csv(Excel 用)。",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    metavar="ファイル",
-    help="CSV をこのファイルに書き出します(指定しないときは画面に出します)。",
-)
+@format_option(("table", "csv"), "table(画面に表)か csv(Excel 用)。")
+@output_option("CSV をこのファイルに書き出します(指定しないときは画面に出します)。")
 @click.pass_obj
 def leads_command(env: HQEnv, since: str | None, chamber: str | None, fmt: str, output: str | None) -> None:
     """連絡してよいと同意した非会員の一覧: 参加したもの、商工会議所、同意文の版と同意した日時。
@@ -219,21 +207,8 @@ def _day(text: str | None, option: str) -> date | None:
 @click.option("--from", "start", metavar="YYYY-MM-DD", help="数える申込の最初の日(日本時間)。例 2026-10-01")
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="数える申込の最後の日(日本時間)。")
 @branch_option("この支部が受け持つ会社の分だけ数えます(コード例: hokkaido)。")
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(["html", "csv"]),
-    default="html",
-    show_default=True,
-    help="html(印刷・閲覧用のページ)か csv(Excel 用)。",
-)
-@click.option(
-    "--out",
-    "output",
-    type=click.Path(dir_okay=False, writable=True),
-    metavar="ファイル",
-    help="このファイルに書き出します(既定: いまのフォルダの campaign-stats.html か .csv)。",
-)
+@format_option(("html", "csv"), "html(印刷・閲覧用のページ)か csv(Excel 用)。")
+@output_option("このファイルに書き出します(既定: いまのフォルダの campaign-stats.html か .csv)。", "--out")
 @click.pass_obj
 def stats_command(
     env: HQEnv, start: str | None, end: str | None, branch: str | None, fmt: str, output: str | None

@@ -66,25 +66,35 @@ def json_option(text: str = "表ではなく JSON で出します(ほかのプ�
     return click.option("--json", "as_json", is_flag=True, help=text)
 
 
+def format_option(formats: tuple[str, ...], text: str) -> Callable[[F], F]:
+    """`--format` (the parameter `fmt`): one of `formats`, the first by default."""
+    return click.option(
+        "--format", "fmt", type=Choice(list(formats)), default=formats[0], show_default=True, help=text
+    )
+
+
+def output_option(text: str, *names: str, to_stdout: bool = False) -> Callable[[F], F]:
+    """`--output FILE` (or `names`; the parameter `output`); with `to_stdout`, `-` and by default
+    standard output."""
+    return click.option(
+        *(names or ("--output",)),
+        "output",
+        type=click.Path(dir_okay=False, writable=True, allow_dash=to_stdout),
+        default="-" if to_stdout else None,
+        metavar="ファイル",
+        help=text,
+    )
+
+
 def document_options(send_help: str, formats: tuple[str, ...] = ("html", "csv")) -> Callable[[F], F]:
     """`--format html|csv` (or `formats`; `fmt`), `--output FILE` (`-` for standard output), `--send`."""
     options = (
-        click.option(
-            "--format",
-            "fmt",
-            type=Choice(list(formats)),
-            default="html",
-            show_default=True,
-            help="html(印刷・閲覧用)か csv(Excel 用)"
+        format_option(
+            formats,
+            "html(印刷・閲覧用)か csv(Excel 用)"
             + ("、pdf(印刷して郵送する用、A4)。" if "pdf" in formats else "。"),
         ),
-        click.option(
-            "--output",
-            type=click.Path(dir_okay=False, writable=True, allow_dash=True),
-            default="-",
-            metavar="ファイル",
-            help="このファイルに書き出します(指定しないときは画面に出します)。",
-        ),
+        output_option("このファイルに書き出します(指定しないときは画面に出します)。", to_stdout=True),
         click.option("--send", is_flag=True, help=send_help),
     )
 

@@ -7,7 +7,7 @@ has the site's layout; JSON only for the two small helpers the form pages' scrip
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -28,7 +28,7 @@ from form_lambda.rendering import (
 )
 from form_lambda.services import drill, oneshot, seminar
 from form_lambda.services.common import maintenance_message
-from form_lambda.validation import validate_drill, validate_oneshot, validate_seminar
+from form_lambda.validation import SeminarInput, validate_drill, validate_oneshot, validate_seminar
 
 bp = Blueprint("forms", __name__, url_prefix="/api")
 
@@ -49,6 +49,7 @@ TITLES = {
     "oneshot": "ワンショット体験のお申し込み",
 }
 HONEYPOT = "website"
+Cleaned = TypeVar("Cleaned")
 
 
 def form_of(path: str) -> str:
@@ -117,23 +118,44 @@ def _bot(form: str) -> Response | None:
     return None
 
 
+def _received(
+    form: str, validate: Callable[[Mapping[str, str]], tuple[Cleaned | None, Mapping[str, str]]]
+) -> tuple[dict[str, str], Cleaned | Response]:
+    """A form's posted values and what they validate to; instead, the answer when the form is not
+    to be handled (paused, a bot) or the form again with its errors."""
+    values = form_values(form)
+    early = _paused(form, values) or _bot(form)
+    if early is not None:
+        return values, early
+    cleaned, errors = validate(values)
+    if cleaned is None:
+        return values, form_page(form, values, errors)
+    return values, cleaned
+
+
+def _pending_page(form: str, template: str, email: str, **values: Any) -> Response:
+    """The page after a form whose address must confirm first: the mail is on its way, with the
+    hours its link stays valid."""
+    hours = int(deps().confirm_window.total_seconds() // 3600)
+    return html_page(form, "確認メールをお送りしました", template, email=email, hours=hours, **values)
+
+
 def _consent_version() -> str:
     return load_consent(deps().settings.content_dir).version
 
 
 @bp.post("/seminar")
 def seminar_submit() -> Response:
-    values = form_values("seminar")
-    early = _paused("seminar", values) or _bot("seminar")
-    if early is not None:
-        return early
     d = deps()
-    session_ids = [s.id for s in load_sessions(d.settings.content_dir)]
-    cleaned, errors = validate_seminar(
-        values, session_ids=session_ids, chambers=load_chambers(d.settings.content_dir)
-    )
-    if cleaned is None:
-        return form_page("seminar", values, errors)
+    content = d.settings.content_dir
+
+    def validate(values: Mapping[str, str]) -> tuple[SeminarInput | None, Mapping[str, str]]:
+        session_ids = [s.id for s in load_sessions(content)]
+        return validate_seminar(values, session_ids=session_ids, chambers=load_chambers(content))
+
+    values, cleaned = _received("seminar", validate)
+    if isinstance(cleaned, Response):
+        return cleaned
     result = seminar.sign_up(d, cleaned, consent_version=_consent_version())
     if result.status == "mail_limit":
         return _mail_limit("seminar")
@@ -141,11 +163,7 @@ def seminar_submit() -> Response:
         message = "このセミナーは受付を終了しました。ほかのセミナーを選んでください。"
         return form_page("seminar", values, {"session_id": message})
     if result.status == "pending":  # a live session: the seat waits for the address to confirm
-        hours = int(d.confirm_window.total_seconds() // 3600)
-        return html_page(
-            "seminar", "確認メールをお送りしました", "seminar_pending", session=result.session,
-            email=cleaned.email, hours=hours,
-        )  # fmt: skip
+        return _pending_page("seminar", "seminar_pending", cleaned.email, session=result.session)
     return html_page(
         "seminar", "セミナーのお申し込みを受け付けました", "seminar_done", session=result.session,
         channel=result.channel, email=cleaned.email,
@@ -154,23 +172,18 @@ def seminar_submit() -> Response:
 
 @bp.post("/drill")
 def drill_submit() -> Response:
-    values = form_values("drill")
-    early = _paused("drill", values) or _bot("drill")
-    if early is not None:
-        return early
     d = deps()
-    cleaned, errors = validate_drill(values, chambers=load_chambers(d.settings.content_dir))
-    if cleaned is None:
-        return form_page("drill", values, errors)
+    _, cleaned = _received(
+        "drill", lambda v: validate_drill(v, chambers=load_chambers(d.settings.content_dir))
+    )
+    if isinstance(cleaned, Response):
+        return cleaned
     result = drill.apply(d, cleaned, consent_version=_consent_version())
     if result.status == "mail_limit":
         return _mail_limit("drill")
     if result.status == "office_taken":
         return html_page("drill", "この事業所はすでにお申し込みを受け付けています", "drill_taken", status=409)
-    return html_page(
-        "drill", "確認メールをお送りしました", "drill_pending", email=cleaned.officer_email,
-        hours=int(d.confirm_window.total_seconds() // 3600),
-    )  # fmt: skip
+    return _pending_page("drill", "drill_pending", cleaned.officer_email)
 
 
 def _mail_limit(form: str) -> Response:
@@ -181,11 +194,39 @@ def _link_problem(form: str, reason: str) -> Response:
     return html_page(form, "リンクを確認できませんでした", "link_problem", status=400, reason=reason)
 
 
-def _button_page(
-    form: str, check: Callable[[Deps, str], object], *, title: str, button: str, lead: str
-) -> Response:
+# The pages the mailed links open, by address: the form, the token's check, the title, the
+# button and the text above it.
+BUTTON_PAGES: dict[str, tuple[str, Callable[[Deps, str], object], str, str, str]] = {
+    "/api/seminar/confirm": (
+        "seminar", seminar.check_token, "セミナーのお申し込みの確定", "お申し込みを確定する",
+        "ボタンを押すと、セミナーのお申し込みが確定し、参加のご案内をメールでお送りします。",
+    ),
+    "/api/drill/confirm": (
+        "drill", drill.check_confirm_token, "お申し込みの確定", "お申し込みを確定する",
+        "ボタンを押すと、訓練のお申し込みが確定します。",
+    ),
+    "/api/drill/participant": (
+        "drill", drill.check_participant_token, "訓練メールの受け取りの確認",
+        "訓練メールの受け取りを承諾する",
+        "セキュリティ責任者の方が、あなたのアドレスを訓練の参加者として登録しました。"
+        "ボタンを押すと、このアドレスに訓練メールが届くようになります。心当たりがなければ、何もせずにこのページを閉じてください。",
+    ),
+    "/api/oneshot/confirm": (
+        "oneshot", oneshot.check_token, "ワンショット体験の確定", "体験メールを受け取る",
+        "ボタンを押すと、このアドレスあてに体験用の訓練メールを1通お送りします。",
+    ),
+}  # fmt: skip
+
+
+@bp.get("/seminar/confirm")
+@bp.get("/drill/confirm")
+@bp.get("/drill/participant")
+@bp.get("/oneshot/confirm")
+def button_page() -> Response:
     """The page a mailed link opens: one button that posts the token back to the same address, so
     mail scanners that open links confirm nothing; only the person who presses it does."""
+    rule = request.url_rule.rule if request.url_rule else request.path
+    form, check, title, button, lead = BUTTON_PAGES[rule]
     token = request.args.get("token", "")
     checked = check(deps(), token)
     if isinstance(checked, drill.ConfirmResult | oneshot.OneshotResult | seminar.SignupResult):
@@ -210,14 +251,6 @@ def _done_page(
     return html_page(form, title, template, **values)
 
 
-@bp.get("/seminar/confirm")
-def seminar_confirm_page() -> Response:
-    return _button_page(
-        "seminar", seminar.check_token, title="セミナーのお申し込みの確定", button="お申し込みを確定する",
-        lead="ボタンを押すと、セミナーのお申し込みが確定し、参加のご案内をメールでお送りします。",
-    )  # fmt: skip
-
-
 @bp.post("/seminar/confirm")
 def seminar_confirm() -> Response:
     result = seminar.confirm(deps(), request.form.get("token", ""))
@@ -226,14 +259,6 @@ def seminar_confirm() -> Response:
     return _done_page(
         "seminar", result, "signed_up", "セミナーのお申し込みを受け付けました", "seminar_done",
         session=result.session, channel=result.channel, email=result.email,
-    )  # fmt: skip
-
-
-@bp.get("/drill/confirm")
-def drill_confirm_page() -> Response:
-    return _button_page(
-        "drill", drill.check_confirm_token, title="お申し込みの確定", button="お申し込みを確定する",
-        lead="ボタンを押すと、訓練のお申し込みが確定します。",
     )  # fmt: skip
 
 
@@ -246,16 +271,6 @@ def drill_confirm() -> Response:
     )  # fmt: skip
 
 
-@bp.get("/drill/participant")
-def participant_page() -> Response:
-    return _button_page(
-        "drill", drill.check_participant_token, title="訓練メールの受け取りの確認",
-        button="訓練メールの受け取りを承諾する",
-        lead="セキュリティ責任者の方が、あなたのアドレスを訓練の参加者として登録しました。"
-        "ボタンを押すと、このアドレスに訓練メールが届くようになります。心当たりがなければ、何もせずにこのページを閉じてください。",
-    )  # fmt: skip
-
-
 @bp.post("/drill/participant")
 def participant_confirm() -> Response:
     result = drill.confirm_participant(deps(), request.form.get("token", ""))
@@ -264,28 +279,12 @@ def participant_confirm() -> Response:
 
 @bp.post("/oneshot")
 def oneshot_submit() -> Response:
-    values = form_values("oneshot")
-    early = _paused("oneshot", values) or _bot("oneshot")
-    if early is not None:
-        return early
-    cleaned, errors = validate_oneshot(values)
-    if cleaned is None:
-        return form_page("oneshot", values, errors)
-    d = deps()
-    if oneshot.request(d, cleaned, consent_version=_consent_version()).status == "mail_limit":
+    _, cleaned = _received("oneshot", validate_oneshot)
+    if isinstance(cleaned, Response):
+        return cleaned
+    if oneshot.request(deps(), cleaned, consent_version=_consent_version()).status == "mail_limit":
         return _mail_limit("oneshot")
-    hours = int(d.confirm_window.total_seconds() // 3600)
-    return html_page(
-        "oneshot", "確認メールをお送りしました", "oneshot_pending", email=cleaned.email, hours=hours
-    )
-
-
-@bp.get("/oneshot/confirm")
-def oneshot_confirm_page() -> Response:
-    return _button_page(
-        "oneshot", oneshot.check_token, title="ワンショット体験の確定", button="体験メールを受け取る",
-        lead="ボタンを押すと、このアドレスあてに体験用の訓練メールを1通お送りします。",
-    )  # fmt: skip
+    return _pending_page("oneshot", "oneshot_pending", cleaned.email)
 
 
 @bp.post("/oneshot/confirm")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -163,6 +163,29 @@ def _outcome(label: str, group: _Group) -> Outcome:
     )
 
 
+def _in_weeks(
+    records: Iterable[Record],
+    at: str,
+    kind: str,
+    weekly: dict[date, Counter[str]],
+    start: date | None,
+    end: date | None,
+) -> Iterator[Record]:
+    """The records whose time `at` falls in the period, each counted in its week under `kind`."""
+    for record in records:
+        monday = _week(record.data.get(at), start, end)
+        if monday is not None:
+            weekly[monday][kind] += 1
+            yield record
+
+
+def _confirmation(confirmed: bool, deadline: datetime | None, now: datetime) -> str:
+    """Where a request stands: confirmed, past its deadline unconfirmed, or still waiting."""
+    if confirmed:
+        return "confirmed"
+    return "expired" if deadline is not None and deadline < now else "waiting"
+
+
 def build_stats(
     rows: Rows,
     now: datetime,
@@ -179,11 +202,7 @@ def build_stats(
     }
     seminar_companies: set[str] = set()
     membership: dict[str, str] = {}
-    for signup in rows[SIGNUP]:
-        monday = _week(signup.data.get("signed_up_at"), start, end)
-        if monday is None:
-            continue
-        weekly[monday]["seminar"] += 1
+    for signup in _in_weeks(rows[SIGNUP], "signed_up_at", "seminar", weekly, start, end):
         company = company_key(str(signup.data.get("company", ""))) or signup.key
         seminar_companies.add(company)
         membership.setdefault(company, str(signup.data.get("member") or "unknown"))
@@ -191,14 +210,11 @@ def build_stats(
     chambers: Counter[str] = Counter()
     prefectures: Counter[str] = Counter()
     drill_companies: dict[str, str] = {}
-    for application in rows[APPLICATION]:
+    for application in _in_weeks(rows[APPLICATION], "applied_at", "drill", weekly, start, end):
         data = application.data
-        monday = _week(data.get("applied_at"), start, end)
-        if monday is None:
-            continue
-        weekly[monday]["drill"] += 1
-        if data.get("status") == "accepted":
-            confirmation["drill"]["confirmed"] += 1
+        confirmed = data.get("status") == "accepted"
+        confirmation["drill"][_confirmation(confirmed, parse_time(data.get("confirm_by")), now)] += 1
+        if confirmed:
             accepted[application.key] = application
             chamber = data.get("chamber") or {}
             chambers[str(chamber.get("name") or "選択なし")] += 1
@@ -206,20 +222,9 @@ def build_stats(
             company = company_key(str(data.get("company", ""))) or application.key
             drill_companies[application.key] = company
             membership[company] = str(data.get("member") or "unknown")
-        else:
-            deadline = parse_time(data.get("confirm_by"))
-            confirmation["drill"]["expired" if deadline is not None and deadline < now else "waiting"] += 1
-    for request in rows[ONESHOT]:
-        data = request.data
-        monday = _week(data.get("requested_at"), start, end)
-        if monday is None:
-            continue
-        weekly[monday]["oneshot"] += 1
-        if data.get("status") == "confirmed":
-            confirmation["oneshot"]["confirmed"] += 1
-        else:
-            expired = request.expires_at is not None and request.expires_at < now
-            confirmation["oneshot"]["expired" if expired else "waiting"] += 1
+    for request in _in_weeks(rows[ONESHOT], "requested_at", "oneshot", weekly, start, end):
+        confirmed = request.data.get("status") == "confirmed"
+        confirmation["oneshot"][_confirmation(confirmed, request.expires_at, now)] += 1
 
     # Drill outcomes: per participant sent, reported (and how fast), clicked by a person.
     checks = {c.key: c.data for c in rows[CHECK]}

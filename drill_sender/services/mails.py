@@ -4,35 +4,15 @@ headers of a mail sent by a program with replies to the secretariat."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
-from campaign_core.deps import Deps
-from campaign_core.mail import compose
+from campaign_core.deps import Deps, MailParts
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "mail"
 
 
-def service_mail(
-    deps: Deps,
-    name: str,
-    *,
-    to: str,
-    values: Mapping[str, Any],
-    attachments: Sequence[tuple[str, bytes, str]] = (),
-    headers: Mapping[str, str] | None = None,
-) -> EmailMessage:
-    """The mail `name` to `to`, from the campaign's address, rendered with `values` and what every
-    service mail has (`Deps.mail_values`, `Deps.service_headers`)."""
-    return compose(
-        MAIL_DIR,
-        name,
-        to=to,
-        sender=deps.settings.mail_from,
-        values={**values, **deps.mail_values()},
-        attachments=attachments,
-        now=deps.clock.now(),
-        headers={**deps.service_headers(), **(headers or {})},
-    )
+def service_mail(deps: Deps, name: str, **parts: Unpack[MailParts]) -> EmailMessage:
+    """The mail `name` (a template of `drill_sender/mail/`) as `Deps.service_mail` composes it."""
+    return deps.service_mail(MAIL_DIR, name, **parts)

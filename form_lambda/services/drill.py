@@ -28,7 +28,7 @@ from campaign_core.records import APPLICATION, CONFIRMED, OFFICE_CLAIM, TRUSTED,
 from campaign_core.store import ConditionFailed, Put, Record, Update
 from form_lambda.services import domains
 from form_lambda.services.common import MAIL_TEMPLATES, take_mail_quota
-from form_lambda.services.links import BadLink, read_link, unconfirmed
+from form_lambda.services.links import BadLink, link_key, read_link, unconfirmed
 from form_lambda.validation import DrillInput
 
 logger = logging.getLogger(__name__)
@@ -185,12 +185,7 @@ def _mail_view(application: dict[str, Any]) -> dict[str, Any]:
 
 def check_confirm_token(deps: Deps, token: str) -> ConfirmResult | str:
     """The application id behind a confirmation token, or the reason it cannot be used."""
-    payload = read_link(deps.signer, CONFIRM_PURPOSE, token, max_age=deps.confirm_window)
-    if isinstance(payload, BadLink):
-        return ConfirmResult(payload.reason)
-    if not isinstance(payload, dict) or not isinstance(payload.get("a"), str):
-        return ConfirmResult("invalid")
-    return str(payload["a"])
+    return link_key(deps, CONFIRM_PURPOSE, token, "a", ConfirmResult)
 
 
 def confirm(deps: Deps, token: str) -> ConfirmResult:

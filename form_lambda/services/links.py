@@ -1,5 +1,5 @@
-"""What the confirmation links of the forms share: reading a link's signed token, and finding the
-record it confirms, not yet confirmed."""
+"""What the confirmation links of the forms share: reading a link's signed token (and the record
+key it carries), and finding the record it confirms, not yet confirmed."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, TypeVar
 
+from campaign_core.deps import Deps
 from campaign_core.store import Record, Store
 from campaign_core.tokens import Signer, TokenError
 
@@ -25,6 +26,19 @@ def read_link(signer: Signer, purpose: str, token: str, *, max_age: timedelta) -
         return signer.unsign(purpose, token, max_age=max_age)
     except TokenError as exc:
         return BadLink("expired" if exc.reason == "expired" else "invalid")
+
+
+def link_key(
+    deps: Deps, purpose: str, token: str, field: str, result: Callable[[Any], Result]
+) -> Result | str:
+    """The record key a confirmation token carries in `field`, or the `result` for the reason it
+    cannot be used."""
+    payload = read_link(deps.signer, purpose, token, max_age=deps.confirm_window)
+    if isinstance(payload, BadLink):
+        return result(payload.reason)
+    if not isinstance(payload, dict) or not isinstance(payload.get(field), str):
+        return result("invalid")
+    return str(payload[field])
 
 
 def unconfirmed(

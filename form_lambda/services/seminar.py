@@ -22,7 +22,7 @@ from campaign_core.records import SEATS, SIGNUP
 from campaign_core.store import ConditionFailed, Update
 from form_lambda.rendering import Session, content_yaml, load_sessions
 from form_lambda.services.common import MAIL_TEMPLATES, email_key, take_mail_quota
-from form_lambda.services.links import BadLink, read_link
+from form_lambda.services.links import link_key
 from form_lambda.validation import Chamber, SeminarInput
 
 Channel = Literal["recorded", "zoom", "youtube"]
@@ -142,12 +142,7 @@ def _sign_up_live(
 
 def check_token(deps: Deps, token: str) -> SignupResult | str:
     """The signup key behind a confirmation token, or the reason it cannot be used."""
-    payload = read_link(deps.signer, CONFIRM_PURPOSE, token, max_age=deps.confirm_window)
-    if isinstance(payload, BadLink):
-        return SignupResult(payload.reason)
-    if not isinstance(payload, dict) or not isinstance(payload.get("k"), str):
-        return SignupResult("invalid")
-    return str(payload["k"])
+    return link_key(deps, CONFIRM_PURPOSE, token, "k", SignupResult)
 
 
 def confirm(deps: Deps, token: str) -> SignupResult:

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from waitress.server import create_server
 
-from campaign_core.settings import PROJECT_ROOT, Settings
-from tests.support import TEST_SECRET
-from tests.support.browser import RequestLog
-from tests.support.servers import free_port
+from tests.support.browser import RequestLog, local_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,22 +28,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The same app `make run` serves, on a free port, for the whole session."""
-    from local.serve import create_local_app
-
-    port = free_port()
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("live-var"),
-        site_dir=built_site,
-        content_dir=PROJECT_ROOT / "content",
-        secret_key=TEST_SECRET,
-        base_url=f"http://127.0.0.1:{port}",
-        port=port,
-    )
-    server = create_server(create_local_app(settings), host="127.0.0.1", port=port, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    with local_server(built_site, tmp_path_factory.mktemp("live-var")) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -4,58 +4,43 @@ value, ?ref= pre-selects the chamber, success pages say what happens next, mail 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from waitress.server import create_server
 
-from campaign_core.settings import PROJECT_ROOT, FormSettings, Settings
-from tests.support import TEST_SECRET
-from tests.support.browser import AXE_JS, RequestLog
-from tests.support.forms import Outbox, text_of
-from tests.support.servers import free_port
+from campaign_core.settings import FormSettings
+from tests.support.browser import AXE_JS, LocalServer, RequestLog, local_server
+from tests.support.forms import text_of
 
 pytestmark = pytest.mark.browser
 
 
-@dataclass
-class FormsServer:
-    url: str
-    outbox: Outbox
-
-
 @pytest.fixture(scope="module")
-def forms_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FormsServer]:
+def forms_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     """The local app (site + forms) on its own port, with an outbox this module can read."""
-    from local.serve import create_local_app
-
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("forms-var")
-    settings = Settings(
-        data_dir=data_dir,
-        site_dir=built_site,
-        content_dir=PROJECT_ROOT / "content",
-        secret_key=TEST_SECRET,
-        base_url=f"http://127.0.0.1:{port}",
-        port=port,
-        forms=FormSettings(rate_limit_client=None, rate_limit_email=None),
-    )
-    server = create_server(create_local_app(settings), host="127.0.0.1", port=port, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield FormsServer(f"http://127.0.0.1:{port}", Outbox(data_dir / "outbox"))
-    server.close()
+    no_limits = FormSettings(rate_limit_client=None, rate_limit_email=None)
+    with local_server(built_site, tmp_path_factory.mktemp("forms-var"), forms=no_limits) as server:
+        yield server
 
 
-def new_page(browser: Browser, server: FormsServer, *, js: bool, width: int = 1280) -> Page:
+def new_page(browser: Browser, server: LocalServer, *, js: bool, width: int = 1280) -> Page:
     context = browser.new_context(
         locale="ja-JP", base_url=server.url, java_script_enabled=js, viewport={"width": width, "height": 900}
     )
     return context.new_page()
+
+
+def press_mailed_link(page: Page, server: LocalServer, address: str, path: str, heading: str) -> None:
+    """Open the link to `path` in the one mail to `address` so far and press the page's button;
+    the answer's heading is `heading`."""
+    [mail] = server.outbox.to(address)
+    link = re.search(rf"http://127\.0\.0\.1:\d+{path}\S+", text_of(mail))
+    assert link is not None
+    page.goto(link.group(0))
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text(heading)
 
 
 def fill_drill(page: Page, *, officer: str, company: str, with_postal_js: bool) -> None:
@@ -88,7 +73,7 @@ def axe_violations(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
-def test_drill_application_end_to_end(browser: Browser, forms_server: FormsServer, js: bool) -> None:
+def test_drill_application_end_to_end(browser: Browser, forms_server: LocalServer, js: bool) -> None:
     page = new_page(browser, forms_server, js=js)
     log = RequestLog(own_origin=forms_server.url)
     page.on("request", log.record)
@@ -98,13 +83,8 @@ def test_drill_application_end_to_end(browser: Browser, forms_server: FormsServe
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("確認メールをお送りしました")
     expect(page.locator("article")).to_contain_text(officer)
-    [mail] = forms_server.outbox.to(officer)
-    link = re.search(r"http://127\.0\.0\.1:\d+/api/drill/confirm\S+", text_of(mail))
-    assert link is not None
     # The officer opens the link and presses the button.
-    page.goto(link.group(0))
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("お申し込みが確定しました")
+    press_mailed_link(page, forms_server, officer, "/api/drill/confirm", "お申し込みが確定しました")
     expect(page.locator("article a[href='/officers/']")).to_be_visible()
     accepted = forms_server.outbox.to(officer)[-1]
     assert "確定しました" in str(accepted["Subject"])
@@ -113,7 +93,7 @@ def test_drill_application_end_to_end(browser: Browser, forms_server: FormsServe
 
 @pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
 def test_error_re_render_keeps_values_and_links_to_fields(
-    browser: Browser, forms_server: FormsServer, js: bool
+    browser: Browser, forms_server: LocalServer, js: bool
 ) -> None:
     page = new_page(browser, forms_server, js=js, width=360)
     page.goto("/apply/drill/")
@@ -148,7 +128,7 @@ def test_error_re_render_keeps_values_and_links_to_fields(
     assert forms_server.outbox.to("taro@errors.example.jp") == []
 
 
-def test_ref_from_a_banner_pre_selects_the_chamber(browser: Browser, forms_server: FormsServer) -> None:
+def test_ref_from_a_banner_pre_selects_the_chamber(browser: Browser, forms_server: LocalServer) -> None:
     page = new_page(browser, forms_server, js=True)
     page.goto("/apply/drill/?ref=sendai")
     expect(page.locator("#f-chamber")).to_have_value("仙台商工会議所")
@@ -160,7 +140,7 @@ def test_ref_from_a_banner_pre_selects_the_chamber(browser: Browser, forms_serve
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
-def test_seminar_signup_for_a_live_session(browser: Browser, forms_server: FormsServer, js: bool) -> None:
+def test_seminar_signup_for_a_live_session(browser: Browser, forms_server: LocalServer, js: bool) -> None:
     page = new_page(browser, forms_server, js=js)
     address = f"viewer-{js}@seminar.example.jp"
     page.goto("/apply/seminar/?session=live-2026-12")
@@ -178,19 +158,16 @@ def test_seminar_signup_for_a_live_session(browser: Browser, forms_server: Forms
     page.click("button[type=submit]")
     # A Zoom seat waits for the address to confirm: the link, then the button.
     expect(page.locator("h1")).to_have_text("確認メールをお送りしました")
-    [ask] = forms_server.outbox.to(address)
-    link = re.search(r"http://127\.0\.0\.1:\d+/api/seminar/confirm\S+", text_of(ask))
-    assert link is not None
-    page.goto(link.group(0))
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("セミナーのお申し込みを受け付けました")
+    press_mailed_link(
+        page, forms_server, address, "/api/seminar/confirm", "セミナーのお申し込みを受け付けました"
+    )
     mail = forms_server.outbox.to(address)[-1]
     assert "zoom.example.jp" in text_of(mail)
     assert [a.get_filename() for a in mail.iter_attachments()] == ["seminar.ics"]
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js-on", "js-off"])
-def test_oneshot_request(browser: Browser, forms_server: FormsServer, js: bool) -> None:
+def test_oneshot_request(browser: Browser, forms_server: LocalServer, js: bool) -> None:
     page = new_page(browser, forms_server, js=js)
     address = f"oneshot-{js}@corp.example.jp"
     page.goto("/apply/oneshot/")
@@ -204,7 +181,7 @@ def test_oneshot_request(browser: Browser, forms_server: FormsServer, js: bool) 
 
 
 @pytest.mark.parametrize("form", ["drill", "seminar", "oneshot"])
-def test_form_pages_pass_axe_and_fit_a_phone(browser: Browser, forms_server: FormsServer, form: str) -> None:
+def test_form_pages_pass_axe_and_fit_a_phone(browser: Browser, forms_server: LocalServer, form: str) -> None:
     page = new_page(browser, forms_server, js=True, width=360)
     page.goto(f"/apply/{form}/", wait_until="networkidle")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -212,7 +189,7 @@ def test_form_pages_pass_axe_and_fit_a_phone(browser: Browser, forms_server: For
 
 
 def test_script_hints_at_a_malformed_address_before_sending(
-    browser: Browser, forms_server: FormsServer
+    browser: Browser, forms_server: LocalServer
 ) -> None:
     page = new_page(browser, forms_server, js=True)
     page.goto("/apply/oneshot/")

@@ -5,7 +5,6 @@ missing token gets a friendly Japanese page that shows no mail."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,17 +12,14 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from waitress.server import create_server
 
 from campaign_core.clock import SystemClock, iso
 from campaign_core.records import MESSAGE
-from campaign_core.settings import PROJECT_ROOT, Settings
 from campaign_core.store import Store, create_store
 from campaign_core.tokens import Signer
 from drill_sender.templates import DrillTemplate, load_all, load_template, tracking_token
 from tests.support import TEST_SECRET
-from tests.support.browser import axe_violations, search
-from tests.support.servers import free_port
+from tests.support.browser import axe_violations, local_server, search
 
 pytestmark = pytest.mark.browser
 
@@ -40,23 +36,10 @@ class DrillServer:
 @pytest.fixture(scope="module")
 def drill_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DrillServer]:
     """The local app (site + tracking) on its own port, with a store this module writes sent mails to."""
-    from local.serve import create_local_app
-
-    port = free_port()
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("learn-var"),
-        site_dir=built_site,
-        content_dir=PROJECT_ROOT / "content",
-        secret_key=TEST_SECRET,
-        base_url=f"http://127.0.0.1:{port}",
-        port=port,
-    )
-    store = create_store(settings)
-    server = create_server(create_local_app(settings), host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield DrillServer(f"http://127.0.0.1:{port}", store)
-    server.close()
+    data_dir = tmp_path_factory.mktemp("learn-var")
+    with local_server(built_site, data_dir, threads=4) as server:
+        store = create_store(server.settings)
+        yield DrillServer(server.url, store)
     store.close()
 
 

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
+from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -19,14 +20,11 @@ from werkzeug.test import TestResponse
 from campaign_core.clock import FixedClock, iso
 from campaign_core.deps import Deps
 from campaign_core.records import MESSAGE
-from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.learn import ANY_PARTICIPANT, learn_path, learn_token
 from drill_sender.services.report import build_report, render_html
-from drill_sender.services.send import send_due
 from drill_sender.templates import TRACK_PURPOSE, DrillTemplate, load_all, load_template, tracking_token
-from tests.support.drill import SentDrill, confirmed_oneshot, get, staff, tracking_paths
-from tests.support.servers import FaultySMTPServer
+from tests.support.drill import ONESHOT_ADDRESS, SentDrill, get, staff, tracking_paths
 
 TEMPLATES = load_all()
 SUBJECTS = [t.subject for t in TEMPLATES]
@@ -160,17 +158,10 @@ def test_the_report_links_to_the_drills_mail_without_a_participants_address(
 
 
 def test_the_oneshot_sample_lands_on_its_own_page(
-    client: FlaskClient,
-    deps: Deps,
-    store: Store,
-    settings: Settings,
-    clock: FixedClock,
-    smtp: FaultySMTPServer,
+    client: FlaskClient, store: Store, clock: FixedClock, sent_oneshot: list[EmailMessage]
 ) -> None:
-    address = "sample@test-corp.example.jp"
-    confirmed_oneshot(store, settings, clock, address)
-    assert send_due(deps).count("sent") == 1
-    sample = smtp.received[0].message
+    address = ONESHOT_ADDRESS
+    sample = sent_oneshot[0]
     html = sample.get_body(("html",))
     assert html is not None
     _, clicks = tracking_paths(html.get_content())

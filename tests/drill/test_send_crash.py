@@ -21,7 +21,7 @@ from campaign_core.store import Store
 from drill_sender.services.schedule import schedule
 from local.jobs import send_due_job
 from tests.support.drill import accepted_application, staff, staff_command_env
-from tests.support.servers import FaultySMTPServer, free_port, wait_for
+from tests.support.servers import FaultySMTPServer, free_port, start_local_server, wait_for
 
 
 def _environment(settings: Settings, smtp: FaultySMTPServer, now: str, **more: str) -> dict[str, str]:
@@ -108,14 +108,7 @@ def test_local_server_runs_the_scheduler_and_stops_on_ctrl_c(
         PORT=str(port),
         CAMPAIGN_INBOUND_PORT=str(free_port()),
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "local.serve"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = start_local_server(env)
     try:
         # Two drill mails, then the officer's report (the reporting period has passed).
         wait_for(lambda: len(smtp.received) == 3, timeout=60)

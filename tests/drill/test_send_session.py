@@ -17,11 +17,11 @@ from campaign_core.deps import Deps
 from campaign_core.mail.smtp import SMTPMailer
 from campaign_core.records import MESSAGE
 from campaign_core.settings import Settings
-from campaign_core.store import Record, Store
-from drill_sender.services.schedule import new_message
-from drill_sender.services.send import build_message, send_due
+from campaign_core.store import Store
+from drill_sender.services.send import send_due
 from drill_sender.templates import MONTHS, VARIANTS
 from tests.support.drill import PacingTime, scheduled_and_due, staff
+from tests.support.mail_catalogue import drill_messages
 from tests.support.servers import FaultyHandler, FaultySMTPServer
 
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
@@ -93,16 +93,9 @@ def test_every_drill_template_arrives_as_build_message_composes_it(
     mailer = SMTPMailer("127.0.0.1", port, timeout=10)
     sent: list[EmailMessage] = []
     with mailer.session():
-        for month in MONTHS:
-            for variant in VARIANTS:
-                key = f"drill-{month}-{variant}"
-                data = new_message(
-                    deps, key, application_id="a", email=email, company=company, month=month,
-                    variant=variant, send_at=NOW, purpose="drill",
-                )  # fmt: skip
-                message = build_message(deps, Record(MESSAGE, key, data, 1, None), now=NOW)
-                assert mailer.send(message) == data["message_id"]
-                sent.append(message)
+        for data, message in drill_messages(deps, "drill", email=email, company=company, now=NOW):
+            assert mailer.send(message) == data["message_id"]
+            sent.append(message)
     mails = [(m.mail_from, m.rcpt_tos, m.raw) for m in handler.received]
     assert len(mails) == len(sent) == len(MONTHS) * len(VARIANTS)
     for reference, (mail_from, rcpt_tos, raw) in zip(sent, mails, strict=True):

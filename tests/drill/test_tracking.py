@@ -34,9 +34,9 @@ from tests.support import TEST_SECRET
 from tests.support.drill import (
     BROWSER,
     OFFICE_ADDRESS,
+    ONESHOT_ADDRESS,
     SentDrill,
     accepted_application,
-    confirmed_oneshot,
     get,
     staff,
     tracking_paths,
@@ -518,17 +518,10 @@ def test_report_link_serves_html_and_csv_and_refuses_forged_tokens(
 
 
 def test_oneshot_status_page_shows_sent_opened_and_clicked_for_people_only(
-    client: FlaskClient,
-    deps: Deps,
-    store: Store,
-    settings: Settings,
-    clock: FixedClock,
-    smtp: FaultySMTPServer,
+    client: FlaskClient, clock: FixedClock, sent_oneshot: list[EmailMessage]
 ) -> None:
-    address = "sample@test-corp.example.jp"
-    confirmed_oneshot(store, settings, clock, address)
-    assert send_due(deps).count("sent") == 1
-    sample, notice = (m.message for m in smtp.received)
+    address = ONESHOT_ADDRESS
+    sample, notice = sent_oneshot
     html = sample.get_body(("html",))
     text = notice.get_body(("plain",))
     assert html is not None and text is not None

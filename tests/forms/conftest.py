@@ -47,9 +47,15 @@ def make_app(built_site: Path, tmp_path: Path, clock: FixedClock, content_dir: P
     return build
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `both_stores` run once per store adapter."""
+    if "store_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("store_backend", ["sqlite", "dynamodb"])
+
+
 @pytest.fixture
 def store_backend() -> str:
-    """Modules that run on both stores override this with a parametrised fixture."""
+    """The SQLite store, unless the test is marked `both_stores` (`pytest_generate_tests`)."""
     return "sqlite"
 
 

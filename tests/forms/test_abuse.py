@@ -34,7 +34,7 @@ from tests.support.forms import (
     dynamodb_store,
     html_of,
     links,
-    set_sessions,
+    set_session,
     text_of,
     token_of,
 )
@@ -224,12 +224,7 @@ def test_typed_text_cannot_become_a_link_in_seminar_and_oneshot_mails(
 def test_fake_signups_hold_no_zoom_seat(
     make_app: Callable[..., Flask], content_dir: Path, clock: FixedClock
 ) -> None:
-    def two_seats(sessions: list[dict[str, Any]]) -> None:
-        for session in sessions:
-            if session["id"] == LIVE:
-                session["capacity"] = 2
-
-    set_sessions(content_dir, two_seats)
+    set_session(content_dir, LIVE, capacity=2)
     app = make_app()
     client = app.test_client()
     outbox = Outbox(app.config["CAMPAIGN_SETTINGS"].outbox_dir)

@@ -15,18 +15,22 @@ from campaign_core.clock import FixedClock
 from campaign_core.records import mailable_participants
 from campaign_core.store import Store
 from form_lambda.services.domains import add_checked
-from tests.support.forms import DRILL_FORM, Outbox, confirm_officer, html_of, links, text_of, token_of
+from tests.support.forms import (
+    DRILL_FORM,
+    Outbox,
+    confirm_officer,
+    html_of,
+    links,
+    post_form,
+    text_of,
+    token_of,
+)
 
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store_backend(request: pytest.FixtureRequest) -> str:
-    """Every test of this module runs on both store adapters."""
-    return str(request.param)
+pytestmark = pytest.mark.both_stores  # every test of this module runs on both store adapters
 
 
 def apply(client: FlaskClient, **changes: str) -> tuple[int, str]:
-    response = client.post("/api/drill", data={**DRILL_FORM, **changes})
-    return response.status_code, response.get_data(as_text=True)
+    return post_form(client, "/api/drill", DRILL_FORM, **changes)
 
 
 def test_application_is_pending_until_the_officer_confirms(

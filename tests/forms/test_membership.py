@@ -16,9 +16,7 @@ OFFER = membership(PROJECT_ROOT / "content")
 PAGE_URL = f"http://127.0.0.1:8000/{OFFER.path}"
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+pytestmark = pytest.mark.both_stores  # every test of this module runs on both store adapters
 
 
 def test_the_refusal_for_an_office_already_drilled_offers_membership(forms_client: FlaskClient) -> None:

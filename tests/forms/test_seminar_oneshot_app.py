@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -23,7 +22,8 @@ from tests.support.forms import (
     Outbox,
     html_of,
     links,
-    set_sessions,
+    post_form,
+    set_session,
     text_of,
     token_of,
 )
@@ -31,15 +31,11 @@ from tests.support.forms import (
 LIVE = "live-2026-12"
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store_backend(request: pytest.FixtureRequest) -> str:
-    """Every test of this module runs on both store adapters."""
-    return str(request.param)
+pytestmark = pytest.mark.both_stores  # every test of this module runs on both store adapters
 
 
 def sign_up(client: FlaskClient, **changes: str) -> tuple[int, str]:
-    response = client.post("/api/seminar", data={**SEMINAR_FORM, **changes})
-    return response.status_code, response.get_data(as_text=True)
+    return post_form(client, "/api/seminar", SEMINAR_FORM, **changes)
 
 
 def confirm_signup(client: FlaskClient, ask: EmailMessage) -> str:
@@ -70,12 +66,7 @@ def test_recorded_session_reply_carries_the_viewing_url_and_notes(
 def test_live_session_takes_seats_up_to_capacity_then_offers_youtube(
     make_app: Callable[..., Flask], content_dir: Path
 ) -> None:
-    def two_seats(sessions: list[dict[str, Any]]) -> None:
-        for session in sessions:
-            if session["id"] == LIVE:
-                session["capacity"] = 2
-
-    set_sessions(content_dir, two_seats)
+    set_session(content_dir, LIVE, capacity=2)
     app = make_app()
     client = app.test_client()
     outbox = Outbox(app.config["CAMPAIGN_SETTINGS"].outbox_dir)
@@ -132,12 +123,7 @@ def test_closed_or_past_sessions_are_refused_with_a_message(
 def test_open_sessions_past_their_start_are_refused(
     make_app: Callable[..., Flask], content_dir: Path
 ) -> None:
-    def started(sessions: list[dict[str, Any]]) -> None:
-        for session in sessions:
-            if session["id"] == LIVE:
-                session["starts_at"] = "2026-11-26T14:00:00+09:00"
-
-    set_sessions(content_dir, started)
+    set_session(content_dir, LIVE, starts_at="2026-11-26T14:00:00+09:00")
     client = make_app().test_client()
     status, page = sign_up(client, session_id=LIVE)
     assert status == 400 and "受付を終了しました" in page

@@ -5,14 +5,12 @@ form services, does not load the forms app. Each case runs in a fresh interprete
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
-from campaign_core.settings import PROJECT_ROOT
 from tests.support.forms import DRILL_FORM
+from tests.support.servers import run_python
 
 # Loaded on demand: the rate limiter (flask-limiter imports `limits`, which imports asyncio), the
 # .ics of live seminars, the address and corporate number rules, the content YAML.
@@ -27,16 +25,7 @@ def run_fresh(code: str, tmp_path: Path, **env: str) -> Any:
         "CAMPAIGN_SECRET_KEY": "test-secret-key-not-for-production",
         **env,
     }
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=PROJECT_ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python(["-c", textwrap.dedent(code)], environ)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

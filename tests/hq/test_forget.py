@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -21,7 +19,7 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
 from campaign_core.records import PERSONAL_KINDS, mailable_participants
-from campaign_core.settings import PROJECT_ROOT, Settings
+from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.store.sqlite import SQLiteStore
 from campaign_core.suppression import suppress
@@ -33,7 +31,7 @@ from tests.support import TEST_SECRET
 from tests.support.drill import OFFICER_DOMAIN, SentDrill, confirmed_oneshot, get, staff
 from tests.support.forms import DRILL_FORM, ONESHOT_FORM, SEMINAR_FORM
 from tests.support.hq import audit_who, every_item, hq_command_env
-from tests.support.servers import free_port, wait_for
+from tests.support.servers import free_port, run_python, start_local_server, wait_for
 
 
 def _everything_mentioning(store: Store, settings: Settings, address: str) -> list[str]:
@@ -165,14 +163,7 @@ def test_after_forget_and_a_clean_stop_no_file_under_the_data_dir_holds_the_addr
         "PORT": str(port),
         "CAMPAIGN_INBOUND_PORT": str(free_port()),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "local.serve"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = start_local_server(env)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _answers(f"{base}/api/health"), timeout=60)
@@ -185,15 +176,7 @@ def test_after_forget_and_a_clean_stop_no_file_under_the_data_dir_holds_the_addr
         for path, form in forms:
             assert _post(f"{base}{path}", form) == 200
         assert any(address.encode() in p.read_bytes().lower() for p in _files(data_dir))
-        forgotten = subprocess.run(
-            [sys.executable, "-m", "cli", "forget", address, "--yes"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert forgotten.returncode == 0, forgotten.stderr
+        run_python(["-m", "cli", "forget", address, "--yes"], env)
         # Already while the server runs: its open connections kept the write-ahead log (every
         # page version since the last checkpoint) until `forget` checkpointed and truncated it.
         assert _holding(data_dir, address) == []

@@ -1,14 +1,23 @@
-"""Browser-test helpers: the request log of a page (no third-party host) and the axe-core audit."""
+"""Browser-test helpers: the local server on a free port, the request log of a page (no
+third-party host) and the axe-core audit."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, Request
+from waitress.server import create_server
 
-from campaign_core.settings import PROJECT_ROOT
+from campaign_core.settings import PROJECT_ROOT, Settings
+from tests.support import TEST_SECRET
+from tests.support.forms import Outbox
+from tests.support.servers import free_port
 
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -21,6 +30,44 @@ AXE_RUN = """async () => {
     nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
   }));
 }"""
+
+
+@dataclass
+class LocalServer:
+    url: str
+    settings: Settings
+
+    @property
+    def outbox(self) -> Outbox:
+        """The `.eml` files of the mails the server sent (its mail backend is the outbox)."""
+        return Outbox(self.settings.outbox_dir)
+
+
+@contextmanager
+def local_server(
+    site_dir: Path, data_dir: Path, *, threads: int = 8, **settings: Any
+) -> Iterator[LocalServer]:
+    """The app `make run` serves (site, forms, tracking) on a free loopback port, in a thread, with
+    the built site, the repository's content, the test key and `settings`."""
+    from local.serve import create_local_app
+
+    port = free_port()
+    config = Settings(
+        data_dir=data_dir,
+        site_dir=site_dir,
+        content_dir=PROJECT_ROOT / "content",
+        secret_key=TEST_SECRET,
+        base_url=f"http://127.0.0.1:{port}",
+        port=port,
+        **settings,
+    )
+    server = create_server(create_local_app(config), host="127.0.0.1", port=port, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield LocalServer(f"http://127.0.0.1:{port}", config)
+    finally:
+        server.close()
 
 
 @dataclass

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -54,6 +55,7 @@ __all__ = [
     "pacing",
     "run",
     "sent",
+    "sent_oneshot",
     "settings",
     "store",
     "store_environ",
@@ -233,6 +235,20 @@ def confirmed_oneshot(store: Store, settings: Settings, clock: FixedClock, addre
     oneshot_forms.request(d, cleaned, consent_version="test")
     token = d.signer.sign(oneshot_forms.PURPOSE, {"k": oneshot_forms.email_key(address)})
     assert oneshot_forms.confirm(d, token).status == "confirmed"
+
+
+ONESHOT_ADDRESS = "sample@test-corp.example.jp"
+
+
+@pytest.fixture
+def sent_oneshot(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
+) -> list[EmailMessage]:
+    """A confirmed one-shot request for `ONESHOT_ADDRESS` whose sample the sender has sent: the
+    mails sent (the sample, then its status notice)."""
+    confirmed_oneshot(store, settings, clock, ONESHOT_ADDRESS)
+    assert send_due(deps).count("sent") == 1
+    return [received.message for received in smtp.received]
 
 
 def staff(count: int) -> list[str]:

@@ -8,7 +8,7 @@ import email.policy
 import html
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -101,10 +101,19 @@ def dynamodb_store(moto: MotoServer) -> DynamoDBStore:
     return store
 
 
-def set_sessions(content_dir: Path, change: Callable[[list[dict[str, Any]]], None]) -> None:
+def post_form(client: FlaskClient, path: str, form: Mapping[str, str], **changes: str) -> tuple[int, str]:
+    """Post `form` with `changes` to `path`: the answer's status and page."""
+    response = client.post(path, data={**form, **changes})
+    return response.status_code, response.get_data(as_text=True)
+
+
+def set_session(content_dir: Path, session_id: str, **changes: Any) -> None:
+    """Change fields of one session in the test's copy of content/seminars.yml."""
     path = content_dir / "seminars.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data["sessions"])
+    for session in data["sessions"]:
+        if session["id"] == session_id:
+            session.update(changes)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 

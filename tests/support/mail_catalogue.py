@@ -8,10 +8,12 @@ schedule, report, reveal, follow-up, one-shot status, chamber list, seminar repl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
@@ -70,19 +72,25 @@ def drill_mails(
     deps: Deps, *, email: str = STAFF, company: str = "株式会社カタログ"
 ) -> dict[str, EmailMessage]:
     """Every month's every variant, as `build_message` composes it for `email`."""
-    mails = {}
-    now = deps.now()
+    return {
+        f"drill {data['month']:02d}-{data['variant']}": message
+        for data, message in drill_messages(deps, "catalogue", email=email, company=company, now=deps.now())
+    }
+
+
+def drill_messages(
+    deps: Deps, prefix: str, *, email: str, company: str, now: datetime
+) -> Iterator[tuple[dict[str, Any], EmailMessage]]:
+    """Every month's every variant as a drill message record (`prefix-MONTH-VARIANT`) would hold
+    it, with the mail `build_message` composes from it."""
     for month in MONTHS:
         for variant in VARIANTS:
-            key = f"catalogue-{month}-{variant}"
+            key = f"{prefix}-{month}-{variant}"
             data = new_message(
                 deps, key, application_id="a", email=email, company=company, month=month,
                 variant=variant, send_at=now, purpose="drill",
             )  # fmt: skip
-            mails[f"drill {month:02d}-{variant}"] = build_message(
-                deps, Record(MESSAGE, key, data, 1, None), now=now
-            )
-    return mails
+            yield data, build_message(deps, Record(MESSAGE, key, data, 1, None), now=now)
 
 
 def every_mail(store: Store, settings: Settings, clock: FixedClock) -> dict[str, EmailMessage]:

@@ -27,6 +27,7 @@ import threading
 import time
 import urllib.request
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -39,6 +40,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.settings import PROJECT_ROOT
 
 MOTO_REGION = "ap-northeast-1"
 MOTO_CREDENTIALS = {
@@ -352,6 +354,34 @@ def wait_for(predicate: Any, timeout: float = 5.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+def start_local_server(env: Mapping[str, str]) -> subprocess.Popen[str]:
+    """`python -m local.serve` (what `make run` starts) in a process of its own, from the repository
+    root with `env`; its output and errors in one pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "local.serve"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def run_python(args: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` from the repository root with `env`, asserted to exit 0 (else its errors)."""
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 __all__ = [
     "MOTO_CREDENTIALS",
     "MOTO_ENV",
@@ -362,5 +392,7 @@ __all__ = [
     "ReceivedMail",
     "SMTPServer",
     "free_port",
+    "run_python",
+    "start_local_server",
     "wait_for",
 ]
