@@ -118,37 +118,31 @@ class DynamoDBStore(Store):
             records.extend(self._record(item) for item in page.get("Items", []))
         return records
 
+    def _key_query(
+        self, index: str | None, partition: tuple[str, str], sort: tuple[str, str, str]
+    ) -> list[Record]:
+        """Query one partition (`(attribute, value)`) of the table or of a GSI, with one sort-key
+        condition (`(attribute, "begins_with" | "<=", value)`); the table itself strongly
+        consistent."""
+        names = ExpressionNames()
+        (pk, pk_value), (sk, op, sk_value) = partition, sort
+        key, value = names.name(sk), names.value({"S": sk_value})
+        sort_condition = f"begins_with({key}, {value})" if op == "begins_with" else f"{key} {op} {value}"
+        partition_condition = f"{names.name(pk)} = {names.value({'S': pk_value})}"
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": f"{partition_condition} AND {sort_condition}",
+            **({"IndexName": index} if index else {"ConsistentRead": True}),
+        }
+        return self._query({**params, **names.params()})
+
     def with_prefix(self, kind: str, prefix: str) -> list[Record]:
         check_key(kind, prefix)
-        names = ExpressionNames()
-        condition = (
-            f"{names.name('pk')} = {names.value({'S': kind})} AND "
-            f"begins_with({names.name('sk')}, {names.value({'S': prefix})})"
-        )
-        return self._query(
-            {
-                "TableName": self.table_name,
-                "ConsistentRead": True,
-                "KeyConditionExpression": condition,
-                **names.params(),
-            }
-        )
+        return self._key_query(None, ("pk", kind), ("sk", "begins_with", prefix))
 
     def by_application(self, kind: str, application_id: str) -> list[Record]:
         check_key(kind, application_id)
-        names = ExpressionNames()
-        condition = (
-            f"{names.name('app')} = {names.value({'S': application_id})} AND "
-            f"begins_with({names.name('app_sk')}, {names.value({'S': kind + '#'})})"
-        )
-        records = self._query(
-            {
-                "TableName": self.table_name,
-                "IndexName": BY_APP,
-                "KeyConditionExpression": condition,
-                **names.params(),
-            }
-        )
+        records = self._key_query(BY_APP, ("app", application_id), ("app_sk", "begins_with", kind + "#"))
         return sorted(records, key=lambda r: r.key)  # `<kind>#<key>` orders as the key, but be exact
 
     def get(self, kind: str, key: str) -> Record | None:
@@ -190,19 +184,7 @@ class DynamoDBStore(Store):
 
     def due(self, kind: str, before: datetime) -> list[Record]:
         check_key(kind, DUE)
-        names = ExpressionNames()
-        condition = (
-            f"{names.name('due_kind')} = {names.value({'S': kind})} AND "
-            f"{names.name('due_at')} <= {names.value({'S': iso(before)})}"
-        )
-        return self._query(
-            {
-                "TableName": self.table_name,
-                "IndexName": DUE,
-                "KeyConditionExpression": condition,
-                **names.params(),
-            }
-        )
+        return self._key_query(DUE, ("due_kind", kind), ("due_at", "<=", iso(before)))
 
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
         names = ExpressionNames()

@@ -16,7 +16,7 @@ from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.deps import Deps
 from campaign_core.drill_checks import FORWARDED, note_report
 from campaign_core.records import CHECK, DRILL, MESSAGE
-from campaign_core.tokens import linked_key
+from drill_sender.services.drill_links import DrillLink
 
 SHEET_PURPOSE = "check-sheet"
 SHEET_MAX_AGE = timedelta(days=60)
@@ -68,19 +68,9 @@ class Sheet:
     rows: tuple[SheetRow, ...]
 
 
-def sheet_token(deps: Deps, application_id: str) -> str:
-    return deps.signer.sign(SHEET_PURPOSE, {"a": application_id})
-
-
-def sheet_url(deps: Deps, application_id: str) -> str:
-    return deps.signed_link("/t/sheet", SHEET_PURPOSE, {"a": application_id})
-
-
-def application_of(deps: Deps, token: str) -> str:
-    """The application behind a sheet token; `TokenError` ("invalid" / "expired") otherwise."""
-    return linked_key(
-        deps.signer, deps.store, SHEET_PURPOSE, token, max_age=SHEET_MAX_AGE, field="a", kind=DRILL
-    )
+SHEET_LINK = DrillLink(SHEET_PURPOSE, "/t/sheet", SHEET_MAX_AGE)
+sheet_url = SHEET_LINK.url
+application_of = SHEET_LINK.application_of
 
 
 def _time(value: Any) -> datetime | None:

@@ -26,9 +26,9 @@ from campaign_core.jst import jst_label, minutes_text
 from campaign_core.machine import MachineRules
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
 from campaign_core.store import Record
-from campaign_core.tokens import linked_key
 from drill_sender.services.campaign_average import Figures, campaign_figures
 from drill_sender.services.checksheet import ACTION_LABELS
+from drill_sender.services.drill_links import DrillLink
 from drill_sender.services.learn import learn_url
 from drill_sender.services.tracking import summarise
 from drill_sender.templates import DrillTemplate, load_template
@@ -209,19 +209,9 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
     )
 
 
-def report_token(deps: Deps, application_id: str) -> str:
-    return deps.signer.sign(REPORT_PURPOSE, {"a": application_id})
-
-
-def report_url(deps: Deps, application_id: str) -> str:
-    return deps.signed_link("/t/report", REPORT_PURPOSE, {"a": application_id})
-
-
-def application_of(deps: Deps, token: str) -> str:
-    """The application behind a report token; `TokenError` ("invalid" / "expired") otherwise."""
-    return linked_key(
-        deps.signer, deps.store, REPORT_PURPOSE, token, max_age=REPORT_MAX_AGE, field="a", kind=DRILL
-    )
+REPORT_LINK = DrillLink(REPORT_PURPOSE, "/t/report", REPORT_MAX_AGE)
+report_url = REPORT_LINK.url
+application_of = REPORT_LINK.application_of
 
 
 # -- output ----------------------------------------------------------------------------------------
