@@ -73,6 +73,16 @@ def test_no_sheet_of_a_guide_pdf_is_left_with_only_a_heading_or_the_source_note(
         assert len(text) >= 100, f"{name}.pdf, sheet {number}/{pages}: {text!r}"
 
 
+def test_the_manuals_check_sheet_is_one_whole_sheet_to_fill_in(built_site: Path) -> None:
+    # As the printed page does: split over two sheets, rows 1-3 and 4-10 had to be taped together.
+    reader = PdfReader(built_site / "pdf" / "officers-manual.pdf")
+    texts = ["".join(page.extract_text().split()) for page in reader.pages]
+    [sheet] = [t for t in texts if "訓練チェックシート(会社名" in t]
+    assert sheet.startswith("チェックシート")  # the section opens the sheet
+    for row in range(1, 11):
+        assert f"{row}あり・なし" in sheet
+
+
 def test_the_flyer_pdf_is_one_a4_sheet_from_the_content_files(built_site: Path) -> None:
     reader = PdfReader(built_site / "pdf" / "flyer.pdf")
     assert len(reader.pages) == 1 and sizes(reader) == {A4}
