@@ -81,3 +81,31 @@ def test_the_refusal_of_an_office_already_drilled_offers_membership(
         expect(page.locator("article")).to_contain_text(offer.benefits[0].title)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(
+    ("path", "table"), [("contact/", "table.branch-desks"), ("chambers/", "table.kit-branch")]
+)
+def test_the_branch_desks_read_as_a_table_with_whole_addresses(
+    page: Page, width: int, path: str, table: str
+) -> None:
+    # Unstyled, these came out as bare columns with addresses broken mid-word
+    # ("hokkaido@branch.exa" / "mple.jp").
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"/{path}", wait_until="networkidle")
+    cells = page.locator(f"{table} tbody td")
+    assert cells.count() > 0
+    ruled = page.evaluate(
+        "sel => [...document.querySelectorAll(sel + ' tbody tr')].every("
+        "r => [r, ...r.children].some(e => parseFloat(getComputedStyle(e).borderTopWidth) > 0))",
+        table,
+    )
+    assert ruled, "each branch must be set apart by a rule"
+    lines = page.evaluate(
+        "sel => [...document.querySelectorAll(sel + ' a[href^=\"mailto:\"]')]"
+        ".map(a => a.getClientRects().length)",
+        table,
+    )
+    assert lines and set(lines) == {1}, lines
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
