@@ -109,3 +109,36 @@ def test_the_branch_desks_read_as_a_table_with_whole_addresses(
     )
     assert lines and set(lines) == {1}, lines
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_flyer_keeps_step_numbers_off_the_text_and_dates_on_their_own_line(page: Page) -> None:
+    page.goto("/chambers/flyer/", wait_until="networkidle")
+    # The number badge used to float into the first line of each step's text and cut it short.
+    steps = page.evaluate(
+        """() => [...document.querySelectorAll('.flyer__steps li')].map(li => {
+             const badge = li.querySelector('.flyer__step-no').getBoundingClientRect();
+             const text = li.querySelector('span:not(.flyer__step-no)');
+             const lines = [...text.getClientRects()];
+             return {
+               overlap: lines.some(r => r.top < badge.bottom && r.right > badge.left),
+               first: lines[0].width, second: lines.length > 1 ? lines[1].width : lines[0].width,
+               em: parseFloat(getComputedStyle(text).fontSize),
+             };
+           })"""
+    )
+    assert steps
+    for step in steps:
+        assert not step["overlap"], step
+        assert step["first"] >= step["second"] - 1.5 * step["em"], step  # not a short first line
+    # A session's date on a line of its own, above its title ("2026年12月16日(水) 第3四半期…" ran on).
+    dates = page.locator(".flyer__dates li")
+    assert dates.count() > 0
+    for i in range(dates.count()):
+        item = dates.nth(i)
+        date_box = item.locator(".flyer__date").bounding_box()
+        assert date_box is not None
+        title_top = item.evaluate(
+            "li => { const r = document.createRange(); r.selectNodeContents(li.lastChild);"
+            " return r.getClientRects()[0].top; }"
+        )
+        assert title_top >= date_box["y"] + date_box["height"] - 1
