@@ -142,3 +142,20 @@ def test_the_flyer_keeps_step_numbers_off_the_text_and_dates_on_their_own_line(p
             " return r.getClientRects()[0].top; }"
         )
         assert title_top >= date_box["y"] + date_box["height"] - 1
+
+
+def test_the_flyer_page_reads_on_a_phone(page: Page) -> None:
+    # The sheet's three columns at 390 px set "身につける" one character a line; on a phone they stack.
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto("/chambers/flyer/", wait_until="networkidle")
+    titles = page.evaluate(
+        """() => [...document.querySelectorAll('.flyer__steps strong')].map(s => {
+             const r = document.createRange(); r.selectNodeContents(s);
+             return r.getClientRects().length;
+           })"""
+    )
+    assert titles and set(titles) == {1}, titles
+    rules, side = (page.locator(sel).bounding_box() for sel in (".flyer__rules", ".flyer__side"))
+    assert rules is not None and side is not None
+    assert side["y"] >= rules["y"] + rules["height"] - 1  # below, not squeezed beside
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
