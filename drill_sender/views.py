@@ -75,7 +75,9 @@ def click(token: str) -> Response:
     if result.message is None:
         return _link_problem(d, "expired" if result.status == "expired" else "invalid")
     # Root-relative: the learning page of this very mail on the host that served this link.
-    location = learn.learn_path(learn.learn_token(d, message=result.message))
+    # `via=click` tells the page the reader has just opened the mail's link, not come from the
+    # reveal or follow-up mail later on: only then does it ask them to tell their officer now.
+    location = learn.learn_path(learn.learn_token(d, message=result.message)) + "?via=click"
     return Response(status=302, headers={"Location": location, **NO_STORE})
 
 
@@ -88,7 +90,8 @@ def learn_page(token: str) -> Response:
         mail = learn.load_learn_mail(d, token)
     except TokenError as exc:
         return _link_problem(d, exc.reason, status=404)
-    response = _page(d, "これは訓練です", "learn_page.html", "learn", mail=mail)
+    clicked = request.args.get("via") == "click"
+    response = _page(d, "これは訓練です", "learn_page.html", "learn", mail=mail, clicked=clicked)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # no form here; the token stays in this tab
     return response

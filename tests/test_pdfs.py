@@ -57,6 +57,32 @@ def test_each_guide_pdf_is_a4_with_its_japanese_text_and_links_to_the_site(
     assert any(link.startswith("http://127.0.0.1:8000/") for link in links)
 
 
+@pytest.mark.parametrize("name", [d.name for d in pdfs.DOCUMENTS])
+def test_no_sheet_of_a_guide_pdf_is_left_with_only_a_heading_or_the_source_note(
+    built_site: Path, name: str
+) -> None:
+    # A mail to copy kept whole once pushed the notice's heading onto a sheet of its own and the
+    # manual's closing note onto a seventh sheet: paper a reader turns over for nothing.
+    document = pdfs.NAMES[name]
+    reader = PdfReader(built_site / "pdf" / f"{name}.pdf")
+    header = "".join(f"セキュリティ訓練キャンペーン {document.title}".split())
+    pages = len(reader.pages)
+    for number, page in enumerate(reader.pages, start=1):
+        text = "".join(page.extract_text().split()).replace(header, "").replace(f"{number}/{pages}", "")
+        text = text.split("このPDFは案内サイトのページ")[0]
+        assert len(text) >= 100, f"{name}.pdf, sheet {number}/{pages}: {text!r}"
+
+
+def test_the_manuals_check_sheet_is_one_whole_sheet_to_fill_in(built_site: Path) -> None:
+    # As the printed page does: split over two sheets, rows 1-3 and 4-10 had to be taped together.
+    reader = PdfReader(built_site / "pdf" / "officers-manual.pdf")
+    texts = ["".join(page.extract_text().split()) for page in reader.pages]
+    [sheet] = [t for t in texts if "訓練チェックシート(会社名" in t]
+    assert sheet.startswith("チェックシート")  # the section opens the sheet
+    for row in range(1, 11):
+        assert f"{row}あり・なし" in sheet
+
+
 def test_the_flyer_pdf_is_one_a4_sheet_from_the_content_files(built_site: Path) -> None:
     reader = PdfReader(built_site / "pdf" / "flyer.pdf")
     assert len(reader.pages) == 1 and sizes(reader) == {A4}

@@ -81,3 +81,81 @@ def test_the_refusal_of_an_office_already_drilled_offers_membership(
         expect(page.locator("article")).to_contain_text(offer.benefits[0].title)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(
+    ("path", "table"), [("contact/", "table.branch-desks"), ("chambers/", "table.kit-branch")]
+)
+def test_the_branch_desks_read_as_a_table_with_whole_addresses(
+    page: Page, width: int, path: str, table: str
+) -> None:
+    # Unstyled, these came out as bare columns with addresses broken mid-word
+    # ("hokkaido@branch.exa" / "mple.jp").
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"/{path}", wait_until="networkidle")
+    cells = page.locator(f"{table} tbody td")
+    assert cells.count() > 0
+    ruled = page.evaluate(
+        "sel => [...document.querySelectorAll(sel + ' tbody tr')].every("
+        "r => [r, ...r.children].some(e => parseFloat(getComputedStyle(e).borderTopWidth) > 0))",
+        table,
+    )
+    assert ruled, "each branch must be set apart by a rule"
+    lines = page.evaluate(
+        "sel => [...document.querySelectorAll(sel + ' a[href^=\"mailto:\"]')]"
+        ".map(a => a.getClientRects().length)",
+        table,
+    )
+    assert lines and set(lines) == {1}, lines
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_flyer_keeps_step_numbers_off_the_text_and_dates_on_their_own_line(page: Page) -> None:
+    page.goto("/chambers/flyer/", wait_until="networkidle")
+    # The number badge used to float into the first line of each step's text and cut it short.
+    steps = page.evaluate(
+        """() => [...document.querySelectorAll('.flyer__steps li')].map(li => {
+             const badge = li.querySelector('.flyer__step-no').getBoundingClientRect();
+             const text = li.querySelector('span:not(.flyer__step-no)');
+             const lines = [...text.getClientRects()];
+             return {
+               overlap: lines.some(r => r.top < badge.bottom && r.right > badge.left),
+               first: lines[0].width, second: lines.length > 1 ? lines[1].width : lines[0].width,
+               em: parseFloat(getComputedStyle(text).fontSize),
+             };
+           })"""
+    )
+    assert steps
+    for step in steps:
+        assert not step["overlap"], step
+        assert step["first"] >= step["second"] - 1.5 * step["em"], step  # not a short first line
+    # A session's date on a line of its own, above its title ("2026年12月16日(水) 第3四半期…" ran on).
+    dates = page.locator(".flyer__dates li")
+    assert dates.count() > 0
+    for i in range(dates.count()):
+        item = dates.nth(i)
+        date_box = item.locator(".flyer__date").bounding_box()
+        assert date_box is not None
+        title_top = item.evaluate(
+            "li => { const r = document.createRange(); r.selectNodeContents(li.lastChild);"
+            " return r.getClientRects()[0].top; }"
+        )
+        assert title_top >= date_box["y"] + date_box["height"] - 1
+
+
+def test_the_flyer_page_reads_on_a_phone(page: Page) -> None:
+    # The sheet's three columns at 390 px set "身につける" one character a line; on a phone they stack.
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto("/chambers/flyer/", wait_until="networkidle")
+    titles = page.evaluate(
+        """() => [...document.querySelectorAll('.flyer__steps strong')].map(s => {
+             const r = document.createRange(); r.selectNodeContents(s);
+             return r.getClientRects().length;
+           })"""
+    )
+    assert titles and set(titles) == {1}, titles
+    rules, side = (page.locator(sel).bounding_box() for sel in (".flyer__rules", ".flyer__side"))
+    assert rules is not None and side is not None
+    assert side["y"] >= rules["y"] + rules["height"] - 1  # below, not squeezed beside
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

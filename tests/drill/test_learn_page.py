@@ -70,6 +70,18 @@ def _assert_shows(page: TestResponse, template: DrillTemplate, *, sender: str, r
     assert "/participants/spotting/" in hrefs and "/participants/" in hrefs
 
 
+# What each reader is asked to do now (issue 12): only one who has just clicked is asked to tell
+# the officer they opened it; the sample's reader, the officer and a reader coming from the reveal
+# mail later (who may never have opened it) each get steps of their own.
+TELL_NOW = "「訓練メールのリンクを開きました」と伝えてください"
+
+
+def _next_steps(page: TestResponse) -> str:
+    document = lxml.html.fromstring(page.get_data(as_text=True))
+    [heading] = document.cssselect("h2#next")
+    return _visible(heading.getnext()) + _visible(heading.getnext().getnext())
+
+
 def test_a_click_lands_on_the_page_of_the_mail_that_person_got(
     client: FlaskClient, sent: Callable[..., SentDrill], deps: Deps, clock: FixedClock
 ) -> None:
@@ -85,8 +97,21 @@ def test_a_click_lands_on_the_page_of_the_mail_that_person_got(
         page, template, sender=f"{template.sender_local_part}@{deps.drill_domain}", recipient=person
     )
     _assert_private(page)
+    assert TELL_NOW in _next_steps(page)
     # Reading the page again is not another click.
     assert client.get(landing).status_code == 200
+
+
+def test_the_page_reached_from_the_reveal_mail_does_not_assume_a_click(
+    client: FlaskClient, sent: Callable[..., SentDrill], deps: Deps, store: Store
+) -> None:
+    drill = sent(count=1)
+    (message,) = store.query(MESSAGE, where={"application_id": drill.application_id})
+    # The reveal and follow-up mails link the page by the same token, without `via=click`.
+    page = client.get(learn_path(learn_token(deps, message=message.key)))
+    steps = _next_steps(page)
+    assert TELL_NOW not in steps and "無理もありません" not in steps
+    assert "開かずに知らせる" in steps and "すぐ知らせる" in steps
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.key)
@@ -155,6 +180,10 @@ def test_the_report_links_to_the_drills_mail_without_a_participants_address(
     text = page.get_data(as_text=True)
     assert ANY_PARTICIPANT in text and not [p for p in staff(2) if p in text]
     _assert_private(page)
+    # The officer looks back at the drill: not told to report a click, nor that a mail came to them.
+    steps = _next_steps(page)
+    assert TELL_NOW not in steps and "開いた人を責めない" in steps
+    assert "あなたに届いたメール" not in text and "結果レポートのリンクからだけ" in text
 
 
 def test_the_oneshot_sample_lands_on_its_own_page(
@@ -172,3 +201,8 @@ def test_the_oneshot_sample_lands_on_its_own_page(
     _assert_shows(page, template, sender=str(sample["From"].addresses[0].addr_spec), recipient=address)
     assert "ワンショット体験" in page.get_data(as_text=True)
     _assert_private(page)
+    # The sample's reader checks the result and the filters; nothing is recorded as a drill result.
+    steps = _next_steps(page)
+    assert TELL_NOW not in steps and "結果のページ" in steps
+    hrefs = [a.get("href") for a in lxml.html.fromstring(page.get_data(as_text=True)).cssselect("a")]
+    assert "/t/allowlist/" in hrefs and "/apply/drill/" in hrefs
