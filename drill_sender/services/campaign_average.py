@@ -12,6 +12,7 @@ the same cost in the campaign's third year as on its first day.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,17 +55,8 @@ class Figures:
         return Figures(**sums, minutes={m: n for m, n in minutes.items() if n > 0})
 
     def median_minutes(self) -> float | None:
-        values = sorted((self.minutes or {}).items())
-        total = sum(n for _, n in values)
-        if not total:
-            return None
-        middle = [(total - 1) // 2, total // 2]  # the two middle positions (equal when odd)
-        found: list[int] = []
-        seen = 0
-        for value, count in values:
-            found.extend(value for position in middle if seen <= position < seen + count)
-            seen += count
-        return sum(found) / 2
+        values = list(Counter(self.minutes or {}).elements())
+        return statistics.median(values) if values else None
 
 
 def fiscal_year(instant: datetime) -> str:
