@@ -1,6 +1,7 @@
 """Cost against stored history for `make bench` (registered in `bench.core`): a tracking hit, a
-`send-due` run with nothing due and the report page, each on a store holding 1x and 100x the
-history of other drills (sent mail and its events), on SQLite and on DynamoDB (moto server).
+`send-due` run with nothing due, the report page and the next day's purge, each on a store holding
+1x and 100x the history of other drills (sent mail and its events), on SQLite and on DynamoDB (moto
+server).
 
 Each row is items read at 100x as a ratio to items read at 1x (goal: at most 1.2x), with the times
 in the detail. Items read come from the adapters' `items_read` counter; with the keyed reads a
@@ -31,6 +32,7 @@ from drill_sender.services.report import build_report
 from drill_sender.services.send import send_due
 from drill_sender.services.tracking import Hit, record_hit
 from drill_sender.templates import tracking_token
+from hq.retention import Retention, purge
 
 BASE_DRILLS = 2  # the 1x history: other drills already done
 PER_DRILL = 5
@@ -102,6 +104,9 @@ def _case(make: Callable[[str], Store], workdir: Path, scale: int) -> dict[str, 
     measure("send-due, nothing due", lambda: send_due(deps))
     deps.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
     measure("report page", lambda: build_report(deps, "mine"))
+    purge(store, deps.clock, Retention())  # the first run looks at each record once
+    deps.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    measure("daily purge, next day", lambda: purge(store, deps.clock, Retention()))
     return results
 
 
@@ -135,5 +140,5 @@ def _row(backend: str, name: str) -> Callable[[Options], Measurement]:
 
 
 for _backend in ("sqlite", "dynamodb"):
-    for _name in ("tracking hit", "send-due, nothing due", "report page"):
+    for _name in ("tracking hit", "send-due, nothing due", "report page", "daily purge, next day"):
         benchmark(f"history {_name}, 100x vs 1x items read ({_backend})", goal=1.2)(_row(_backend, _name))

@@ -78,6 +78,28 @@ def oneshot_due_at(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: The kinds the daily purge finds through the store's `purge` index, each with the data field its
+#: retention period starts from. A record's `purge_at` is when purge should next look at it: the
+#: store sets it to the period's start whenever that field is written (`Store`, `with_period`),
+#: which is never later than the period's end, whatever the retention settings; purge then moves it
+#: on to the exact end (`hq/retention.py`). Messages, checks, notices, office claims and chamber
+#: listings carry an `application_id` and go with their application (or one-shot request).
+PERIOD_STARTS = {
+    APPLICATION: "applied_at",
+    DRILL: "window_end",
+    SIGNUP: "signed_up_at",
+    ONESHOT: "requested_at",
+    EVENT: "at",
+}
+
+
+def period_start(kind: str, data: Mapping[str, Any]) -> str | None:
+    """The `purge_at` a record of `kind` gets when its period's start field is written (None: the
+    kind is not purged by its own period, or the field is empty)."""
+    field = PERIOD_STARTS.get(kind)
+    return (str(data.get(field) or "") or None) if field else None
+
+
 def chamber_prefix(chamber_code: str) -> str:
     return f"{chamber_code}."
 

@@ -45,7 +45,7 @@ def migrate_store_command(env: Env, dry_run: bool, as_json: bool) -> None:
     """保存データを新しい索引の形に書き換えます(更新後に一度だけ実行)。
 
     送信待ちのメールと進行中の訓練に送信予定の目印を付け、終わった訓練をキャンペーン全体の集計に加え、
-    DynamoDB では索引用の項目を補います。
+    保存期間の確認日を付け、DynamoDB では索引用の項目を補います。
     何度実行しても結果は同じです。途中で止まったときは、もう一度実行すれば続きから書き換えます。
     """
     summary = migrate_store(env.store, dry_run=dry_run)
@@ -55,6 +55,7 @@ def migrate_store_command(env: Env, dry_run: bool, as_json: bool) -> None:
         "open_added": summary.open_added,
         "listed": summary.listed,
         "counted": counted,
+        "periods_added": summary.periods_added,
         "reindexed": summary.reindexed,
         "changed": summary.changed,
     }
@@ -68,6 +69,7 @@ def migrate_store_command(env: Env, dry_run: bool, as_json: bool) -> None:
     out.print(f"進行中の訓練とサンプル申込: {summary.open_added} 件を{verb}。")
     out.print(f"商工会議所ごとの一覧に載せる訓練: {summary.listed} 件を{verb}。")
     out.print(f"キャンペーン全体の集計に加える訓練: {counted} 件を{verb}。")
+    out.print(f"保存期間の確認日を付ける記録: {summary.periods_added} 件を{verb}。")
     out.print(f"索引の項目: {summary.reindexed} 件を{verb}。")
     if summary.changed:
         out.print(

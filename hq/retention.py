@@ -26,13 +26,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from campaign_core.clock import Clock
+from campaign_core.clock import Clock, iso
 from campaign_core.machine import MachineRules, classify
 from campaign_core.records import (
     APPLICATION,
@@ -44,11 +44,13 @@ from campaign_core.records import (
     NOTICE,
     OFFICE_CLAIM,
     ONESHOT,
+    SETTING,
     SIGNUP,
     event_prefix,
 )
 from campaign_core.settings import MachineSettings, RetentionSettings, Settings
 from campaign_core.store import Record, Store
+from campaign_core.store.migrate import restart_periods
 from drill_sender.templates import load_template
 from hq import audit
 
@@ -139,10 +141,70 @@ def settle_events(store: Store, events: list[Record], machine: MachineSettings) 
                     "client": f"settled:{item.key}",  # unique: no shared-client burst from settled hits
                     "settled": True,
                     "machine_reasons": list(item.reasons),
+                    "purge_at": None,  # nothing left to purge on its own: it goes with its application
                 },
             )
             settled += 1
     return settled
+
+
+def _look_again(store: Store, record: Record, end: datetime | None) -> None:
+    """Not past its period yet: out of the `purge` index until its period's end (for good when it
+    has none). Written only over the version read: a record changed meanwhile keeps the `purge_at`
+    its writer gave it (never later than its period's end, `Store.with_period`), so it is looked at
+    again on the next run."""
+    wanted = None if end is None else iso(end)
+    if record.data.get("purge_at") != wanted:
+        store.update(record.kind, record.key, {"purge_at": wanted}, expect_version=record.version)
+
+
+def _looked_at(store: Store, kind: str, now: datetime) -> list[Record]:
+    """What the purge looks at: written since its last run, or come to the end of its period."""
+    return store.due(kind, now, index="purge_at")
+
+
+def application_end(
+    application: Record | None, drill: Record | None, retention: Retention
+) -> datetime | None:
+    """When an application and its drill are past their period: an accepted one `records_days`
+    after it was made or after its drill's window, whichever is later; one never confirmed
+    `unconfirmed_days` after its confirmation deadline; a drill left without its application
+    `records_days` after its window."""
+    data = application.data if application else {}
+    window_end = drill.data.get("window_end") if drill else None
+    if application is None or data.get("status") == "accepted":
+        last = _latest(data.get("applied_at"), window_end)
+        return None if last is None else last + timedelta(days=retention.records_days)
+    deadline = parse_time(data.get("confirm_by")) or parse_time(data.get("applied_at"))
+    return None if deadline is None else deadline + timedelta(days=retention.unconfirmed_days)
+
+
+def signup_end(signup: Record, retention: Retention) -> datetime | None:
+    """A seminar signup is kept `records_days`; one never confirmed only `unconfirmed_days`."""
+    at = parse_time(signup.data.get("signed_up_at"))
+    days = retention.records_days
+    if signup.data.get("status") == "pending":
+        days = min(days, retention.unconfirmed_days)
+    return None if at is None else at + timedelta(days=days)
+
+
+def oneshot_end(request: Record, retention: Retention) -> datetime | None:
+    """A confirmed one-shot request is kept `records_days` after its confirmation; one never
+    confirmed `unconfirmed_days` after its deadline."""
+    data = request.data
+    if data.get("status") == "confirmed":
+        last = _latest(data.get("confirmed_at"), data.get("requested_at"))
+        return None if last is None else last + timedelta(days=retention.records_days)
+    start = request.expires_at or parse_time(data.get("requested_at"))
+    return None if start is None else start + timedelta(days=retention.unconfirmed_days)
+
+
+def tracking_end(event: Record, retention: Retention) -> datetime | None:
+    """When an open or click's detail (client address, agent) is erased; None once it is."""
+    at = parse_time(event.data.get("at"))
+    if event.data.get("settled") or at is None:
+        return None
+    return at + timedelta(days=retention.tracking_days)
 
 
 def purge(
@@ -153,89 +215,57 @@ def purge(
     outbox_dir: Path | None = None,
     machine: MachineSettings | None = None,
 ) -> PurgeSummary:
-    """Delete (or, for tracking detail, erase) what is past its period; safe to run any time."""
+    """Delete (or, for tracking detail, erase) what is past its period; safe to run any time.
+
+    It reads only what the `purge` index holds up to now (`records.PERIOD_STARTS`): what was
+    written since the last run, and what has come to the end of its period. A record not yet past
+    its period leaves the index until its end. After a period was shortened (or on the first run
+    over data older than the index), every record is looked at once (`restart_periods`)."""
     now = clock.now().astimezone(UTC)
     summary = PurgeSummary()
-    records_cutoff = retention.records_cutoff(now)
-    unconfirmed_cutoff = retention.unconfirmed_cutoff(now)
+    restart_if_shortened(store, retention)
 
     # 1. Tracking detail of events past the tracking period.
-    tracking_cutoff = retention.tracking_cutoff(now)
-    due = [
-        e
-        for e in store.query(EVENT)
-        if not e.data.get("settled")
-        and (t := parse_time(e.data.get("at"))) is not None
-        and t < tracking_cutoff
-    ]
+    due: list[Record] = []
+    for event in _looked_at(store, EVENT, now):
+        end = tracking_end(event, retention)
+        if end is not None and end < now:
+            due.append(event)
+        else:
+            _look_again(store, event, end)
     summary.settled_events = settle_events(store, due, machine or MachineSettings())
 
     # 2. Drill applications with everything of their drill.
-    drills = {r.key: r for r in store.query(DRILL)}
-    gone_applications: set[str] = set()
-    for application in store.query(APPLICATION):
-        data = application.data
-        if data.get("status") == "accepted":
-            drill = drills.get(application.key)
-            last = _latest(data.get("applied_at"), drill.data.get("window_end") if drill else None)
-            expired = last is not None and last < records_cutoff
-        else:
-            deadline = parse_time(data.get("confirm_by")) or parse_time(data.get("applied_at"))
-            expired = deadline is not None and deadline < unconfirmed_cutoff
-        if expired:
-            gone_applications.add(application.key)
-    orphan_drills = {
-        key
-        for key, drill in drills.items()
-        if key not in gone_applications
-        and (end := parse_time(drill.data.get("window_end"))) is not None
-        and end < records_cutoff
-        and store.get(APPLICATION, key) is None
-    }
-    for application_id in sorted(gone_applications | orphan_drills):
-        messages = store.by_application(MESSAGE, application_id)
-        _delete(store, store.by_application(EVENT, application_id), summary)
-        _delete(store, store.by_application(CHECK, application_id), summary)
-        _delete(store, store.by_application(NOTICE, application_id), summary)
-        _delete(store, store.by_application(CHAMBER_DRILL, application_id), summary)
-        _delete(store, messages, summary)
-        _delete(store, [r for r in (store.get(DRILL, application_id),) if r is not None], summary)
-        _delete(store, [r for r in (store.get(APPLICATION, application_id),) if r is not None], summary)
-    _delete(
-        store,
-        [
-            c
-            for c in store.query(OFFICE_CLAIM)
-            if str(c.data.get("application_id")) in gone_applications
-            or (c.expires_at is not None and c.expires_at < unconfirmed_cutoff)
-        ],
-        summary,
-    )
+    candidates = {r.key for r in _looked_at(store, APPLICATION, now)}
+    candidates |= {r.key for r in _looked_at(store, DRILL, now)}
+    for application_id in sorted(candidates):
+        application, drill = store.get(APPLICATION, application_id), store.get(DRILL, application_id)
+        end = application_end(application, drill, retention)
+        if end is None or end >= now:
+            for record in (application, drill):
+                if record is not None:
+                    _look_again(store, record, end)
+            continue
+        for kind in (EVENT, CHECK, NOTICE, CHAMBER_DRILL, MESSAGE, OFFICE_CLAIM):
+            _delete(store, store.by_application(kind, application_id), summary)
+        _delete(store, [r for r in (drill, application) if r is not None], summary)
 
     # 3. Seminar signups.
-    _delete(
-        store,
-        [
-            s
-            for s in store.query(SIGNUP)
-            if (t := parse_time(s.data.get("signed_up_at"))) is not None
-            and (t < records_cutoff or (s.data.get("status") == "pending" and t < unconfirmed_cutoff))
-        ],
-        summary,
-    )
+    for signup in _looked_at(store, SIGNUP, now):
+        end = signup_end(signup, retention)
+        if end is not None and end < now:
+            _delete(store, [signup], summary)
+        else:
+            _look_again(store, signup, end)
 
     # 4. One-shot requests with their sample mail and its events.
-    for request in store.query(ONESHOT):
-        data = request.data
-        if data.get("status") == "confirmed":
-            last = _latest(data.get("confirmed_at"), data.get("requested_at"))
-            expired = last is not None and last < records_cutoff
-        else:
-            expired = (request.expires_at or parse_time(data.get("requested_at")) or now) < unconfirmed_cutoff
-        if not expired:
+    for request in _looked_at(store, ONESHOT, now):
+        end = oneshot_end(request, retention)
+        if end is None or end >= now:
+            _look_again(store, request, end)
             continue
         message_key = f"oneshot-{request.key}"
-        _delete(store, store.query(EVENT, where={"message": message_key}), summary)
+        _delete(store, store.with_prefix(EVENT, event_prefix(message_key)), summary)
         _delete(store, [r for r in (store.get(MESSAGE, message_key),) if r is not None], summary)
         _delete(store, [request], summary)
 
@@ -247,6 +277,31 @@ def purge(
                 path.unlink()
                 summary.outbox_files += 1
     return summary
+
+
+PERIODS_KEY = "retention_periods"  # the `SETTING` the purge keeps the periods it last ran with in
+
+
+def restart_if_shortened(store: Store, retention: Retention) -> bool:
+    """Look at every record once more when a period is shorter than on the last run (or on the
+    first run: data written before the `purge` index): each `purge_at` was set for the longer
+    period. A longer period needs nothing: records come up early and move on to their new end."""
+    periods = {
+        "tracking_days": retention.tracking_days,
+        "records_days": retention.records_days,
+        "unconfirmed_days": retention.unconfirmed_days,
+    }
+    last = store.get(SETTING, PERIODS_KEY)
+    if last is not None and all(int(last.data.get(name, 0)) <= days for name, days in periods.items()):
+        if last.data != periods:
+            store.update(SETTING, PERIODS_KEY, periods)
+        return False
+    restart_periods(store, only_missing=False)
+    if last is None:
+        store.put_new(SETTING, PERIODS_KEY, periods)
+    else:
+        store.update(SETTING, PERIODS_KEY, periods)
+    return True
 
 
 def mail_date(path: Path) -> datetime:

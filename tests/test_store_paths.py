@@ -10,10 +10,10 @@ from pathlib import Path
 from campaign_core.settings import PROJECT_ROOT
 
 GUARDED = ("form_lambda", "drill_sender", "hq/retention.py")
-# (module, function) pairs still reading a whole kind, to be moved to the `due` / period indexes.
-REMAINING = {
-    ("hq/retention.py", "purge"),
-}
+# (module, function) pairs still reading a whole kind, to be moved to the `due` / `purge` indexes:
+# none left. (The purge's one full pass after a retention period is shortened is a migration step,
+# `campaign_core.store.migrate.restart_periods`, outside these paths.)
+REMAINING: set[tuple[str, str]] = set()
 
 
 def whole_kind_reads(project: Path = PROJECT_ROOT) -> set[tuple[str, str]]:

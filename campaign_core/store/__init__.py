@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
+
+from campaign_core.records import PERIOD_STARTS, period_start
 
 if TYPE_CHECKING:
     from campaign_core.settings import Settings
@@ -66,6 +68,24 @@ class Delete:
 
 
 Op = Put | Update | Delete
+
+#: The data fields the store indexes by time (`Store.due`).
+TimeIndex = Literal["due_at", "purge_at"]
+
+
+def with_period(op: Op) -> Op:
+    """`op` with the record's `purge_at` set to its period's start (`records.PERIOD_STARTS`) when
+    the op writes that start and does not set `purge_at` itself: so no writer can leave a record out
+    of the purge index, and a moved start (a drill's window moved) is looked at again. Both adapters
+    apply it to every op they write."""
+    field = PERIOD_STARTS.get(op.kind)
+    if field is None or isinstance(op, Delete):
+        return op
+    if isinstance(op, Put) and "purge_at" not in op.data and (start := period_start(op.kind, op.data)):
+        return replace(op, data={**op.data, "purge_at": start})
+    if isinstance(op, Update) and field in op.changes and "purge_at" not in op.changes:
+        return replace(op, changes={**op.changes, "purge_at": period_start(op.kind, op.changes)})
+    return op
 
 
 class Store(ABC):
@@ -128,10 +148,12 @@ class Store(ABC):
         consistent; SQLite: an expression index)."""
 
     @abstractmethod
-    def due(self, kind: str, before: datetime) -> list[Record]:
-        """The records of a kind whose data["due_at"] (an ISO 8601 UTC string, see
+    def due(self, kind: str, before: datetime, *, index: TimeIndex = "due_at") -> list[Record]:
+        """The records of a kind whose data[index] (an ISO 8601 UTC string, see
         `campaign_core.clock.iso`) is at or before `before`, oldest first; a sparse index: a record
-        is in it only while `due_at` is set (write None to take it out). DynamoDB: the `due` GSI."""
+        is in it only while that field is set (write None to take it out). `due_at`: what the
+        scheduler has to do (DynamoDB: the `due` GSI). `purge_at`: when the daily purge should look
+        at a record again (`with_period`; DynamoDB: the `purge` GSI)."""
 
     def reindex(self, *, dry_run: bool = False) -> int:
         """Give items written before an index existed what that index needs; how many were (or,

@@ -19,7 +19,18 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from campaign_core.clock import iso
-from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
+from campaign_core.store import (
+    ConditionFailed,
+    Delete,
+    Put,
+    Record,
+    Store,
+    TimeIndex,
+    Update,
+    check_key,
+    check_ops,
+    with_period,
+)
 from campaign_core.store.dynamodb_codec import (
     DATA_PREFIX,
     ExpressionNames,
@@ -29,8 +40,8 @@ from campaign_core.store.dynamodb_codec import (
 )
 from campaign_core.store.dynamodb_layout import (
     BY_APP,
-    DUE,
     INDEXED_FIELDS,
+    TIME_INDEXES,
     all_index_attributes,
     create_table,
     index_attributes,
@@ -182,9 +193,10 @@ class DynamoDBStore(Store):
                     changed -= 1  # written meanwhile: that write set the attributes itself
         return changed
 
-    def due(self, kind: str, before: datetime) -> list[Record]:
-        check_key(kind, DUE)
-        return self._key_query(DUE, ("due_kind", kind), ("due_at", "<=", iso(before)))
+    def due(self, kind: str, before: datetime, *, index: TimeIndex = "due_at") -> list[Record]:
+        check_key(kind, index)
+        partition, sort = INDEXED_FIELDS[index]
+        return self._key_query(TIME_INDEXES[index], (partition, kind), (sort, "<=", iso(before)))
 
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
         names = ExpressionNames()
@@ -284,6 +296,7 @@ class DynamoDBStore(Store):
     def _request(self, op: Put | Update | Delete) -> TransactWriteItemTypeDef:
         # The request builders return the same keys as the single-item calls take; in a
         # transaction each goes under its op's name.
+        op = with_period(op)
         if isinstance(op, Put):
             return {"Put": cast("PutTypeDef", self._put_request(op))}
         if isinstance(op, Update):
@@ -293,6 +306,7 @@ class DynamoDBStore(Store):
     def write_one(self, op: Put | Update | Delete) -> bool:
         """One op as one conditional request; False when its condition fails."""
         check_key(op.kind, op.key)
+        op = with_period(op)
         for _ in range(_MAX_ATTEMPTS):
             try:
                 if isinstance(op, Put):

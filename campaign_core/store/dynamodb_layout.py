@@ -21,9 +21,12 @@ Access patterns (who asks, with what key, how many items come back):
   keys `<code>.<first day>.<application>` in date order (chamber feedback). That chamber's drills.
 - the campaign figures: one `campaign_summary` item per fiscal year (`campaign_average.py`), updated
   in a transaction with the drill when its report is built. 1 item.
+- what the daily purge should look at: sparse GSI `purge`, `purge_kind = <kind> AND purge_at <=
+  <now>`; applications, drills, signups, one-shot requests and tracking events while their data has
+  `purge_at` (`records.PERIOD_STARTS`, `Store.with_period`). `hq/retention.py:purge`. What was
+  written since the last run and what has come to the end of its period.
 - a whole kind, optionally filtered: base table Query `pk = <kind>` (`query`). Staff only: stats,
-  leads, forget by address, HQ listings, `migrate-store`, and the daily purge (its retention scan is
-  the one scheduled job left on it: once a day, not per request). The whole kind.
+  leads, forget by address, HQ listings, `migrate-store`. The whole kind.
 
 Layout:
 
@@ -38,6 +41,7 @@ Layout:
 | `app` | S | data["application_id"] when a non-empty string: the `by_app` GSI's partition key |
 | `app_sk` | S | `<kind>#<key>`, the `by_app` GSI's sort key (written with `app`) |
 | `due_kind`, `due_at` | S | the kind and data["due_at"] while that is set: the sparse `due` GSI's keys |
+| `purge_kind`, `purge_at` | S | the kind and data["purge_at"] while that is set: the `purge` GSI's keys |
 
 `by_app` is eventually consistent (every GSI is); its callers read records the scheduler or a
 form wrote earlier, never in the same request. Items written before the index existed lack
@@ -68,8 +72,15 @@ BY_APP = "by_app"
 
 
 DUE = "due"
+PURGE = "purge"
 # Data field -> the index attributes it feeds (a GSI key attribute must be a non-empty string).
-INDEXED_FIELDS = {"application_id": ("app", "app_sk"), "due_at": ("due_kind", "due_at")}
+INDEXED_FIELDS = {
+    "application_id": ("app", "app_sk"),
+    "due_at": ("due_kind", "due_at"),
+    "purge_at": ("purge_kind", "purge_at"),
+}
+#: The time indexes of `Store.due`: data field -> GSI name.
+TIME_INDEXES = {"due_at": DUE, "purge_at": PURGE}
 
 
 def index_attributes(kind: str, key: str, field: str, value: Any) -> dict[str, AttributeValueTypeDef]:
@@ -79,7 +90,8 @@ def index_attributes(kind: str, key: str, field: str, value: Any) -> dict[str, A
         return {}
     if field == "application_id":
         return {"app": {"S": value}, "app_sk": {"S": f"{kind}#{key}"}}
-    return {"due_kind": {"S": kind}, "due_at": {"S": value}}
+    partition, sort = INDEXED_FIELDS[field]
+    return {partition: {"S": kind}, sort: {"S": value}}
 
 
 def all_index_attributes(kind: str, key: str, data: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
@@ -100,6 +112,8 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
             {"AttributeName": "app_sk", "AttributeType": "S"},
             {"AttributeName": "due_kind", "AttributeType": "S"},
             {"AttributeName": "due_at", "AttributeType": "S"},
+            {"AttributeName": "purge_kind", "AttributeType": "S"},
+            {"AttributeName": "purge_at", "AttributeType": "S"},
         ],
         KeySchema=[
             {"AttributeName": "pk", "KeyType": "HASH"},
@@ -119,6 +133,14 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
                 "KeySchema": [
                     {"AttributeName": "due_kind", "KeyType": "HASH"},
                     {"AttributeName": "due_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+            {
+                "IndexName": PURGE,
+                "KeySchema": [
+                    {"AttributeName": "purge_kind", "KeyType": "HASH"},
+                    {"AttributeName": "purge_at", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             },

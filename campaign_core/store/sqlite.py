@@ -20,7 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.clock import iso
-from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
+from campaign_core.store import (
+    ConditionFailed,
+    Delete,
+    Put,
+    Record,
+    Store,
+    TimeIndex,
+    Update,
+    check_key,
+    check_ops,
+    with_period,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -36,12 +47,24 @@ CREATE INDEX IF NOT EXISTS records_by_app
 CREATE INDEX IF NOT EXISTS records_due
     ON records (kind, json_extract(data, '$.due_at'))
     WHERE json_extract(data, '$.due_at') IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_purge
+    ON records (kind, json_extract(data, '$.purge_at'))
+    WHERE json_extract(data, '$.purge_at') IS NOT NULL;
 """
 
 _UPSERT = "INSERT OR REPLACE INTO records (kind, key, data, version, expires_at) VALUES (?, ?, ?, ?, ?)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BUSY_TIMEOUT_MS = 30_000
 _SELECT = "SELECT kind, key, data, version, expires_at FROM records WHERE"
+# `Store.due` per time index: INDEXED BY, or the planner may read the whole kind by its primary key.
+_TIME_INDEX_SELECTS = {
+    "due_at": "SELECT kind, key, data, version, expires_at FROM records INDEXED BY records_due"
+    " WHERE kind = ? AND json_extract(data, '$.due_at') IS NOT NULL"
+    " AND json_extract(data, '$.due_at') <= ? ORDER BY json_extract(data, '$.due_at'), key",
+    "purge_at": "SELECT kind, key, data, version, expires_at FROM records INDEXED BY records_purge"
+    " WHERE kind = ? AND json_extract(data, '$.purge_at') IS NOT NULL"
+    " AND json_extract(data, '$.purge_at') <= ? ORDER BY json_extract(data, '$.purge_at'), key",
+}
 _MAX_CHAR = "\U0010ffff"  # sorts after every other character (keys compare as UTF-8 bytes)
 
 
@@ -187,14 +210,9 @@ class SQLiteStore(Store):
             (application_id, kind),
         )
 
-    def due(self, kind: str, before: datetime) -> list[Record]:
-        check_key(kind, "due")
-        return self._select(
-            "SELECT kind, key, data, version, expires_at FROM records INDEXED BY records_due"
-            " WHERE kind = ? AND json_extract(data, '$.due_at') IS NOT NULL"
-            " AND json_extract(data, '$.due_at') <= ? ORDER BY json_extract(data, '$.due_at'), key",
-            (kind, iso(before)),
-        )
+    def due(self, kind: str, before: datetime, *, index: TimeIndex = "due_at") -> list[Record]:
+        check_key(kind, index)
+        return self._select(_TIME_INDEX_SELECTS[index], (kind, iso(before)))
 
     def query(self, kind: str, *, where: Mapping[str, Any] | None = None) -> list[Record]:
         rows = (
@@ -221,6 +239,7 @@ class SQLiteStore(Store):
         return row
 
     def _apply(self, conn: sqlite3.Connection, op: Put | Update | Delete) -> None:
+        op = with_period(op)
         current = self._current(conn, op.kind, op.key)
         if isinstance(op, Put):
             version = 1

@@ -114,7 +114,8 @@ def test_search_and_video_poster_work_under_the_policy(tab: tuple[Page, list[str
     box.click()
     page.keyboard.insert_text("訓練")
     box.press("End")
-    page.wait_for_function("document.querySelectorAll('a.md-search-result__link').length > 0", timeout=10000)
+    # A locator wait, not `wait_for_function`: its later polls evaluate a string, which this CSP forbids.
+    page.locator("a.md-search-result__link").first.wait_for(timeout=10000)
 
     page.goto(csp_site + "/seminars/", wait_until="networkidle")
     poster = page.locator("a[data-facade-embed]").first

@@ -106,10 +106,14 @@ def test_the_template_runs_purge_once_a_day_with_only_the_table_rights_it_needs(
         "ssm:GetParameter",
     }
     table = [target for granted, target in statements if any(a.startswith("dynamodb:") for a in granted)]
-    # The stack's table, or the one restored from a backup (RestoredTableName), and its `by_app`
-    # index (one drill's records): no other index, no other table.
+    # The stack's table, or the one restored from a backup (RestoredTableName), its `by_app` index
+    # (one drill's records) and its `purge` index (what to look at): no other index, no other table.
     assert [[t["Fn::If"][2] for t in targets] for targets in table] == [
-        [{"Fn::GetAtt": "Table.Arn"}, {"Fn::Sub": "${Table.Arn}/index/by_app"}]
+        [
+            {"Fn::GetAtt": "Table.Arn"},
+            {"Fn::Sub": "${Table.Arn}/index/by_app"},
+            {"Fn::Sub": "${Table.Arn}/index/purge"},
+        ]
     ]
     # Its failures reach staff like the sender's, and its log is kept no longer than the others.
     alarms = resources("AWS::CloudWatch::Alarm").values()

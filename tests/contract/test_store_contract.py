@@ -464,3 +464,33 @@ def test_a_record_leaves_the_due_index_when_due_at_is_removed(store: Store) -> N
     assert store.due("drill_message", NOW) == []
     assert store.update("drill_message", "M-1", {"due_at": "2026-11-27T09:30:00+00:00"})  # requeued
     assert [r.key for r in store.due("drill_message", NOW)] == ["M-1"]
+
+
+def test_the_purge_index_starts_at_each_records_period_start_and_follows_it(store: Store) -> None:
+    # The store itself gives a purged kind its `purge_at` (`with_period`): no writer can leave a record
+    # out of the purge index. Other kinds get none.
+    store.put_new("drill", "D-1", {"window_end": "2026-11-27T09:00:00+00:00"})
+    store.transact([Put("application", "A-1", {"applied_at": "2026-11-27T08:00:00+00:00"})])
+    store.put_new("drill_message", "M-1", {"window_end": "2026-11-27T09:00:00+00:00"})
+    drill, message = store.get("drill", "D-1"), store.get("drill_message", "M-1")
+    assert drill is not None and drill.data["purge_at"] == "2026-11-27T09:00:00+00:00"
+    assert message is not None and "purge_at" not in message.data
+    before = store.items_read
+    assert [r.key for r in store.due("drill", NOW, index="purge_at")] == ["D-1"]
+    assert [r.key for r in store.due("application", NOW, index="purge_at")] == ["A-1"]
+    assert store.items_read - before == 2
+    assert store.due("drill", NOW) == []  # the scheduler's index is another one
+
+    # The purge moves a record on to its period's end; writing other fields keeps that.
+    assert store.update("drill", "D-1", {"purge_at": "2029-11-27T09:00:00+00:00"})
+    assert store.update("drill", "D-1", {"report_state": "sent"})
+    assert store.due("drill", NOW, index="purge_at") == []
+    # A moved window starts the period again; an explicit `purge_at` is kept as written.
+    assert store.update("drill", "D-1", {"window_end": "2026-11-27T09:30:00+00:00"})
+    assert [r.data["purge_at"] for r in store.due("drill", NOW, index="purge_at")] == [
+        "2026-11-27T09:30:00+00:00"
+    ]
+    store.put_new("drill", "D-2", {"window_end": "2026-11-27T09:00:00+00:00", "purge_at": None})
+    assert [r.key for r in store.due("drill", NOW + timedelta(days=9000), index="purge_at")] == ["D-1"]
+    assert store.update("drill", "D-1", {"purge_at": None})  # out for good
+    assert store.due("drill", NOW + timedelta(days=9000), index="purge_at") == []

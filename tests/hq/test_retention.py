@@ -86,8 +86,11 @@ def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
     summary = purge(store, clock, settings.retention, outbox_dir=outbox)
     assert summary.deleted["application"] == 1 and summary.deleted["drill_message"] == 3
     kinds = {kind for kind, _, _ in every_item(store)}
-    # Staff's checked company domain, and the fiscal year's summed report figures (names no one).
-    assert kinds == {"seminar_signup", "audit", "checked_domain", "campaign_summary"}
+    # Staff's checked company domain, the fiscal year's summed report figures and the periods the
+    # purge last ran with (they name no one).
+    assert kinds == {"seminar_signup", "audit", "checked_domain", "campaign_summary", "setting"}
+    (periods,) = store.query("setting")
+    assert periods.data == {"tracking_days": 90, "records_days": 3 * 365, "unconfirmed_days": 30}
     (year,) = store.query("campaign_summary")
     assert set(year.data) == {"drills", "sent", "reported", "opened", "clicked", "minutes"}
     assert [r.key for r in store.query("seminar_signup")] == ["new"]
@@ -162,3 +165,43 @@ def test_daily_job_purges_at_start_and_writes_its_audit_line(
     assert store.get("seminar_signup", "old") is None
     (line,) = audit.lines(store)
     assert line.data["who"] == "scheduler" and line.data["details"]["deleted"] == {"seminar_signup": 1}
+
+
+def _old_signups(store: Store, clock: FixedClock, count: int) -> None:
+    for n in range(count):
+        signup(store, f"s{n:03}", f"s{n}@example.jp", (clock.now() - timedelta(days=10 + n)).isoformat())
+
+
+@pytest.mark.parametrize("history", [1, 100])
+def test_a_daily_purge_reads_what_is_due_not_the_history(
+    store: Store, clock: FixedClock, history: int
+) -> None:
+    _old_signups(store, clock, history)
+    purge(store, clock, Retention())  # the first run looks at each record once, then sets it aside
+    clock.advance(timedelta(days=1))
+    signup(store, "today", "today@example.jp", clock.now().isoformat())
+    before = store.items_read
+    summary = purge(store, clock, Retention())
+    # The periods setting and the one signup written since: the same whatever the history.
+    assert store.items_read - before == 2
+    assert summary.as_dict()["deleted"] == {}
+    assert len(store.query("seminar_signup")) == history + 1
+
+
+def test_a_shortened_period_applies_to_what_is_stored_and_a_longer_one_keeps_it(
+    store: Store, clock: FixedClock
+) -> None:
+    _old_signups(store, clock, 3)  # signed up 10, 11 and 12 days ago
+    purge(store, clock, Retention())  # kept 3 years: each now waits for its period's end
+    assert all(s.data["purge_at"] > "2029" for s in store.query("seminar_signup"))
+    # Records kept 10 days from now on: the two older ones go at once, not in three years.
+    summary = purge(store, clock, Retention(tracking_days=5, records_days=10))
+    assert summary.deleted["seminar_signup"] == 2
+    assert [s.key for s in store.query("seminar_signup")] == ["s000"]
+    # A longer period again: the signup comes up at its old end and moves on to the new one.
+    clock.advance(timedelta(days=2))
+    assert purge(store, clock, Retention(records_days=400)).as_dict()["deleted"] == {}
+    (kept,) = store.query("seminar_signup")
+    assert kept.data["purge_at"].startswith(
+        (clock.now() - timedelta(days=12) + timedelta(days=400)).date().isoformat()
+    )
