@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
+from campaign_core.mail.log import log_event
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.store.dynamodb import DynamoDBStore
 from drill_sender.services.tracking import PREFETCH_HEADERS
@@ -322,6 +323,29 @@ def test_failed_sends_count_from_the_send_due_log_and_raise_an_alarm() -> None:
         transformation["MetricName"],
     )
     assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+@pytest.mark.parametrize("event", ["send_failed", "send_stopped"])
+def test_every_mail_failure_line_of_the_sender_raises_an_alarm(
+    event: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run stopped by an account-level error (SES paused, denied, throttled; an identity not
+    verified) returns normally, so no function error counts it: its log line must raise an alarm."""
+    log_event(event, message="m-1", reason="sending_paused: SES SendingPausedException", left_scheduled=3)
+    (line,) = capsys.readouterr().err.splitlines()  # the line as the sender writes it
+    matching = [
+        f["Properties"]["MetricTransformations"][0]
+        for f in resources("AWS::Logs::MetricFilter").values()
+        if f["Properties"]["LogGroupName"] == {"Ref": "SendDueLogs"}
+        and json_filter_matches(f["Properties"]["FilterPattern"], line)
+    ]
+    assert matching, f"no metric filter on the send-due log matches {line}"
+    alarmed = {
+        (sub_text(a["Properties"]["Namespace"]), a["Properties"]["MetricName"])
+        for a in resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["Threshold"] == 1
+    }
+    assert {(sub_text(t["MetricNamespace"]), t["MetricName"]) for t in matching} <= alarmed
 
 
 def test_the_two_async_functions_keep_what_failed_every_retry() -> None:
