@@ -249,10 +249,27 @@ def test_directory_index_function_maps_directory_urls_like_the_local_server(tmp_
 def test_every_function_has_a_log_group_with_retention() -> None:
     groups = resources("AWS::Logs::LogGroup")
     named = {
-        re.sub(r".*\$\{(\w+)\}.*", r"\1", sub_text(g["Properties"]["LogGroupName"])) for g in groups.values()
+        re.sub(r".*\$\{(\w+)\}.*", r"\1", sub_text(g["Properties"]["LogGroupName"]))
+        for g in groups.values()
+        if sub_text(g["Properties"]["LogGroupName"]).startswith("/aws/lambda/")
     }
     assert named == set(functions())
     assert all(g["Properties"]["RetentionInDays"] <= 400 for g in groups.values())
+
+
+def test_the_api_keeps_an_access_log_without_addresses_or_link_tokens() -> None:
+    """A 5xx alarm of the HTTP API (a timeout, a throttle before any function ran) can be looked
+    into; the log holds no client address, no user agent and no path (tracking and confirmation
+    links carry their tokens in the path)."""
+    settings = resources("AWS::Serverless::HttpApi")["HttpApi"]["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": "ApiAccessLogs.Arn"}
+    group = resources("AWS::Logs::LogGroup")["ApiAccessLogs"]["Properties"]
+    assert group["RetentionInDays"] <= 90 and "${Stage}" in sub_text(group["LogGroupName"])
+    fields = json.loads(settings["Format"])  # one JSON object a request, as the metric filters read
+    variables = set(re.findall(r"\$context\.([\w.]+)", settings["Format"]))
+    assert {"requestId", "routeKey", "status", "integrationErrorMessage"} <= variables
+    assert not variables & {"identity.sourceIp", "identity.userAgent", "path", "domainName"}
+    assert all(isinstance(v, str) and v.startswith("$context.") for v in fields.values())
 
 
 def dimension_targets(alarm: dict[str, Any]) -> set[str]:
