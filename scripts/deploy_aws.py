@@ -136,14 +136,16 @@ def sam_deploy_command(
 
 
 def edge_deploy_command(config: Config) -> list[str]:
-    """The WAF web ACL's own stack: CloudFront takes web ACLs from us-east-1 only."""
+    """The WAF web ACL's own stack: CloudFront takes web ACLs from us-east-1 only. A change set of
+    `prod` waits for a yes unless `--yes`, as the main stack's does."""
+    confirm = config.stage == "prod" and not config.yes
     return [
         str(SAM), "deploy",
         "--template-file", str(EDGE_TEMPLATE),
         "--stack-name", config.edge_stack,
         "--region", "us-east-1",
         "--no-fail-on-empty-changeset",
-        "--no-confirm-changeset",
+        "--confirm-changeset" if confirm else "--no-confirm-changeset",
         "--parameter-overrides", *parameter_overrides({"Stage": config.stage}),
     ]  # fmt: skip
 

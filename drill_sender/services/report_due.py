@@ -6,7 +6,10 @@ officer the report link. Staff can hold one (`campaign report ID --hold`) or sen
 A drill's report state lives on its `drill` record: `report_state` is "waiting" from scheduling
 until it is "sent" (or "held"); the scheduler looks only at waiting drills (`drills_awaiting_report`,
 the one lookup of this module), and marks a drill sent with a conditional write, so two runs
-never mail the officer twice.
+never mail the officer twice. A failure is never silent (issue 10): an account-level mail error
+stops the run as it stops the drill mails (`send_stopped`, every report still waiting); a mailbox
+that refuses the report holds that drill for staff (`send_failed`, `report_error` on the drill)
+instead of trying it again every run.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import Any
 
 from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.deps import Deps
-from campaign_core.mail import MailError
+from campaign_core.mail import AccountMailError, MailError, PermanentMailError
+from campaign_core.mail.log import log_event, log_send_failed
 from campaign_core.records import DRILL
 from campaign_core.store import Record
 from drill_sender.services.drill_state import HELD, SENDING, SENT, WAITING, change_drill, open_drills
@@ -50,8 +54,11 @@ def scheduler_run(deps: Deps, *, stop: Callable[[], bool] | None = None) -> Send
     """What the scheduler runs (the local loop every minute, the scheduled Lambda): send what is
     due, then mail the reports whose period has passed. `campaign send-due` sends only mail."""
     summary = send_due(deps, stop=stop)
-    if not (stop and stop()):
-        summary.reports_sent = len(send_due_reports(deps).sent)
+    if summary.stopped or (stop and stop()):  # an account-level error: the reports wait as well
+        return summary
+    reports = send_due_reports(deps)
+    summary.reports_sent = len(reports.sent)
+    summary.stopped = reports.stopped
     return summary
 
 
@@ -59,6 +66,7 @@ def scheduler_run(deps: Deps, *, stop: Callable[[], bool] | None = None) -> Send
 class ReportRun:
     sent: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
+    stopped: str = ""  # the account-level reason the run stopped at (AccountMailError.reason)
 
 
 def send_due_reports(deps: Deps) -> ReportRun:
@@ -77,6 +85,15 @@ def send_due_reports(deps: Deps) -> ReportRun:
             continue
         try:
             send_report_notice(deps, drill.key)
+        except AccountMailError as exc:  # no mail can go now: this one and the rest wait
+            deps.store.update(DRILL, drill.key, {"report_state": WAITING, "report_error": str(exc)[:300]})
+            log_event("send_stopped", reason=f"{exc.reason}: {exc}", message=drill.key, kind="drill_report")
+            return ReportRun(tuple(sent), tuple(failed), stopped=exc.reason)
+        except PermanentMailError as exc:  # this officer's mailbox refuses it: staff look first
+            deps.store.update(DRILL, drill.key, {"report_state": HELD, "report_error": str(exc)[:300]})
+            log_send_failed(drill.key, str(exc), kind="drill_report")
+            failed.append(drill.key)
+            continue
         except (MailError, KeyError) as exc:
             deps.store.update(DRILL, drill.key, {"report_state": WAITING, "report_error": str(exc)[:300]})
             failed.append(drill.key)

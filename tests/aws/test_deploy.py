@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from campaign_core.settings import PROJECT_ROOT
-from scripts.deploy_aws import SAM, Config, Deployer, sam_deploy_command, stack_overrides
+from scripts.deploy_aws import SAM, Config, Deployer, edge_deploy_command, sam_deploy_command, stack_overrides
 from scripts.deploy_stack import merged_hashes, parameter_overrides
 from scripts.lambda_package import copy_installed_requirements, lambda_python, precompile, stage_lambda_source
 from scripts.site_files import HASHED_CACHE, HTML_CACHE, inline_script_hashes, inline_scripts, script_hash
@@ -157,6 +157,13 @@ def test_sam_reads_every_override_whole(sender: str) -> None:
 def test_prod_change_sets_wait_for_a_yes_unless_told() -> None:
     assert parsed_by_sam(sam_deploy_command(config(), FIVE_HASHES))["confirm_changeset"] is True
     assert parsed_by_sam(sam_deploy_command(config(yes=True), FIVE_HASHES))["confirm_changeset"] is False
+
+
+def test_the_edge_stack_of_prod_waits_for_a_yes_too() -> None:
+    """The web ACL guards the production forms: its change set is shown like the main stack's."""
+    assert parsed_by_sam(edge_deploy_command(config()))["confirm_changeset"] is True
+    assert parsed_by_sam(edge_deploy_command(config(yes=True)))["confirm_changeset"] is False
+    assert parsed_by_sam(edge_deploy_command(config(stage="dev")))["confirm_changeset"] is False
 
 
 def test_a_value_the_parser_would_change_is_refused() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
+from campaign_core.mail.log import log_event
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.store.dynamodb import DynamoDBStore
 from drill_sender.services.tracking import PREFETCH_HEADERS
@@ -248,10 +249,27 @@ def test_directory_index_function_maps_directory_urls_like_the_local_server(tmp_
 def test_every_function_has_a_log_group_with_retention() -> None:
     groups = resources("AWS::Logs::LogGroup")
     named = {
-        re.sub(r".*\$\{(\w+)\}.*", r"\1", sub_text(g["Properties"]["LogGroupName"])) for g in groups.values()
+        re.sub(r".*\$\{(\w+)\}.*", r"\1", sub_text(g["Properties"]["LogGroupName"]))
+        for g in groups.values()
+        if sub_text(g["Properties"]["LogGroupName"]).startswith("/aws/lambda/")
     }
     assert named == set(functions())
     assert all(g["Properties"]["RetentionInDays"] <= 400 for g in groups.values())
+
+
+def test_the_api_keeps_an_access_log_without_addresses_or_link_tokens() -> None:
+    """A 5xx alarm of the HTTP API (a timeout, a throttle before any function ran) can be looked
+    into; the log holds no client address, no user agent and no path (tracking and confirmation
+    links carry their tokens in the path)."""
+    settings = resources("AWS::Serverless::HttpApi")["HttpApi"]["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": "ApiAccessLogs.Arn"}
+    group = resources("AWS::Logs::LogGroup")["ApiAccessLogs"]["Properties"]
+    assert group["RetentionInDays"] <= 90 and "${Stage}" in sub_text(group["LogGroupName"])
+    fields = json.loads(settings["Format"])  # one JSON object a request, as the metric filters read
+    variables = set(re.findall(r"\$context\.([\w.]+)", settings["Format"]))
+    assert {"requestId", "routeKey", "status", "integrationErrorMessage"} <= variables
+    assert not variables & {"identity.sourceIp", "identity.userAgent", "path", "domainName"}
+    assert all(isinstance(v, str) and v.startswith("$context.") for v in fields.values())
 
 
 def dimension_targets(alarm: dict[str, Any]) -> set[str]:
@@ -322,6 +340,29 @@ def test_failed_sends_count_from_the_send_due_log_and_raise_an_alarm() -> None:
         transformation["MetricName"],
     )
     assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+@pytest.mark.parametrize("event", ["send_failed", "send_stopped"])
+def test_every_mail_failure_line_of_the_sender_raises_an_alarm(
+    event: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run stopped by an account-level error (SES paused, denied, throttled; an identity not
+    verified) returns normally, so no function error counts it: its log line must raise an alarm."""
+    log_event(event, message="m-1", reason="sending_paused: SES SendingPausedException", left_scheduled=3)
+    (line,) = capsys.readouterr().err.splitlines()  # the line as the sender writes it
+    matching = [
+        f["Properties"]["MetricTransformations"][0]
+        for f in resources("AWS::Logs::MetricFilter").values()
+        if f["Properties"]["LogGroupName"] == {"Ref": "SendDueLogs"}
+        and json_filter_matches(f["Properties"]["FilterPattern"], line)
+    ]
+    assert matching, f"no metric filter on the send-due log matches {line}"
+    alarmed = {
+        (sub_text(a["Properties"]["Namespace"]), a["Properties"]["MetricName"])
+        for a in resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["Threshold"] == 1
+    }
+    assert {(sub_text(t["MetricNamespace"]), t["MetricName"]) for t in matching} <= alarmed
 
 
 def test_the_two_async_functions_keep_what_failed_every_retry() -> None:

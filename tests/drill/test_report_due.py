@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from campaign_core.clock import JST, FixedClock, parse_iso
 from campaign_core.deps import Deps
-from campaign_core.records import DRILL
+from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.records import APPLICATION, DRILL
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.report_due import report_due_at, scheduler_run
 from drill_sender.services.schedule import schedule
 from tests.support.drill import Run, SentDrill, accepted_application, staff
-from tests.support.servers import FaultySMTPServer
+from tests.support.servers import FaultySMTPServer, free_port
 
 OFFICER = "taro@test-corp.example.jp"
+
+
+def _lines(text: str, event: str) -> list[dict[str, Any]]:
+    lines = (json.loads(line) for line in text.splitlines() if line.startswith("{"))
+    return [line for line in lines if line.get("event") == event]
 
 
 def _report_mails(smtp: FaultySMTPServer) -> list[str]:
@@ -113,3 +121,65 @@ def test_staff_hold_a_report_and_send_it_with_the_command(
     # Resending is allowed: the officer lost the mail.
     assert run("report", app_id, "--send", now="2026-12-16T09:00").exit_code == 0
     assert _report_mails(smtp) == [OFFICER, OFFICER]
+
+
+def _two_drills_past_their_period(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps
+) -> list[str]:
+    drills = [accepted_application(store, settings, clock, p) for p in (staff(1), staff(2)[1:])]
+    for app_id in drills:
+        schedule(deps, app_id, days=1)  # Mon 30 Nov 2026
+    clock.advance(timedelta(hours=9))
+    assert scheduler_run(deps).count("sent") == 2  # the drill mails; no report is due yet
+    clock.current = datetime(2026, 12, 4, 9, 0, tzinfo=JST).astimezone(UTC)
+    return drills
+
+
+def test_an_account_level_error_stops_the_reports_too_and_logs_the_stop(
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    deps: Deps,
+    smtp: FaultySMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    drills = _two_drills_past_their_period(store, settings, clock, deps)
+    capsys.readouterr()
+    down = replace(deps, mailer=SMTPMailer("127.0.0.1", free_port(), timeout=2))  # nothing listens
+    summary = scheduler_run(down)
+    # One try, then the run stops as a drill mail run does: the alarm's line, both reports waiting.
+    assert summary.stopped == "relay_unreachable" and summary.reports_sent == 0
+    (stopped,) = _lines(capsys.readouterr().err, "send_stopped")
+    assert "relay_unreachable" in stopped["reason"]
+    states = [store.get(DRILL, app_id) for app_id in drills]
+    assert [r.data["report_state"] for r in states if r] == ["waiting", "waiting"]
+    # The relay is back: the next run sends both.
+    assert scheduler_run(deps).reports_sent == 2
+    assert _report_mails(smtp) == [OFFICER, OFFICER]
+
+
+def test_a_report_the_officers_mailbox_refuses_is_logged_and_held_for_staff(
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    deps: Deps,
+    smtp: FaultySMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    refused, fine = _two_drills_past_their_period(store, settings, clock, deps)
+    assert store.update(APPLICATION, refused, {"officer_email": "reject-taro@test-corp.example.jp"})
+    capsys.readouterr()
+    summary = scheduler_run(deps)
+    assert summary.reports_sent == 1 and not summary.stopped
+    (failed,) = _lines(capsys.readouterr().err, "send_failed")
+    assert failed["message"] == refused and "550" in failed["reason"]
+    assert "reject-taro" not in failed["reason"]  # the logs never hold an address
+    record = store.get(DRILL, refused)
+    assert record is not None and record.data["report_state"] == "held"
+    assert "550" in record.data["report_error"]
+    # Not tried again every run: staff fix the address and send it with `campaign report ID --send`.
+    clock.advance(timedelta(minutes=5))
+    assert scheduler_run(deps).reports_sent == 0
+    assert _lines(capsys.readouterr().err, "send_failed") == []
+    assert _report_mails(smtp) == [OFFICER]
+    assert store.get(DRILL, fine).data["report_state"] == "sent"  # type: ignore[union-attr]
