@@ -205,3 +205,9 @@ class DrillCheck(StoredRecord):
         if saved == "yes" and self.reported_at is not None:
             times.append(self.reported_at)
         return min(times) if times else None
+
+
+def read_mail(record: Record) -> DrillMessage:
+    """A stored drill mail or notice as its class (`DrillNotice` for NOTICE), for code that sends
+    both (`drill_sender/services/send.py`); any other kind raises."""
+    return (DrillNotice if record.kind == NOTICE else DrillMessage).from_record(record)

@@ -15,6 +15,7 @@ from typing import Any
 from campaign_core.clock import JST, iso, parse_iso
 from campaign_core.deps import Deps
 from campaign_core.drill_checks import FORWARDED, note_report
+from campaign_core.drill_records import DrillMessage
 from campaign_core.records import CHECK, DRILL, MESSAGE
 from drill_sender.services.drill_links import DrillLink
 
@@ -81,15 +82,15 @@ def load_sheet(deps: Deps, application_id: str) -> Sheet:
     drill = deps.store.get(DRILL, application_id)
     if drill is None:
         raise KeyError(application_id)
-    messages = deps.store.by_application(MESSAGE, application_id)
+    messages = [DrillMessage.from_record(r) for r in deps.store.by_application(MESSAGE, application_id)]
     checks = {r.key: r.data for r in deps.store.by_application(CHECK, application_id)}
     rows = []
-    for message in sorted(messages, key=lambda m: str(m.data.get("email"))):
+    for message in sorted(messages, key=lambda m: m.email):
         check = checks.get(message.key, {})
         rows.append(
             SheetRow(
                 key=message.key,
-                email=str(message.data.get("email", "")),
+                email=message.email,
                 reported=str(check.get("reported", "") or ""),
                 reported_at=_time(check.get("reported_at")),
                 action=str(check.get("action", "") or ""),

@@ -22,6 +22,7 @@ import jinja2
 from campaign_core.clock import parse_iso
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
+from campaign_core.drill_records import DrillMessage
 from campaign_core.jst import jst_label, minutes_text
 from campaign_core.machine import MachineRules
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
@@ -45,8 +46,8 @@ def _template(month: int, variant: str) -> DrillTemplate:
     return load_template(month, variant)
 
 
-def _links(message: Record) -> tuple[str, ...]:
-    return _template(int(message.data["month"]), str(message.data["variant"])).links
+def _links(message: DrillMessage) -> tuple[str, ...]:
+    return _template(message.month, message.variant).links
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,13 @@ def _reported_at(check: Mapping[str, Any]) -> datetime | None:
 
 
 def _rows(
-    messages: Sequence[Record],
+    messages: Sequence[DrillMessage],
     events: Sequence[Record],
     checks: Mapping[str, Mapping[str, Any]],
     rules: MachineRules,
 ) -> list[Row]:
-    views = {m.key: {**m.data, "links": list(_links(m))} for m in messages}
-    counts = summarise(messages, views, events, rules)
+    views = {m.key: {**m.to_item(), "links": list(_links(m))} for m in messages}
+    counts = summarise([m.to_record() for m in messages], views, events, rules)
     rows = []
     for activity in counts.messages:
         check = checks.get(activity.key, {})
@@ -180,9 +181,8 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
     if drill is None:
         raise KeyError(application_id)
     rules = MachineRules.from_settings(deps.settings.machine)
-    messages = [
-        m for m in deps.store.by_application(MESSAGE, application_id) if m.data.get("purpose") == "drill"
-    ]
+    stored = deps.store.by_application(MESSAGE, application_id)
+    messages = [m for m in map(DrillMessage.from_record, stored) if m.purpose == "drill"]
     events = [e for e in deps.store.by_application(EVENT, application_id) if e.data.get("purpose") == "drill"]
     checks = {r.key: r.data for r in deps.store.by_application(CHECK, application_id)}
     mine = _rows(messages, events, checks, rules)
