@@ -101,14 +101,20 @@ class StoredRecord:
             raise ValueError(f"a {record.kind!r} record is not a {cls.KIND!r}")
         return cls.from_item(record.key, record.data, version=record.version)
 
+    @classmethod
+    @cache
+    def _layout(cls) -> tuple[tuple[str, bool, Any], ...]:
+        """(name, sparse, default) of each stored field, worked out once per class."""
+        return tuple((f.name, f.name in cls.SPARSE, f.default) for f in cls.data_fields())
+
     def to_item(self) -> dict[str, Any]:
         """The item for a `Put`: every declared field (sparse ones once set), then `extra`."""
         item = dict(self.extra)
-        for f in self.data_fields():
-            value = getattr(self, f.name)
-            if f.name in self.SPARSE and value == f.default:
+        for name, sparse, default in self._layout():
+            value = getattr(self, name)
+            if sparse and value == default:
                 continue
-            item[f.name] = _encode(value)
+            item[name] = _encode(value)
         return item
 
     def to_record(self) -> Record:
