@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from campaign_core.drill_checks import COMPLAINED, FORWARDED
 from campaign_core.drill_records import DrillCheck, DrillMessage, DrillNotice, StoredRecord
 from campaign_core.records import CHECK, MESSAGE, NOTICE
 from campaign_core.store import Record, Store
 from campaign_core.store.sqlite import SQLiteStore
+from hq.forget import FORGOTTEN
 from tests.support.forms import dynamodb_store
 
 AT = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
@@ -235,3 +237,10 @@ def test_a_record_of_another_kind_is_refused() -> None:
 )
 def test_report_time_of_a_check_line(changes: dict[str, Any], expected: datetime | None) -> None:
     assert dataclasses.replace(DrillCheck(key="K"), **changes).report_time() == expected
+
+
+def test_field_names_used_elsewhere_are_fields_of_the_records() -> None:
+    # Names other modules write by constant: a rename in one place would break these.
+    assert {FORWARDED, COMPLAINED} <= DrillCheck.field_names()
+    assert FORGOTTEN in DrillMessage.field_names() and FORGOTTEN in DrillNotice.field_names()
+    assert DrillMessage.field_names() < DrillNotice.field_names()  # a notice is a drill mail and more
