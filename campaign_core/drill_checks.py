@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from campaign_core.clock import iso
+from campaign_core.drill_records import DrillCheck, DrillMessage
 from campaign_core.records import CHECK, MESSAGE
 from campaign_core.store import Store
 
@@ -31,26 +31,25 @@ def drill_message_key(message_id: str) -> str | None:
 def note_report(store: Store, message_key: str, field: str, at: datetime) -> bool:
     """Keep the first `field` time (FORWARDED or COMPLAINED) on the message's check line; False when
     the key names no sent drill mail. Direct gets by key only."""
-    message = store.get(MESSAGE, message_key)
-    if message is None or message.data.get("state") != "sent" or message.data.get("purpose") == "oneshot":
+    record = store.get(MESSAGE, message_key)
+    message = DrillMessage.from_record(record) if record is not None else None
+    if message is None or message.state != "sent" or message.purpose == "oneshot":
         return False
-    data = message.data
-    base = {
-        "application_id": str(data.get("application_id", "")),
-        "email": data.get("email", ""),
-        field: iso(at),
-    }
+    base = DrillCheck.changes(application_id=message.application_id, email=message.email, **{field: at})
     if store.put_new(CHECK, message_key, base):
         return True
     for _attempt in range(5):
-        current = store.get(CHECK, message_key)
-        if current is None:
+        stored = store.get(CHECK, message_key)
+        if stored is None:
             if store.put_new(CHECK, message_key, base):
                 return True
             continue
-        if current.data.get(field):
+        current = DrillCheck.from_record(stored)
+        if getattr(current, field) is not None:
             return True  # the first one counts
-        if store.update(CHECK, message_key, {field: iso(at)}, expect_version=current.version):
+        if store.update(
+            CHECK, message_key, DrillCheck.changes(**{field: at}), expect_version=current.version
+        ):
             return True
     return False
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.clock import JST
 from campaign_core.deps import Deps
 from campaign_core.drill_checks import FORWARDED, note_report
+from campaign_core.drill_records import DrillCheck, DrillMessage
 from campaign_core.records import CHECK, DRILL, MESSAGE
 from drill_sender.services.drill_links import DrillLink
 
@@ -73,30 +74,26 @@ sheet_url = SHEET_LINK.url
 application_of = SHEET_LINK.application_of
 
 
-def _time(value: Any) -> datetime | None:
-    return parse_iso(str(value)) if value else None
-
-
 def load_sheet(deps: Deps, application_id: str) -> Sheet:
     drill = deps.store.get(DRILL, application_id)
     if drill is None:
         raise KeyError(application_id)
-    messages = deps.store.by_application(MESSAGE, application_id)
-    checks = {r.key: r.data for r in deps.store.by_application(CHECK, application_id)}
+    messages = [DrillMessage.from_record(r) for r in deps.store.by_application(MESSAGE, application_id)]
+    checks = {r.key: DrillCheck.from_record(r) for r in deps.store.by_application(CHECK, application_id)}
     rows = []
-    for message in sorted(messages, key=lambda m: str(m.data.get("email"))):
-        check = checks.get(message.key, {})
+    for message in sorted(messages, key=lambda m: m.email):
+        check = checks.get(message.key) or DrillCheck(key=message.key)
         rows.append(
             SheetRow(
                 key=message.key,
-                email=str(message.data.get("email", "")),
-                reported=str(check.get("reported", "") or ""),
-                reported_at=_time(check.get("reported_at")),
-                action=str(check.get("action", "") or ""),
-                notes=str(check.get("notes", "") or ""),
-                forwarded_at=_time(check.get("forwarded_at")),
-                complained_at=_time(check.get("complained_at")),
-                updated_at=_time(check.get("updated_at")),
+                email=message.email,
+                reported=check.reported,
+                reported_at=check.reported_at,
+                action=check.action,
+                notes=check.notes,
+                forwarded_at=check.forwarded_at,
+                complained_at=check.complained_at,
+                updated_at=check.updated_at,
             )
         )
     return Sheet(
@@ -174,15 +171,10 @@ def save_sheet(deps: Deps, application_id: str, form: Mapping[str, str]) -> dict
             errors[f"action-{row.key}"] = "一覧から選んでください。"
         if len(notes) > MAX_NOTES:
             errors[f"notes-{row.key}"] = f"備考は {MAX_NOTES} 文字までにしてください。"
-        changes[row.key] = {
-            "application_id": application_id,
-            "email": row.email,
-            "reported": reported,
-            "reported_at": iso(reported_at) if reported_at else None,
-            "action": action,
-            "notes": notes,
-            "updated_at": iso(now),
-        }
+        changes[row.key] = DrillCheck.changes(
+            application_id=application_id, email=row.email, reported=reported, reported_at=reported_at,
+            action=action, notes=notes, updated_at=now,
+        )  # fmt: skip
     if errors:
         return errors
     for key, data in changes.items():

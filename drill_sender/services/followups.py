@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from campaign_core.clock import JST, parse_iso
+from campaign_core.clock import JST
 from campaign_core.deps import Deps
+from campaign_core.drill_records import DrillCheck, DrillMessage, DrillNotice
 from campaign_core.records import APPLICATION, CHECK, MESSAGE, NOTICE
-from campaign_core.store import Record
 from campaign_core.suppression import REVEAL_HEADER
 from drill_sender.services.drill_state import change_drill, open_drills
 from drill_sender.services.learn import learn_url
@@ -31,13 +31,15 @@ REVEAL_AFTER = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=7)
 
 
-def _times(deps: Deps, records: list[Record], day: date, rng: random.Random) -> list[tuple[Record, datetime]]:
+def _times(
+    deps: Deps, messages: list[DrillMessage], day: date, rng: random.Random
+) -> list[tuple[DrillMessage, datetime]]:
     """Business hours of `day`, or of the next business day when that has passed already (the
     scheduler did not run for a while)."""
     now = deps.now()
     start = max(day, now.astimezone(JST).date())
     intervals = send_intervals(start, 1, not_before=now) or send_intervals(start + timedelta(days=1), 1)
-    return assign_send_times(records, intervals, rng, min_spacing=timedelta(seconds=30))
+    return assign_send_times(messages, intervals, rng, min_spacing=timedelta(seconds=30))
 
 
 def wanted_mails(application: Mapping[str, Any]) -> tuple[str, ...]:
@@ -55,14 +57,14 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
     for drill in open_drills(deps):
         if drill.data.get("followups_planned"):
             continue
-        messages = deps.store.by_application(MESSAGE, drill.key)
-        if not messages or any(m.data.get("state") not in ("sent", "failed") for m in messages):
+        messages = [DrillMessage.from_record(r) for r in deps.store.by_application(MESSAGE, drill.key)]
+        if not messages or any(m.state not in ("sent", "failed") for m in messages):
             continue
         application = deps.store.get(APPLICATION, drill.key)
-        sent = [m for m in messages if m.data.get("state") == "sent"]
+        sent = [m for m in messages if m.state == "sent"]
         wanted = wanted_mails(application.data) if application is not None else ()
         if wanted and sent:
-            last = max(parse_iso(str(m.data["sent_at"])) for m in sent)
+            last = max(m.sent_at for m in sent if m.sent_at is not None)
             reveal_day = (last + REVEAL_AFTER).astimezone(JST).date()
             days = {"reveal": reveal_day, "followup": reveal_day + FOLLOWUP_AFTER}
             for purpose in wanted:
@@ -73,43 +75,44 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
                         deps,
                         key,
                         application_id=drill.key,
-                        email=str(message.data["email"]),
-                        company=str(message.data.get("company", "")),
-                        month=int(message.data["month"]),
-                        variant=str(message.data["variant"]),
+                        email=message.email,
+                        company=message.company,
+                        month=message.month,
+                        variant=message.variant,
                         send_at=send_at,
                         purpose=purpose,
                     )
-                    deps.store.put_new(NOTICE, key, {**data, "drill_message": message.key})
+                    deps.store.put_new(
+                        NOTICE, key, {**data, **DrillNotice.changes(drill_message=message.key)}
+                    )
             planned += 1
         change_drill(deps, drill.key, {"followups_planned": True}, expect_version=drill.version)
     return planned
 
 
 def _reported(deps: Deps, message_key: str) -> bool:
-    check = deps.store.get(CHECK, message_key)
-    if check is None:
+    record = deps.store.get(CHECK, message_key)
+    if record is None:
         return False
-    data = check.data
-    return data.get("reported") == "yes" or bool(data.get("forwarded_at") or data.get("complained_at"))
+    check = DrillCheck.from_record(record)
+    return check.reported == "yes" or bool(check.forwarded_at or check.complained_at)
 
 
-def build_notice(deps: Deps, record: Record) -> EmailMessage:
-    data = record.data
-    template = load_template(int(data["month"]), str(data["variant"]))
+def build_notice(deps: Deps, notice: DrillNotice) -> EmailMessage:
+    template = load_template(notice.month, notice.variant)
     base = deps.base_url
-    name = "drill_reveal" if data.get("purpose") == "reveal" else "drill_followup"
+    name = "drill_reveal" if notice.purpose == "reveal" else "drill_followup"
     return service_mail(
         deps,
         name,
-        to=str(data["email"]),
+        to=notice.email,
         values={
-            "company": data.get("company", ""),
+            "company": notice.company,
             "subject": template.subject,
             "sender_name": template.sender_name,
             "clues": template.clues,
-            "reported": _reported(deps, str(data.get("drill_message", ""))),
-            "learn_url": learn_url(deps, message=str(data.get("drill_message", ""))),
+            "reported": _reported(deps, notice.drill_message),
+            "learn_url": learn_url(deps, message=notice.drill_message),
             "spotting_url": f"{base}/participants/spotting/",
             "participants_url": f"{base}/participants/",
             "help_url": f"{base}/help/",

@@ -22,6 +22,7 @@ import jinja2
 from campaign_core.clock import parse_iso
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
+from campaign_core.drill_records import DrillCheck, DrillMessage
 from campaign_core.jst import jst_label, minutes_text
 from campaign_core.machine import MachineRules
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
@@ -45,8 +46,8 @@ def _template(month: int, variant: str) -> DrillTemplate:
     return load_template(month, variant)
 
 
-def _links(message: Record) -> tuple[str, ...]:
-    return _template(int(message.data["month"]), str(message.data["variant"])).links
+def _links(message: DrillMessage) -> tuple[str, ...]:
+    return _template(message.month, message.variant).links
 
 
 @dataclass(frozen=True)
@@ -99,34 +100,20 @@ def _opened(activity_open: datetime | None, action: str) -> str:
     return "unknown"  # open tracking can miss: images blocked, a security product, plain-text reading
 
 
-def _reported_at(check: Mapping[str, Any]) -> datetime | None:
-    """The report time: the officer's, and a forward or junk complaint the participant made by
-    themselves unless the officer saved the line after it (then the officer's word stands)."""
-    saved = str(check.get("reported", "") or "")
-    updated = parse_iso(str(check["updated_at"])) if check.get("updated_at") else None
-    times = [
-        at
-        for at in (parse_iso(str(check[f])) for f in ("forwarded_at", "complained_at") if check.get(f))
-        if not saved or updated is None or at > updated
-    ]
-    if saved == "yes" and check.get("reported_at"):
-        times.append(parse_iso(str(check["reported_at"])))
-    return min(times) if times else None
-
-
 def _rows(
-    messages: Sequence[Record],
+    messages: Sequence[DrillMessage],
     events: Sequence[Record],
-    checks: Mapping[str, Mapping[str, Any]],
+    checks: Mapping[str, DrillCheck],
     rules: MachineRules,
 ) -> list[Row]:
-    views = {m.key: {**m.data, "links": list(_links(m))} for m in messages}
-    counts = summarise(messages, views, events, rules)
+    records = [m.to_record() for m in messages]  # what `tracking.summarise` takes
+    views = {r.key: {**r.data, "links": list(_links(m))} for r, m in zip(records, messages, strict=True)}
+    counts = summarise(records, views, events, rules)
     rows = []
     for activity in counts.messages:
-        check = checks.get(activity.key, {})
-        action = str(check.get("action", "") or "")
-        reported_at = _reported_at(check)
+        check = checks.get(activity.key) or DrillCheck(key=activity.key)
+        action = check.action
+        reported_at = check.report_time()  # the officer's time, or the participant's own report
         start = activity.first_open or activity.sent_at
         minutes = None
         if reported_at is not None and start is not None and reported_at >= start:
@@ -140,7 +127,7 @@ def _rows(
                 reported_at=reported_at,
                 minutes_to_report=minutes,
                 action=action,
-                notes=str(check.get("notes", "") or ""),
+                notes=check.notes,
                 sent_at=activity.sent_at,
             )
         )
@@ -180,11 +167,10 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
     if drill is None:
         raise KeyError(application_id)
     rules = MachineRules.from_settings(deps.settings.machine)
-    messages = [
-        m for m in deps.store.by_application(MESSAGE, application_id) if m.data.get("purpose") == "drill"
-    ]
+    stored = deps.store.by_application(MESSAGE, application_id)
+    messages = [m for m in map(DrillMessage.from_record, stored) if m.purpose == "drill"]
     events = [e for e in deps.store.by_application(EVENT, application_id) if e.data.get("purpose") == "drill"]
-    checks = {r.key: r.data for r in deps.store.by_application(CHECK, application_id)}
+    checks = {r.key: DrillCheck.from_record(r) for r in deps.store.by_application(CHECK, application_id)}
     mine = _rows(messages, events, checks, rules)
     closed = deps.now() >= parse_iso(str(drill.data["window_end"]))
     campaign = campaign_figures(deps, drill, _figures(mine), closed=closed)

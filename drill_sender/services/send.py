@@ -26,14 +26,15 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
-from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.clock import JST, iso
 from campaign_core.deps import MAX_BACKOFF, Deps
+from campaign_core.drill_records import DrillMessage, DrillNotice, read_mail
 from campaign_core.mail import AccountMailError, PermanentMailError, TransientMailError, compose
 from campaign_core.mail.log import log_event, log_send_failed
 from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
@@ -90,22 +91,23 @@ class SendSummary:
         }
 
 
-def is_due(record: Record, now: datetime) -> bool:
-    data = record.data
-    if data.get("state") == "scheduled":
-        return parse_iso(str(data["next_attempt_at"])) <= now
-    if data.get("state") == "sending":  # a claim whose runner never came back
-        lease = data.get("lease_until")
-        return lease is None or parse_iso(str(lease)) <= now
+def is_due(message: DrillMessage, now: datetime) -> bool:
+    if message.state == "scheduled":
+        if message.next_attempt_at is None:
+            raise ValueError(f"scheduled message {message.key} has no next_attempt_at")
+        return message.next_attempt_at <= now
+    if message.state == "sending":  # a claim whose runner never came back
+        return message.lease_until is None or message.lease_until <= now
     return False
 
 
-def due_messages(deps: Deps, kind: str = MESSAGE) -> list[Record]:
+def due_messages(deps: Deps, kind: str = MESSAGE) -> list[DrillMessage]:
+    """The due drill mails (or, with NOTICE, reveal and follow-up mails: `DrillNotice`s)."""
     now = deps.now()
     # The sparse `due` index holds only records the scheduler still has work on; `is_due` stays
     # the rule (the index is the cheap way to the few candidates).
-    found = [record for record in deps.store.due(kind, now) if is_due(record, now)]
-    return sorted(found, key=lambda r: (str(r.data.get("next_attempt_at")), r.key))
+    found = [m for m in map(read_mail, deps.store.due(kind, now)) if is_due(m, now)]
+    return sorted(found, key=lambda m: (m.next_attempt_at is None, m.next_attempt_at or now, m.key))
 
 
 @functools.lru_cache(maxsize=32)
@@ -115,26 +117,27 @@ def _template(month: int, variant: str) -> DrillTemplate:
     return load_template(month, variant)
 
 
-def render_for(deps: Deps, record: Record, *, token: str) -> RenderedMail:
-    data = record.data
+def render_for(deps: Deps, message: DrillMessage, *, token: str) -> RenderedMail:
     return render(
-        _template(int(data["month"]), str(data["variant"])),
+        _template(message.month, message.variant),
         base_url=deps.settings.base_url,
         token=token,
-        recipient_email=str(data["email"]),
-        company=str(data.get("company", "")),
+        recipient_email=message.email,
+        company=message.company,
     )
 
 
-def build_message(deps: Deps, record: Record, *, now: datetime) -> EmailMessage:
-    """The drill mail, from the drill's sending domain, with the Message-ID it was scheduled with."""
-    rendered = render_for(deps, record, token=tracking_token(deps.signer, record.key))
+def build_message(deps: Deps, message: DrillMessage | Record, *, now: datetime) -> EmailMessage:
+    """The drill mail, from the drill's sending domain, with the Message-ID it was scheduled with
+    (a stored `Record` is read as a `DrillMessage` first)."""
+    if isinstance(message, Record):
+        message = DrillMessage.from_record(message)
+    rendered = render_for(deps, message, token=tracking_token(deps.signer, message.key))
     sender = Address(display_name=rendered.sender_name, addr_spec=rendered.sender_address(deps.drill_domain))
-    message_id = str(record.data["message_id"])
     # Dated in JST (+0900), as the mail of a Japanese office would be: a +0000 date is a clue
     # nobody should have to rely on.
     local = now.astimezone(JST)
-    return compose(rendered, to=str(record.data["email"]), sender=sender, now=local, message_id=message_id)
+    return compose(rendered, to=message.email, sender=sender, now=local, message_id=message.message_id)
 
 
 class _Runner:
@@ -143,146 +146,141 @@ class _Runner:
         self.runner_id = runner_id
         self._applications: dict[str, list[str]] = {}
 
-    def may_mail(self, data: dict[str, Any]) -> bool:
+    def may_mail(self, message: DrillMessage) -> bool:
         """Checked again at send time: a drill mail only to an address that is mailable now."""
-        if data.get("purpose") == "oneshot":
+        if message.purpose == "oneshot":
             return True  # the one-shot address confirmed by its own link before it was queued
         from campaign_core.records import mailable_participants
 
-        application_id = str(data.get("application_id", ""))
+        application_id = message.application_id
         if application_id not in self._applications:
             record = self.deps.store.get(APPLICATION, application_id)
             self._applications[application_id] = mailable_participants(record.data) if record else []
-        return str(data.get("email")) in self._applications[application_id]
+        return message.email in self._applications[application_id]
 
-    def deliver(self, record: Record, kind: str, *, now: datetime) -> str:
+    def deliver(self, message: DrillMessage, *, now: datetime) -> str:
         deps = self.deps
-        message = build_notice(deps, record) if kind == NOTICE else build_message(deps, record, now=now)
-        return deps.mailer.send(message)
+        if isinstance(message, DrillNotice):
+            return deps.mailer.send(build_notice(deps, message))
+        return deps.mailer.send(build_message(deps, message, now=now))
 
     def backoff(self, attempts: int) -> timedelta:
         wait: timedelta = self.deps.backoff * (2 ** max(0, attempts - 1))
         return min(wait, max(self.deps.backoff, MAX_BACKOFF))
 
-    def claim(self, record: Record, now: datetime) -> dict[str, Any]:
-        lease_until = iso(now + self.deps.lease)
-        return {
-            "state": "sending",
-            "lease_until": lease_until,
-            "due_at": lease_until,  # due again only if the runner never comes back
-            "claimed_by": self.runner_id,
-            "attempts": int(record.data.get("attempts", 0)) + 1,
-        }
+    def claim(self, message: DrillMessage, now: datetime, *, attempts: int | None = None) -> dict[str, Any]:
+        lease_until = now + self.deps.lease
+        return DrillMessage.changes(
+            state="sending",
+            lease_until=lease_until,
+            due_at=lease_until,  # due again only if the runner never comes back
+            claimed_by=self.runner_id,
+            attempts=message.attempts + 1 if attempts is None else attempts,
+        )
 
-    def claim_batch(self, batch: list[tuple[str, Record]]) -> list[Record] | None:
+    def claim_batch(self, batch: list[DrillMessage]) -> list[DrillMessage] | None:
         """Claim every message of `batch` in one write (one commit instead of one per message);
-        the records as claimed, or None when another runner holds any of them (nothing written)."""
+        the messages as claimed, or None when another runner holds any of them (nothing written)."""
         now = self.deps.now()
-        claims = [self.claim(record, now) for _, record in batch]
+        claims = [self.claim(message, now) for message in batch]
         ops = [
-            Update(kind, record.key, claim, expect_version=record.version)
-            for (kind, record), claim in zip(batch, claims, strict=True)
+            Update(message.KIND, message.key, claim, expect_version=message.version)
+            for message, claim in zip(batch, claims, strict=True)
         ]
         try:
             self.deps.store.transact(ops)
         except ConditionFailed:
             return None
-        return [
-            replace(record, data={**record.data, **claim}, version=record.version + 1)
-            for (_, record), claim in zip(batch, claims, strict=True)
-        ]
+        return [message.updated(claim) for message, claim in zip(batch, claims, strict=True)]
 
-    def renew(self, kind: str, held: Record) -> Record | None:
+    def renew(self, held: DrillMessage) -> DrillMessage | None:
         """A fresh lease on a message claimed in a batch a while ago (None: it was taken over)."""
-        claim = self.claim(held, self.deps.now())
-        claim["attempts"] = held.data["attempts"]  # the same attempt, not a new one
-        if not self.deps.store.update(kind, held.key, claim, expect_version=held.version):
+        claim = self.claim(held, self.deps.now(), attempts=held.attempts)  # the same attempt
+        if not self.deps.store.update(held.KIND, held.key, claim, expect_version=held.version):
             return None
-        return replace(held, data={**held.data, **claim}, version=held.version + 1)
+        return held.updated(claim)
 
-    def release(self, kind: str, held: Record, original: Record) -> None:
+    def release(self, held: DrillMessage, original: DrillMessage) -> None:
         """Hand back a message claimed in a batch but not sent (the run was stopped): due again
         at once, as it was, for the next run."""
-        fields = ("state", "lease_until", "claimed_by", "attempts")
-        back = {name: original.data.get(name) for name in fields}
-        back["due_at"] = original.data.get("due_at") or original.data.get("next_attempt_at")
-        self.deps.store.update(kind, held.key, back, expect_version=held.version)
+        back = DrillMessage.changes(
+            state=original.state,
+            lease_until=original.lease_until,
+            claimed_by=original.claimed_by,
+            attempts=original.attempts,
+            due_at=original.due_at or original.next_attempt_at,
+        )
+        self.deps.store.update(held.KIND, held.key, back, expect_version=held.version)
 
-    def process(self, record: Record, kind: str = MESSAGE, *, claimed: bool = False) -> Outcome:
-        """Claim (unless `claimed`: the record as `claim_batch` or `renew` wrote it), send, mark."""
-        deps, data = self.deps, record.data
-        email = str(data.get("email", ""))
+    def process(self, message: DrillMessage, *, claimed: bool = False) -> Outcome:
+        """Claim (unless `claimed`: the message as `claim_batch` or `renew` wrote it), send, mark."""
+        deps, kind, email = self.deps, message.KIND, message.email
         now = deps.now()
         if claimed:
-            attempts, claimed_version = int(data["attempts"]), record.version
+            attempts, claimed_version = message.attempts, message.version
         else:
-            claim = self.claim(record, now)
+            claim = self.claim(message, now)
             attempts = int(claim["attempts"])
-            if not deps.store.update(kind, record.key, claim, expect_version=record.version):
-                return Outcome(record.key, email, "skipped", "claimed by another runner")
-            claimed_version = record.version + 1
+            if not deps.store.update(kind, message.key, claim, expect_version=message.version):
+                return Outcome(message.key, email, "skipped", "claimed by another runner")
+            claimed_version = message.version + 1
 
         def mark(changes: dict[str, Any]) -> None:
             # A mark that loses means our lease expired and another run took over: it decides now.
-            deps.store.update(kind, record.key, changes, expect_version=claimed_version)
+            deps.store.update(kind, message.key, changes, expect_version=claimed_version)
 
         def failed(error: str, detail: str = "") -> Outcome:
             mark(
-                {
-                    "state": "failed",
-                    "last_error": error,
-                    "failed_at": iso(deps.now()),
-                    "lease_until": None,
-                    "due_at": None,
-                }
+                DrillMessage.changes(
+                    state="failed", last_error=error, failed_at=deps.now(), lease_until=None, due_at=None
+                )
             )
-            self.mirror_oneshot(record.key, data, "failed")
-            log_send_failed(record.key, error, kind=kind, attempts=attempts)
-            return Outcome(record.key, email, "failed", detail or error)
+            self.mirror_oneshot(message, "failed")
+            log_send_failed(message.key, error, kind=kind, attempts=attempts)
+            return Outcome(message.key, email, "failed", detail or error)
 
-        if not self.may_mail(data):
+        if not self.may_mail(message):
             return failed("participant not confirmed")
         try:
-            provider_id = self.deliver(record, kind, now=now)
+            provider_id = self.deliver(message, now=now)
         except AccountMailError as exc:
             # Not this message's fault: back as it was before the claim, the attempt not counted.
-            back = {"state": "scheduled", "lease_until": None, "claimed_by": None, "attempts": attempts - 1}
-            mark({**back, "due_at": data.get("next_attempt_at"), "last_error": str(exc)})
-            return Outcome(record.key, email, "stopped", f"{exc.reason}: {exc}")
+            back = DrillMessage.changes(
+                state="scheduled", lease_until=None, claimed_by=None, attempts=attempts - 1,
+                due_at=message.next_attempt_at, last_error=str(exc),
+            )  # fmt: skip
+            mark(back)
+            return Outcome(message.key, email, "stopped", f"{exc.reason}: {exc}")
         except TransientMailError as exc:
             if attempts >= deps.max_attempts:
                 return failed(f"gave up: {exc}", f"gave up after {attempts} attempts: {exc}")
             retry_at = deps.now() + self.backoff(attempts)
             mark(
-                {
-                    "state": "scheduled",
-                    "next_attempt_at": iso(retry_at),
-                    "due_at": iso(retry_at),
-                    "last_error": str(exc),
-                    "lease_until": None,
-                }
+                DrillMessage.changes(
+                    state="scheduled",
+                    next_attempt_at=retry_at,
+                    due_at=retry_at,
+                    last_error=str(exc),
+                    lease_until=None,
+                )
             )
-            return Outcome(record.key, email, "retry", str(exc))
+            return Outcome(message.key, email, "retry", str(exc))
         except (PermanentMailError, TemplateError, ValueError) as exc:
             return failed(str(exc))
         mark(
-            {
-                "state": "sent",
-                "sent_at": iso(deps.now()),
-                "provider_id": provider_id,
-                "lease_until": None,
-                "due_at": None,
-            }
+            DrillMessage.changes(
+                state="sent", sent_at=deps.now(), provider_id=provider_id, lease_until=None, due_at=None
+            )
         )
-        self.mirror_oneshot(record.key, data, "sent", sent_at=iso(deps.now()))
-        if data.get("purpose") == "oneshot":
-            mail_status_link(deps, record.key.removeprefix(ONESHOT_PREFIX))
-        return Outcome(record.key, email, "sent")
+        self.mirror_oneshot(message, "sent", sent_at=iso(deps.now()))
+        if message.purpose == "oneshot":
+            mail_status_link(deps, message.key.removeprefix(ONESHOT_PREFIX))
+        return Outcome(message.key, email, "sent")
 
-    def mirror_oneshot(self, key: str, data: dict[str, Any], status: str, **extra: str) -> None:
+    def mirror_oneshot(self, message: DrillMessage, status: str, **extra: str) -> None:
         """The one-shot status page reads the request record: keep its send status in step."""
-        if data.get("purpose") == "oneshot":
-            request_key = key.removeprefix(ONESHOT_PREFIX)
+        if message.purpose == "oneshot":
+            request_key = message.key.removeprefix(ONESHOT_PREFIX)
             self.deps.store.update(ONESHOT, request_key, {"send_status": status, **extra})
 
 
@@ -297,7 +295,7 @@ def claim_batch_size(deps: Deps) -> int:
 def _send_all(
     deps: Deps,
     runner: _Runner,
-    due: list[tuple[str, Record]],
+    due: list[DrillMessage],
     pacer: Pacer,
     stop: Callable[[], bool],
     record: Callable[[Outcome], None],
@@ -321,25 +319,21 @@ def _send_all(
             return
         held = runner.claim_batch(chunk) if len(chunk) > 1 else None
         held_since = deps.monotonic()
-        for index, (kind, original) in enumerate(chunk):
+        for index, original in enumerate(chunk):
             if halt():
                 if held is not None:
-                    for (back_kind, back), unsent in zip(chunk[index:], held[index:], strict=True):
-                        runner.release(back_kind, unsent, back)
+                    for back, unsent in zip(chunk[index:], held[index:], strict=True):
+                        runner.release(unsent, back)
                 return
             pacer.wait()
             if held is None:
-                keep(runner.process(original, kind))
+                keep(runner.process(original))
                 continue
-            mine = (
-                held[index]
-                if deps.monotonic() - held_since <= half_lease
-                else runner.renew(kind, held[index])
-            )
+            mine = held[index] if deps.monotonic() - held_since <= half_lease else runner.renew(held[index])
             if mine is None:
-                keep(Outcome(original.key, str(original.data.get("email", "")), "skipped", "lease lost"))
+                keep(Outcome(original.key, original.email, "skipped", "lease lost"))
                 continue
-            keep(runner.process(mine, kind, claimed=True))
+            keep(runner.process(mine, claimed=True))
 
 
 def send_due(
@@ -353,12 +347,10 @@ def send_due(
     """Queue confirmed one-shot requests, then send every due message once, paced to the rate.
     `stop()` turning true ends the run between two messages (Ctrl-C on the local server)."""
     summary = SendSummary(queued_oneshots=queue_oneshots(deps, dry_run=dry_run))
-    due = [(MESSAGE, r) for r in due_messages(deps)] + [(NOTICE, r) for r in due_messages(deps, NOTICE)]
+    due = due_messages(deps) + due_messages(deps, NOTICE)  # drill mails first, then notices
     if dry_run:
-        summary.outcomes = [
-            Outcome(r.key, str(r.data.get("email")), "due", str(r.data.get("next_attempt_at")))
-            for _, r in due
-        ]
+        # The detail is the stored time, as the dry run always printed it.
+        summary.outcomes = [Outcome(m.key, m.email, "due", str(m.to_item()["next_attempt_at"])) for m in due]
         return summary
     runner = _Runner(deps, runner_id or secrets.token_hex(6))
     pacer = Pacer(deps.rate, deps.monotonic, deps.sleep)

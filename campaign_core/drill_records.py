@@ -1,0 +1,219 @@
+"""Typed records of a drill's mail (issue 9 §3): a drill (or one-shot) mail, a reveal or follow-up
+notice, and the officer's check sheet line, as frozen dataclasses at the store boundary.
+
+The store keeps JSON-able dicts (`campaign_core.store.Record.data`); these classes are how services
+read them. `from_record` is tolerant of items written by older code: a field it lacks gets its
+default, and a field this module does not know is kept in `extra`, so `to_item` writes back
+everything that was read. Instants are aware datetimes here and ISO 8601 UTC strings in the store
+(`campaign_core.clock.iso`). Partial writes stay `store.update(kind, key, changes)`, with the changes
+built by `changes(...)`, which refuses a field name the record does not have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any, ClassVar, Self, get_type_hints
+
+from campaign_core.clock import iso, parse_iso
+from campaign_core.records import CHECK, MESSAGE, NOTICE
+from campaign_core.store import Record
+
+#: The dataclass fields that are not stored as item fields.
+_NOT_DATA = frozenset({"key", "version", "extra"})
+
+
+def _instant(value: Any) -> datetime | None:
+    return parse_iso(str(value)) if value else None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _number(value: Any) -> int:
+    return int(value) if value not in (None, "") else 0
+
+
+def _flag(value: Any) -> bool:
+    return bool(value)
+
+
+#: How an item's value becomes a field's value, by the field's annotation.
+_DECODERS = {
+    str: _text,
+    str | None: _optional_text,
+    int: _number,
+    bool: _flag,
+    datetime | None: _instant,
+}
+
+
+def _encode(value: Any) -> Any:
+    return iso(value) if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredRecord:
+    """The shared part: the record's key and the version it was read at (for `expect_version`),
+    and the item's fields this class does not declare."""
+
+    KIND: ClassVar[str]
+    #: Fields left out of `to_item` while they hold their default (written only once they are set).
+    SPARSE: ClassVar[frozenset[str]] = frozenset()
+
+    key: str
+    version: int = 0  # 0: not stored yet
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    @cache
+    def data_fields(cls) -> tuple[dataclasses.Field[Any], ...]:
+        return tuple(f for f in dataclasses.fields(cls) if f.name not in _NOT_DATA)
+
+    @classmethod
+    @cache
+    def _decoders(cls) -> dict[str, Any]:
+        hints = get_type_hints(cls)
+        return {f.name: _DECODERS[hints[f.name]] for f in cls.data_fields()}
+
+    @classmethod
+    def field_names(cls) -> frozenset[str]:
+        return frozenset(f.name for f in cls.data_fields())
+
+    @classmethod
+    def from_item(cls, key: str, item: Mapping[str, Any], *, version: int = 0) -> Self:
+        decoders = cls._decoders()
+        values = {name: decode(item[name]) for name, decode in decoders.items() if name in item}
+        extra = {name: value for name, value in item.items() if name not in decoders}
+        return cls(key=key, version=version, extra=extra, **values)
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        if record.kind != cls.KIND:
+            raise ValueError(f"a {record.kind!r} record is not a {cls.KIND!r}")
+        return cls.from_item(record.key, record.data, version=record.version)
+
+    @classmethod
+    @cache
+    def _layout(cls) -> tuple[tuple[str, bool, Any], ...]:
+        """(name, sparse, default) of each stored field, worked out once per class."""
+        return tuple((f.name, f.name in cls.SPARSE, f.default) for f in cls.data_fields())
+
+    def to_item(self) -> dict[str, Any]:
+        """The item for a `Put`: every declared field (sparse ones once set), then `extra`."""
+        item = dict(self.extra)
+        for name, sparse, default in self._layout():
+            value = getattr(self, name)
+            if sparse and value == default:
+                continue
+            item[name] = _encode(value)
+        return item
+
+    def to_record(self) -> Record:
+        """The store's shape, for functions that still take a `Record` (no expiry: these kinds
+        have none)."""
+        return Record(self.KIND, self.key, self.to_item(), self.version, None)
+
+    @classmethod
+    def changes(cls, **values: Any) -> dict[str, Any]:
+        """A partial update for `store.update`, instants encoded; an unknown field name raises."""
+        unknown = set(values) - cls.field_names()
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+        return {name: _encode(value) for name, value in values.items()}
+
+    def updated(self, changes: Mapping[str, Any]) -> Self:
+        """This record as it is after `store.update(..., changes, expect_version=self.version)`."""
+        return self.from_item(self.key, {**self.to_item(), **changes}, version=self.version + 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DrillMessage(StoredRecord):
+    """One drill mail (`purpose` "drill") or one-shot sample (`purpose` "oneshot", no application)
+    to one address; written by `drill_sender.services.schedule.new_message`, then claimed, sent,
+    failed or requeued by the sender (`services/send.py`, `services/requeue.py`)."""
+
+    KIND: ClassVar[str] = MESSAGE
+    SPARSE: ClassVar[frozenset[str]] = frozenset({"failed_at", "requeued_at", "previous_error", "forgotten"})
+
+    application_id: str = ""  # "" for a one-shot sample
+    purpose: str = ""  # "drill" | "oneshot" (notices: "reveal" | "followup")
+    email: str = ""  # "" once forgotten (`hq/forget.py`)
+    company: str = ""
+    month: int = 0
+    variant: str = ""
+    template: str = ""
+    message_id: str = ""  # the Message-ID header it is sent with, fixed when scheduled
+    send_at: datetime | None = None
+    state: str = ""  # scheduled -> sending -> sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    due_at: datetime | None = None  # the store's sparse `due` index: set while work is left
+    lease_until: datetime | None = None
+    claimed_by: str | None = None
+    sent_at: datetime | None = None
+    provider_id: str | None = None
+    last_error: str | None = None
+    failed_at: datetime | None = None
+    requeued_at: datetime | None = None
+    previous_error: str | None = None
+    forgotten: bool = False  # the address was erased on request; the counts stay
+
+
+@dataclass(frozen=True, kw_only=True)
+class DrillNotice(DrillMessage):
+    """A reveal or follow-up mail after the drill, keyed `<purpose>-<drill message key>`; sent by
+    the same engine as drill mail (`services/followups.py`)."""
+
+    KIND: ClassVar[str] = NOTICE
+
+    drill_message: str = ""  # the key of the drill mail it follows
+
+
+@dataclass(frozen=True, kw_only=True)
+class DrillCheck(StoredRecord):
+    """The officer's check sheet line for one drill mail, keyed by the message key
+    (`services/checksheet.py`), and the reports the participant made by themselves
+    (`campaign_core.drill_checks`: forwarded to the report address, or marked as junk)."""
+
+    KIND: ClassVar[str] = CHECK
+    SPARSE: ClassVar[frozenset[str]] = frozenset(
+        {"reported", "reported_at", "action", "notes", "updated_at", "forwarded_at", "complained_at"}
+    )
+
+    application_id: str = ""
+    email: str = ""
+    reported: str = ""  # "yes" | "no" | "" (not filled in yet)
+    reported_at: datetime | None = None  # when the officer heard of it
+    action: str = ""  # one of `checksheet.ACTIONS`
+    notes: str = ""
+    updated_at: datetime | None = None  # the officer last saved the line
+    forwarded_at: datetime | None = None  # the participant forwarded the mail to the report address
+    complained_at: datetime | None = None  # ... or marked it as spam / junk
+
+    def report_time(self) -> datetime | None:
+        """The report time: the officer's, and a forward or junk complaint the participant made by
+        themselves unless the officer saved the line after it (then the officer's word stands)."""
+        saved, updated = self.reported, self.updated_at
+        times = [
+            at
+            for at in (self.forwarded_at, self.complained_at)
+            if at is not None and (not saved or updated is None or at > updated)
+        ]
+        if saved == "yes" and self.reported_at is not None:
+            times.append(self.reported_at)
+        return min(times) if times else None
+
+
+def read_mail(record: Record) -> DrillMessage:
+    """A stored drill mail or notice as its class (`DrillNotice` for NOTICE), for code that sends
+    both (`drill_sender/services/send.py`); any other kind raises."""
+    return (DrillNotice if record.kind == NOTICE else DrillMessage).from_record(record)

@@ -1,0 +1,76 @@
+"""What the drill's own writers store reads as the typed records (`campaign_core.drill_records`)
+and writes back unchanged: scheduled, sent, failed and requeued drill mails, reveal and follow-up
+notices, and check sheet lines, on both stores."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
+from campaign_core.drill_records import DrillCheck, DrillMessage, DrillNotice, read_mail
+from campaign_core.records import CHECK, MESSAGE, NOTICE
+from campaign_core.settings import Settings
+from campaign_core.store import Store
+from drill_sender.services.checksheet import record_forwarded, save_sheet
+from drill_sender.services.requeue import requeue
+from drill_sender.services.schedule import schedule
+from drill_sender.services.send import due_messages, send_due
+from tests.support.drill import OFFICER_DOMAIN, accepted_application, staff
+from tests.support.servers import FaultySMTPServer
+
+
+def _declares_every_field(store: Store, kind: str) -> None:
+    """Every stored item of `kind` reads with nothing left over and writes back as it was."""
+    records = store.query(kind)
+    assert records
+    for record in records:
+        typed = read_mail(record) if kind in (MESSAGE, NOTICE) else DrillCheck.from_record(record)
+        assert typed.extra == {}, f"{kind} field not declared: {sorted(typed.extra)}"
+        item = typed.to_item()
+        assert {name: record.data[name] for name in item} == item
+        # What is left out is a sparse field holding its default (requeue clears `failed_at`).
+        left_out = {name: value for name, value in record.data.items() if name not in item}
+        assert set(left_out) <= type(typed).SPARSE and not any(left_out.values()), left_out
+        assert typed.version == record.version
+
+
+def test_scheduled_sent_and_notice_items_are_declared_and_round_trip(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
+) -> None:
+    people = staff(3)
+    app_id = accepted_application(store, settings, clock, people)
+    schedule(deps, app_id, days=1, month=11, variant="obvious")
+    _declares_every_field(store, MESSAGE)  # as scheduled
+    clock.advance(timedelta(days=1))
+    assert [type(m) for m in due_messages(deps)] == [DrillMessage] * 3
+    assert send_due(deps).count("sent") == 3
+    _declares_every_field(store, MESSAGE)  # as sent
+    _declares_every_field(store, NOTICE)  # reveal and follow-up, as planned
+    clock.advance(timedelta(days=9))
+    notices = due_messages(deps, NOTICE)
+    assert {type(n) for n in notices} == {DrillNotice} and all(n.drill_message for n in notices)
+    assert send_due(deps).count("sent") == 3  # the reveals, through the same engine
+    _declares_every_field(store, NOTICE)
+
+
+def test_failed_requeued_and_checked_items_are_declared_and_round_trip(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
+) -> None:
+    people = [f"reject-gone@{OFFICER_DOMAIN}", *staff(1)]  # the relay refuses the first: 550
+    app_id = accepted_application(store, settings, clock, people)
+    schedule(deps, app_id, days=1)
+    clock.advance(timedelta(days=1))
+    summary = send_due(deps)
+    assert (summary.count("sent"), summary.count("failed")) == (1, 1)
+    failed = next(m for m in map(DrillMessage.from_record, store.query(MESSAGE)) if m.state == "failed")
+    assert failed.failed_at == clock.now() and failed.last_error and failed.due_at is None
+    assert requeue(deps, [failed.key]).requeued == [failed.key]
+    _declares_every_field(store, MESSAGE)  # with failed_at, requeued_at and previous_error
+
+    sent = next(m for m in map(DrillMessage.from_record, store.query(MESSAGE)) if m.state == "sent")
+    assert record_forwarded(deps, sent.key, clock.now())
+    _declares_every_field(store, CHECK)  # a forward, before the officer saw it
+    form = {f"reported-{sent.key}": "yes", f"reported_at-{sent.key}": "2026-12-01 08:50"}
+    assert save_sheet(deps, app_id, form) == {}
+    _declares_every_field(store, CHECK)  # as the officer saved it
