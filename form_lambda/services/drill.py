@@ -32,6 +32,7 @@ from form_lambda.services.common import MAIL_TEMPLATES, take_mail_quota
 from form_lambda.services.links import (
     BadLink,
     ConfirmLink,
+    confirmed_write,
     link_key,
     mail_confirm_link,
     read_link,
@@ -208,15 +209,7 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
         if claim is None or claim.data.get("application_id") != application.key:
             # The claim expired and another application took the office meanwhile.
             return ConfirmResult("expired")
-        ops.append(
-            Update(
-                OFFICE_CLAIM,
-                key,
-                {"status": "accepted", "accepted_at": iso(now)},
-                expect_version=claim.version,
-                expires_at=None,
-            )
-        )
+        ops.append(confirmed_write(OFFICE_CLAIM, claim, {"status": "accepted", "accepted_at": iso(now)}))
     try:
         deps.store.transact(ops)
     except ConditionFailed:

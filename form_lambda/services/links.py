@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar
 
 from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
-from campaign_core.store import Record, Store
+from campaign_core.store import ConditionFailed, Record, Store, Update
 from campaign_core.tokens import Signer, TokenError
 from form_lambda.services.common import MAIL_TEMPLATES
 
@@ -126,3 +126,19 @@ def unconfirmed(
     if record.data.get("status") == done:
         return result("already", record.data)
     return record
+
+
+def confirmed_write(kind: str, record: Record, changes: dict[str, Any]) -> Update:
+    """The write that confirms `record` of `kind`: its `changes`, only if nobody wrote it since it
+    was read, and no expiry from now on (a confirmed record stays)."""
+    return Update(kind, record.key, changes, expect_version=record.version, expires_at=None)
+
+
+def confirm_once(store: Store, kind: str, record: Record, changes: dict[str, Any]) -> bool:
+    """Confirm `record` (`confirmed_write`); False when another confirmation came first, as when its
+    button is pressed twice at once."""
+    try:
+        store.transact([confirmed_write(kind, record, changes)])
+    except ConditionFailed:
+        return False
+    return True

@@ -10,9 +10,9 @@ from campaign_core.clock import iso
 from campaign_core.deps import Deps
 from campaign_core.normalize import unlinked
 from campaign_core.records import ONESHOT
-from campaign_core.store import ConditionFailed, Record, Update
+from campaign_core.store import Record
 from form_lambda.services.common import MAIL_TEMPLATES, email_key, take_mail_quota
-from form_lambda.services.links import ConfirmLink, ask_to_confirm, link_key, unconfirmed
+from form_lambda.services.links import ConfirmLink, ask_to_confirm, confirm_once, link_key, unconfirmed
 from form_lambda.validation import OneshotInput
 
 PURPOSE = "oneshot-confirm"
@@ -69,10 +69,6 @@ def confirm(deps: Deps, token: str) -> OneshotResult:
         "due_at": iso(deps.now()),
     }
     # Confirmed requests no longer expire: the drill sender picks them up.
-    try:
-        deps.store.transact(
-            [Update(ONESHOT, existing.key, changes, expect_version=existing.version, expires_at=None)]
-        )
-    except ConditionFailed:
+    if not confirm_once(deps.store, ONESHOT, existing, changes):
         return OneshotResult("already", existing.data)
     return OneshotResult("confirmed", {**existing.data, **changes})

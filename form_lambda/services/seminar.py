@@ -19,10 +19,9 @@ from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.normalize import unlinked
 from campaign_core.records import SEATS, SIGNUP
-from campaign_core.store import ConditionFailed, Update
 from form_lambda.rendering import Session, content_yaml, load_sessions
 from form_lambda.services.common import MAIL_TEMPLATES, email_key, take_mail_quota
-from form_lambda.services.links import ConfirmLink, ask_to_confirm, link_key
+from form_lambda.services.links import ConfirmLink, ask_to_confirm, confirm_once, link_key
 from form_lambda.validation import Chamber, SeminarInput
 
 Channel = Literal["recorded", "zoom", "youtube"]
@@ -146,11 +145,7 @@ def confirm(deps: Deps, token: str) -> SignupResult:
     if session is None or not session.is_open(deps.now()):
         return SignupResult("unavailable", session)
     changes = {"status": "confirmed", "confirmed_at": iso(deps.now())}
-    try:  # one confirmation per signup, even when its button is pressed twice at once
-        deps.store.transact(
-            [Update(SIGNUP, record.key, changes, expect_version=record.version, expires_at=None)]
-        )
-    except ConditionFailed:
+    if not confirm_once(deps.store, SIGNUP, record, changes):  # one confirmation per signup
         return SignupResult("already", session)
     seat = deps.store.increment(SEATS, session.id, "taken", limit=session.capacity)
     channel: Channel = "zoom" if seat is not None else "youtube"
