@@ -25,7 +25,7 @@ from drill_sender.services.followups import plan_followups
 from drill_sender.services.report import build_report
 from drill_sender.services.send import send_due
 from tests.support.aws_events import ses_complaint, sns_event
-from tests.support.drill import REPORT_TO, ReportInbox, SentDrill, drill_mails, staff
+from tests.support.drill import REPORT_TO, ReportInbox, SentDrill, staff
 from tests.support.outlook_msg import Attachment, OutlookMail, outlook_msg
 from tests.support.servers import FaultySMTPServer
 
@@ -51,7 +51,7 @@ def test_an_eml_attachment_and_an_outlook_msg_are_matched_by_their_token(
 ) -> None:
     drill = sent(count=3)
     people = staff(3)
-    originals = report_inbox.originals()
+    originals = drill.mails
     clock.advance(timedelta(minutes=20))
 
     # staff1's client attaches the original as a file, application/octet-stream, named .eml.
@@ -84,9 +84,8 @@ def test_the_officer_passing_reports_on_credits_each_participant_at_arrival(
     clock: FixedClock,
     report_inbox: ReportInbox,
 ) -> None:
-    sent(count=3)
+    originals = sent(count=3).mails
     people = staff(3)
-    originals = report_inbox.originals()
     clock.advance(timedelta(hours=2))
     # Two participants forwarded to the officer (as the notice told them); the officer collects
     # their forwards, each holding the drill mail, and forwards them on in one mail.
@@ -190,7 +189,7 @@ def test_a_spam_complaint_is_a_report_and_the_reveal_still_arrives(
 ) -> None:
     drill = sent(count=2)
     people = staff(2)
-    original = drill_mails(smtp)[people[0]]
+    original = drill.mails[people[0]]
     clock.advance(timedelta(minutes=12))
     # staff1 presses "junk" in their mail program; the provider's feedback loop reaches SES.
     event = sns_event(ses_complaint(people[0], original_message_id=str(original["Message-ID"])))
@@ -240,7 +239,7 @@ def test_the_check_sheet_shows_a_forward_filled_in_and_the_officer_has_the_last_
     people = staff(2)
     clock.advance(timedelta(minutes=9))
     forward = _wrapper(people[0], "届きました。")
-    forward.add_attachment(report_inbox.originals()[people[0]])
+    forward.add_attachment(drill.mails[people[0]])
     assert report_inbox.send(people[0], forward.as_bytes())[0] == 250
     key = next(r.key for r in store.query(CHECK))
     values = form_values(load_sheet(deps, drill.application_id))

@@ -287,6 +287,8 @@ class SentDrill:
     application_id: str
     # recipient -> (pixel path, click paths in order)
     links: dict[str, tuple[str, list[str]]]
+    # recipient -> the drill mail as it reached them (to forward it as a report)
+    mails: dict[str, EmailMessage]
 
 
 def tracking_paths(html: str) -> tuple[str, list[str]]:
@@ -305,12 +307,13 @@ def sent(
         schedule(deps, app_id, days=1, month=month, variant=variant)
         clock.advance(timedelta(days=7))
         assert send_due(deps).count("sent") == count
-        links = {}
+        links, mails = {}, {}
         for mail in smtp.received:
             body = mail.message.get_body(("html",))
             assert body is not None
             links[mail.rcpt_tos[0]] = tracking_paths(body.get_content())
-        return SentDrill(app_id, links)
+            mails[mail.rcpt_tos[0]] = mail.message
+        return SentDrill(app_id, links, mails)
 
     return make
 
@@ -341,22 +344,13 @@ def get(
 REPORT_TO = "report@drill.example.jp"
 
 
-def drill_mails(smtp: FaultySMTPServer) -> dict[str, EmailMessage]:
-    """Each participant's drill mail, as it reached them."""
-    return {mail.rcpt_tos[0]: mail.message for mail in smtp.received}
-
-
 @dataclass
 class ReportInbox:
-    """The drill's report address (the SMTP listener the local server starts, on loopback) and the
-    drill mails the participants received, which they forward to it."""
+    """The drill's report address: the SMTP listener the local server starts (on loopback) that
+    participants forward drill mails to, and the check records that credit them."""
 
     server: InboundServer
-    smtp: FaultySMTPServer
     store: Store
-
-    def originals(self) -> dict[str, EmailMessage]:
-        return drill_mails(self.smtp)
 
     def forwarded(self) -> dict[str, str]:
         """Each participant the check records credit with a forward: when it arrived ("" if never)."""
@@ -378,10 +372,10 @@ class ReportInbox:
 
 
 @pytest.fixture
-def report_inbox(deps: Deps, smtp: FaultySMTPServer) -> Iterator[ReportInbox]:
+def report_inbox(deps: Deps) -> Iterator[ReportInbox]:
     server = InboundServer(deps, "127.0.0.1", free_port())
     server.start()
-    yield ReportInbox(server, smtp, deps.store)
+    yield ReportInbox(server, deps.store)
     server.stop()
 
 
