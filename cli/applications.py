@@ -27,7 +27,7 @@ from drill_sender.services.report_due import report_lateness
 if TYPE_CHECKING:
     from cli.main import Env
 
-STAGES = ("pending", "expired", "accepted", "scheduled", "sent")
+# An application's stages as the listing shows them; their names are what `--stage` accepts.
 STAGE_LABELS = {
     "pending": "確認待ち",
     "expired": "期限切れ",
@@ -35,6 +35,7 @@ STAGE_LABELS = {
     "scheduled": "送信中",
     "sent": "送信済み",
 }
+STAGES = tuple(STAGE_LABELS)
 
 
 def _stage(application: Mapping[str, Any], messages: list[Record], now: datetime) -> str:

@@ -60,8 +60,3 @@ def record_report(deps: Deps, raw: bytes) -> InboundResult:
     if not credited:
         return InboundResult("unmatched")
     return InboundResult("recorded", credited[0], credited)
-
-
-def report_address(deps: Deps) -> str:
-    """`CAMPAIGN_REPORT_ADDRESS`, by default report@ the drill domain."""
-    return deps.report_address

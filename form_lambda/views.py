@@ -7,7 +7,7 @@ has the site's layout; JSON only for the two small helpers the form pages' scrip
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -144,21 +144,51 @@ def _consent_version() -> str:
     return load_consent(deps().settings.content_dir).version
 
 
+class _Answer(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+Answer = TypeVar("Answer", bound=_Answer)
+Taken = TypeVar("Taken", contravariant=True)
+Given = TypeVar("Given", bound=_Answer, covariant=True)
+
+
+class _Service(Protocol[Taken, Given]):
+    """A form's service: `seminar.sign_up`, `drill.apply`, `oneshot.request`."""
+
+    def __call__(self, deps: Deps, data: Taken, /, *, consent_version: str) -> Given: ...
+
+
+def _submitted(
+    form: str,
+    validate: Callable[[Mapping[str, str]], tuple[Cleaned | None, Mapping[str, str]]],
+    service: _Service[Cleaned, Answer],
+) -> tuple[dict[str, str], Cleaned, Answer] | Response:
+    """A form's post handed to its service with the consent text's version: the posted values, what
+    they validate to and the service's answer; instead, the answer when the form is not to be
+    handled (`_received`) or the mailbox has had its day's mails."""
+    values, cleaned = _received(form, validate)
+    if isinstance(cleaned, Response):
+        return cleaned
+    result = service(deps(), cleaned, consent_version=_consent_version())
+    if result.status == "mail_limit":
+        return _mail_limit(form)
+    return values, cleaned, result
+
+
 @bp.post("/seminar")
 def seminar_submit() -> Response:
-    d = deps()
-    content = d.settings.content_dir
+    content = deps().settings.content_dir
 
     def validate(values: Mapping[str, str]) -> tuple[SeminarInput | None, Mapping[str, str]]:
         session_ids = [s.id for s in load_sessions(content)]
         return validate_seminar(values, session_ids=session_ids, chambers=load_chambers(content))
 
-    values, cleaned = _received("seminar", validate)
-    if isinstance(cleaned, Response):
-        return cleaned
-    result = seminar.sign_up(d, cleaned, consent_version=_consent_version())
-    if result.status == "mail_limit":
-        return _mail_limit("seminar")
+    submitted = _submitted("seminar", validate, seminar.sign_up)
+    if isinstance(submitted, Response):
+        return submitted
+    values, cleaned, result = submitted
     if result.status == "unavailable":
         message = "このセミナーは受付を終了しました。ほかのセミナーを選んでください。"
         return form_page("seminar", values, {"session_id": message})
@@ -172,15 +202,11 @@ def seminar_submit() -> Response:
 
 @bp.post("/drill")
 def drill_submit() -> Response:
-    d = deps()
-    _, cleaned = _received(
-        "drill", lambda v: validate_drill(v, chambers=load_chambers(d.settings.content_dir))
-    )
-    if isinstance(cleaned, Response):
-        return cleaned
-    result = drill.apply(d, cleaned, consent_version=_consent_version())
-    if result.status == "mail_limit":
-        return _mail_limit("drill")
+    content = deps().settings.content_dir
+    submitted = _submitted("drill", lambda v: validate_drill(v, chambers=load_chambers(content)), drill.apply)
+    if isinstance(submitted, Response):
+        return submitted
+    _, cleaned, result = submitted
     if result.status == "office_taken":
         return html_page("drill", "この事業所はすでにお申し込みを受け付けています", "drill_taken", status=409)
     return _pending_page("drill", "drill_pending", cleaned.officer_email)
@@ -279,11 +305,10 @@ def participant_confirm() -> Response:
 
 @bp.post("/oneshot")
 def oneshot_submit() -> Response:
-    _, cleaned = _received("oneshot", validate_oneshot)
-    if isinstance(cleaned, Response):
-        return cleaned
-    if oneshot.request(deps(), cleaned, consent_version=_consent_version()).status == "mail_limit":
-        return _mail_limit("oneshot")
+    submitted = _submitted("oneshot", validate_oneshot, oneshot.request)
+    if isinstance(submitted, Response):
+        return submitted
+    _, cleaned, _ = submitted
     return _pending_page("oneshot", "oneshot_pending", cleaned.email)
 
 

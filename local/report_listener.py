@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from campaign_core.deps import Deps
-from drill_sender.inbound import MAX_BYTES, record_report, report_address
+from drill_sender.inbound import MAX_BYTES, record_report
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class _Handler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
-        if address.lower() != report_address(self.deps).lower():
+        if address.lower() != self.deps.report_address.lower():
             return "550 5.1.1 This server only takes drill reports"
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -18,7 +18,6 @@ from werkzeug.security import safe_join
 from campaign_core.clock import clock_from_env
 from campaign_core.deps import Deps
 from campaign_core.settings import Settings, load_settings
-from drill_sender.inbound import report_address
 from drill_sender.views import bp as tracking_bp
 from form_lambda import create_app as create_form_app
 from local.jobs import purge_job, send_due_job
@@ -105,7 +104,7 @@ def main() -> int:
             inbound = InboundServer(deps, settings.host, inbound_port)
             inbound.start()
             print(
-                f"報告用アドレス / report address: {report_address(deps)} (SMTP {inbound_port})",
+                f"報告用アドレス / report address: {deps.report_address} (SMTP {inbound_port})",
                 flush=True,
             )
         except (OSError, RuntimeError) as exc:

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from campaign_core.deps import Deps
 from campaign_core.mail import parse_address
-from drill_sender.inbound import report_address
 
 SES_DEFAULT_MAIL_FROM = "amazonses.com"
 
@@ -59,5 +58,5 @@ def allowlist_facts(deps: Deps) -> AllowlistFacts:
         provider=settings.mail_backend,
         tracking_host=host,
         simulation_urls=(f"{host}/t/*",),
-        report_address=report_address(deps),
+        report_address=deps.report_address,
     )

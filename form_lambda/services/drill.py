@@ -16,24 +16,34 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
 from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, VARIANT_AUTO, VARIANT_CHOICES, label
 from campaign_core.clock import JST, iso
 from campaign_core.deps import Deps
-from campaign_core.jst import day_text, jst_label
+from campaign_core.jst import day_text
 from campaign_core.mail import MailError
 from campaign_core.normalize import unlinked
 from campaign_core.records import APPLICATION, CONFIRMED, OFFICE_CLAIM, TRUSTED, WAITING
 from campaign_core.store import ConditionFailed, Put, Record, Update
 from form_lambda.services import domains
 from form_lambda.services.common import MAIL_TEMPLATES, take_mail_quota
-from form_lambda.services.links import BadLink, link_key, read_link, unconfirmed
+from form_lambda.services.links import (
+    BadLink,
+    ConfirmLink,
+    confirmed_write,
+    link_key,
+    mail_confirm_link,
+    read_link,
+    unconfirmed,
+)
 from form_lambda.validation import DrillInput
 
 logger = logging.getLogger(__name__)
 
 CONFIRM_PURPOSE = "drill-confirm"
+CONFIRM_LINK = ConfirmLink(APPLICATION, CONFIRM_PURPOSE, "a", "drill_confirm", "/api/drill/confirm")
 PARTICIPANT_PURPOSE = "drill-participant"
 
 # What the applicant typed freely, shown in mails only through `unlinked`.
@@ -143,21 +153,15 @@ def apply(deps: Deps, data: DrillInput, *, consent_version: str) -> ApplyResult:
     except ConditionFailed:
         return ApplyResult("office_taken")
 
-    token = deps.signer.sign(CONFIRM_PURPOSE, {"a": application_id})
-    try:
-        deps.send_mail(
-            MAIL_TEMPLATES,
-            "drill_confirm",
-            to=data.officer_email,
-            values={
-                "application": _mail_view(stored),
-                "confirm_url": deps.link("/api/drill/confirm", token=token),
-                "deadline": jst_label(deadline),
-            },
-        )
-    except Exception:
-        _release(deps, application_id, data.office_keys)
-        raise
+    mail_confirm_link(
+        deps,
+        CONFIRM_LINK,
+        application_id,
+        to=data.officer_email,
+        deadline=deadline,
+        values={"application": _mail_view(stored)},
+        undo=partial(_release, deps, application_id, data.office_keys),
+    )
     return ApplyResult("pending", application_id)
 
 
@@ -185,7 +189,7 @@ def _mail_view(application: dict[str, Any]) -> dict[str, Any]:
 
 def check_confirm_token(deps: Deps, token: str) -> ConfirmResult | str:
     """The application id behind a confirmation token, or the reason it cannot be used."""
-    return link_key(deps, CONFIRM_PURPOSE, token, "a", ConfirmResult)
+    return link_key(deps, CONFIRM_LINK, token, ConfirmResult)
 
 
 def confirm(deps: Deps, token: str) -> ConfirmResult:
@@ -205,15 +209,7 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
         if claim is None or claim.data.get("application_id") != application.key:
             # The claim expired and another application took the office meanwhile.
             return ConfirmResult("expired")
-        ops.append(
-            Update(
-                OFFICE_CLAIM,
-                key,
-                {"status": "accepted", "accepted_at": iso(now)},
-                expect_version=claim.version,
-                expires_at=None,
-            )
-        )
+        ops.append(confirmed_write(OFFICE_CLAIM, claim, {"status": "accepted", "accepted_at": iso(now)}))
     try:
         deps.store.transact(ops)
     except ConditionFailed:

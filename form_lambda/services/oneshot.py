@@ -8,15 +8,15 @@ from typing import Any, Literal
 
 from campaign_core.clock import iso
 from campaign_core.deps import Deps
-from campaign_core.jst import jst_label
 from campaign_core.normalize import unlinked
 from campaign_core.records import ONESHOT
-from campaign_core.store import ConditionFailed, Record, Update
+from campaign_core.store import Record
 from form_lambda.services.common import MAIL_TEMPLATES, email_key, take_mail_quota
-from form_lambda.services.links import BadLink, read_link, unconfirmed
+from form_lambda.services.links import ConfirmLink, ask_to_confirm, confirm_once, link_key, unconfirmed
 from form_lambda.validation import OneshotInput
 
 PURPOSE = "oneshot-confirm"
+CONFIRM_LINK = ConfirmLink(ONESHOT, PURPOSE, "k", "oneshot_confirm", "/api/oneshot/confirm")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,6 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
     if not take_mail_quota(deps, data.email):
         return OneshotResult("mail_limit")
     now = deps.now()
-    deadline = now + deps.confirm_window
     key = email_key(data.email)
     record = {
         "status": "pending",
@@ -42,37 +41,18 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
         "consent": {"version": consent_version, "at": iso(now)},
         "requested_at": iso(now),
     }
-    created = deps.store.put_new(ONESHOT, key, record, expires_at=deadline, replace_expired_before=now)
-    existing = None if created else deps.store.get(ONESHOT, key)
-    if existing is not None and existing.data.get("status") == "confirmed":
-        shown = {**existing.data, "company": unlinked(str(existing.data.get("company", "")))}
-        deps.send_mail(MAIL_TEMPLATES, "oneshot_already", to=data.email, values={"request": shown})
+    shown = {"request": {**record, "company": unlinked(data.company)}}  # typed by anyone
+    _, existing = ask_to_confirm(deps, CONFIRM_LINK, key, record, to=data.email, values=shown)
+    if existing is not None:  # confirmed before: the same answer, and a mail saying so
+        done = {**existing.data, "company": unlinked(str(existing.data.get("company", "")))}
+        deps.send_mail(MAIL_TEMPLATES, "oneshot_already", to=data.email, values={"request": done})
         return OneshotResult("pending", existing.data)
-    token = deps.signer.sign(PURPOSE, {"k": key})
-    try:
-        deps.send_mail(
-            MAIL_TEMPLATES,
-            "oneshot_confirm",
-            to=data.email,
-            values={
-                "request": {**record, "company": unlinked(data.company)},  # typed by anyone
-                "confirm_url": deps.link("/api/oneshot/confirm", token=token),
-                "deadline": jst_label(deadline),
-            },
-        )
-    except Exception:
-        if created:
-            deps.store.delete(ONESHOT, key)
-        raise
     return OneshotResult("pending", record)
 
 
 def check_token(deps: Deps, token: str) -> OneshotResult | str:
     """The request key behind a confirmation token, or the reason it cannot be used."""
-    payload = read_link(deps.signer, PURPOSE, token, max_age=deps.confirm_window)
-    if isinstance(payload, BadLink):
-        return OneshotResult(payload.reason)
-    return str(payload.get("k", "")) if isinstance(payload, dict) else ""
+    return link_key(deps, CONFIRM_LINK, token, OneshotResult)
 
 
 def confirm(deps: Deps, token: str) -> OneshotResult:
@@ -89,10 +69,6 @@ def confirm(deps: Deps, token: str) -> OneshotResult:
         "due_at": iso(deps.now()),
     }
     # Confirmed requests no longer expire: the drill sender picks them up.
-    try:
-        deps.store.transact(
-            [Update(ONESHOT, existing.key, changes, expect_version=existing.version, expires_at=None)]
-        )
-    except ConditionFailed:
+    if not confirm_once(deps.store, ONESHOT, existing, changes):
         return OneshotResult("already", existing.data)
     return OneshotResult("confirmed", {**existing.data, **changes})

@@ -19,16 +19,16 @@ from campaign_core.deps import Deps
 from campaign_core.jst import jst_label
 from campaign_core.normalize import unlinked
 from campaign_core.records import SEATS, SIGNUP
-from campaign_core.store import ConditionFailed, Update
 from form_lambda.rendering import Session, content_yaml, load_sessions
 from form_lambda.services.common import MAIL_TEMPLATES, email_key, take_mail_quota
-from form_lambda.services.links import link_key
+from form_lambda.services.links import ConfirmLink, ask_to_confirm, confirm_once, link_key
 from form_lambda.validation import Chamber, SeminarInput
 
 Channel = Literal["recorded", "zoom", "youtube"]
 
 
 CONFIRM_PURPOSE = "seminar-confirm"
+CONFIRM_LINK = ConfirmLink(SIGNUP, CONFIRM_PURPOSE, "k", "seminar_confirm", "/api/seminar/confirm")
 
 
 @dataclass(frozen=True)
@@ -109,40 +109,24 @@ def _sign_up_live(
     deps: Deps, data: SeminarInput, session: Session, key: str, record: dict[str, Any]
 ) -> SignupResult:
     """Store the pending signup and mail its link; a confirmed one gets its reply again."""
-    now = deps.now()
-    deadline = now + deps.confirm_window
+    shown = {
+        "signup": _shown(data),
+        "session": session,
+        "starts_label": jst_label(session.starts_at) if session.starts_at else "",
+    }
     pending = {**record, "status": "pending"}
-    created = deps.store.put_new(SIGNUP, key, pending, expires_at=deadline, replace_expired_before=now)
-    existing = None if created else deps.store.get(SIGNUP, key)
-    if existing is not None and existing.data.get("status") != "pending":
+    created, existing = ask_to_confirm(deps, CONFIRM_LINK, key, pending, to=data.email, values=shown)
+    if existing is not None:
         stored = existing.data.get("channel")
         channel: Channel = stored if stored in ("zoom", "youtube") else "youtube"
         _send_reply(deps, data, session, channel)
         return SignupResult("signed_up", session, channel, repeated=True)
-    token = deps.signer.sign(CONFIRM_PURPOSE, {"k": key})
-    try:
-        deps.send_mail(
-            MAIL_TEMPLATES,
-            "seminar_confirm",
-            to=data.email,
-            values={
-                "signup": _shown(data),
-                "session": session,
-                "starts_label": jst_label(session.starts_at) if session.starts_at else "",
-                "confirm_url": deps.link("/api/seminar/confirm", token=token),
-                "deadline": jst_label(deadline),
-            },
-        )
-    except Exception:
-        if created:
-            deps.store.delete(SIGNUP, key)
-        raise
     return SignupResult("pending", session, repeated=not created)
 
 
 def check_token(deps: Deps, token: str) -> SignupResult | str:
     """The signup key behind a confirmation token, or the reason it cannot be used."""
-    return link_key(deps, CONFIRM_PURPOSE, token, "k", SignupResult)
+    return link_key(deps, CONFIRM_LINK, token, SignupResult)
 
 
 def confirm(deps: Deps, token: str) -> SignupResult:
@@ -161,11 +145,7 @@ def confirm(deps: Deps, token: str) -> SignupResult:
     if session is None or not session.is_open(deps.now()):
         return SignupResult("unavailable", session)
     changes = {"status": "confirmed", "confirmed_at": iso(deps.now())}
-    try:  # one confirmation per signup, even when its button is pressed twice at once
-        deps.store.transact(
-            [Update(SIGNUP, record.key, changes, expect_version=record.version, expires_at=None)]
-        )
-    except ConditionFailed:
+    if not confirm_once(deps.store, SIGNUP, record, changes):  # one confirmation per signup
         return SignupResult("already", session)
     seat = deps.store.increment(SEATS, session.id, "taken", limit=session.capacity)
     channel: Channel = "zoom" if seat is not None else "youtube"

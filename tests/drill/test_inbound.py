@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-import smtplib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import quote
@@ -25,40 +24,12 @@ from drill_sender.services.checksheet import form_values, load_sheet, save_sheet
 from drill_sender.services.followups import plan_followups
 from drill_sender.services.report import build_report
 from drill_sender.services.send import send_due
-from local.report_listener import InboundServer
 from tests.support.aws_events import ses_complaint, sns_event
-from tests.support.drill import SentDrill, staff
+from tests.support.drill import REPORT_TO, ReportInbox, SentDrill, staff
 from tests.support.outlook_msg import Attachment, OutlookMail, outlook_msg
-from tests.support.servers import FaultySMTPServer, free_port
+from tests.support.servers import FaultySMTPServer
 
-REPORT_TO = "report@drill.example.jp"
 SITE = "http://drill.test"
-
-
-@pytest.fixture
-def report_inbox(deps: Deps) -> Iterator[InboundServer]:
-    server = InboundServer(deps, "127.0.0.1", free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
-def _send(server: InboundServer, sender: str, raw: bytes) -> tuple[int, bytes]:
-    """Deliver raw bytes as a mail client would; the listener's answer to DATA."""
-    with smtplib.SMTP(server.host, server.port, timeout=10) as client:
-        client.ehlo()
-        client.mail(sender)
-        client.rcpt(REPORT_TO)
-        code, answer = client.data(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))  # as sent: CRLF
-    return code, answer
-
-
-def _originals(smtp: FaultySMTPServer) -> dict[str, EmailMessage]:
-    return {mail.rcpt_tos[0]: mail.message for mail in smtp.received}
-
-
-def _forwarded(store: Store) -> dict[str, str]:
-    return {str(r.data["email"]): str(r.data.get("forwarded_at") or "") for r in store.query(CHECK)}
 
 
 def _click_url(drill: SentDrill, person: str) -> str:
@@ -74,21 +45,20 @@ def _wrapper(sender: str, text: str) -> EmailMessage:
 
 def test_an_eml_attachment_and_an_outlook_msg_are_matched_by_their_token(
     sent: Callable[..., SentDrill],
-    smtp: FaultySMTPServer,
     store: Store,
     clock: FixedClock,
-    report_inbox: InboundServer,
+    report_inbox: ReportInbox,
 ) -> None:
     drill = sent(count=3)
     people = staff(3)
-    originals = _originals(smtp)
+    originals = drill.mails
     clock.advance(timedelta(minutes=20))
 
     # staff1's client attaches the original as a file, application/octet-stream, named .eml.
     eml = _wrapper(people[0], "添付のメールが届きました。")
     eml.add_attachment(originals[people[0]].as_bytes(), maintype="application", subtype="octet-stream",
                        filename="original.eml")  # fmt: skip
-    assert _send(report_inbox, people[0], eml.as_bytes())[0] == 250
+    assert report_inbox.send(people[0], eml.as_bytes())[0] == 250
     # staff2 uses Outlook: "forward as attachment" gives the drill mail as an Outlook item (.msg).
     original = originals[people[1]]
     body = original.get_body(("plain",))
@@ -101,9 +71,9 @@ def test_an_eml_attachment_and_an_outlook_msg_are_matched_by_their_token(
     outlook = _wrapper(people[1], "転送します。")
     outlook.add_attachment(outlook_msg(outer), maintype="application", subtype="vnd.ms-outlook",
                            filename="FW 訓練メール.msg")  # fmt: skip
-    assert _send(report_inbox, people[1], outlook.as_bytes())[0] == 250
+    assert report_inbox.send(people[1], outlook.as_bytes())[0] == 250
 
-    reports = _forwarded(store)
+    reports = report_inbox.forwarded()
     assert set(reports) == {people[0], people[1]}
     assert {parse_iso(at) for at in reports.values()} == {clock.now()}
     assert drill.application_id == {r.data["application_id"] for r in store.query(CHECK)}.pop()
@@ -111,14 +81,11 @@ def test_an_eml_attachment_and_an_outlook_msg_are_matched_by_their_token(
 
 def test_the_officer_passing_reports_on_credits_each_participant_at_arrival(
     sent: Callable[..., SentDrill],
-    smtp: FaultySMTPServer,
-    store: Store,
     clock: FixedClock,
-    report_inbox: InboundServer,
+    report_inbox: ReportInbox,
 ) -> None:
-    sent(count=3)
+    originals = sent(count=3).mails
     people = staff(3)
-    originals = _originals(smtp)
     clock.advance(timedelta(hours=2))
     # Two participants forwarded to the officer (as the notice told them); the officer collects
     # their forwards, each holding the drill mail, and forwards them on in one mail.
@@ -127,9 +94,9 @@ def test_the_officer_passing_reports_on_credits_each_participant_at_arrival(
         forward = _wrapper(person, "怪しいメールです。")
         forward.add_attachment(originals[person])
         officer.add_attachment(forward)
-    assert _send(report_inbox, "taro@test-corp.example.jp", officer.as_bytes())[0] == 250
+    assert report_inbox.send("taro@test-corp.example.jp", officer.as_bytes())[0] == 250
 
-    reports = _forwarded(store)
+    reports = report_inbox.forwarded()
     assert set(reports) == set(people[:2])  # the officer is no participant; staff3 reported nothing
     assert {parse_iso(at) for at in reports.values()} == {clock.now()}
 
@@ -138,8 +105,7 @@ def test_the_officer_passing_reports_on_credits_each_participant_at_arrival(
 def test_a_part_in_an_unknown_charset_does_not_stop_the_report(
     charset: str,
     sent: Callable[..., SentDrill],
-    store: Store,
-    report_inbox: InboundServer,
+    report_inbox: ReportInbox,
 ) -> None:
     drill = sent(count=1)
     person = staff(1)[0]
@@ -157,9 +123,9 @@ def test_a_part_in_an_unknown_charset_does_not_stop_the_report(
         + base64.encodebytes(b"<p>\x8e\xa0</p>")
         + b"\r\n--xx--\r\n"
     )
-    code, answer = _send(report_inbox, person, raw)
+    code, answer = report_inbox.send(person, raw)
     assert (code, answer) == (250, b"Thank you for reporting")  # not 451: the sender retried for days
-    assert set(_forwarded(store)) == {person}
+    assert set(report_inbox.forwarded()) == {person}
 
 
 def _safe_links(url: str) -> str:
@@ -187,8 +153,7 @@ def _proofpoint_v3(url: str) -> str:
 def test_links_rewritten_by_a_gateway_are_matched(
     rewrite: Callable[[str], str],
     sent: Callable[..., SentDrill],
-    store: Store,
-    report_inbox: InboundServer,
+    report_inbox: ReportInbox,
 ) -> None:
     drill = sent(count=2)
     person = staff(2)[1]
@@ -202,8 +167,8 @@ def test_links_rewritten_by_a_gateway_are_matched(
     html.add_alternative(
         f'<p>転送します。</p><blockquote><a href="{href}">こちら</a></blockquote>', subtype="html"
     )
-    assert _send(report_inbox, person, html.as_bytes())[0] == 250
-    assert set(_forwarded(store)) == {person}
+    assert report_inbox.send(person, html.as_bytes())[0] == 250
+    assert set(report_inbox.forwarded()) == {person}
 
 
 def test_proofpoint_v3_puts_the_replaced_characters_back() -> None:
@@ -224,7 +189,7 @@ def test_a_spam_complaint_is_a_report_and_the_reveal_still_arrives(
 ) -> None:
     drill = sent(count=2)
     people = staff(2)
-    original = _originals(smtp)[people[0]]
+    original = drill.mails[people[0]]
     clock.advance(timedelta(minutes=12))
     # staff1 presses "junk" in their mail program; the provider's feedback loop reaches SES.
     event = sns_event(ses_complaint(people[0], original_message_id=str(original["Message-ID"])))
@@ -265,18 +230,17 @@ def test_a_spam_complaint_is_a_report_and_the_reveal_still_arrives(
 
 def test_the_check_sheet_shows_a_forward_filled_in_and_the_officer_has_the_last_word(
     sent: Callable[..., SentDrill],
-    smtp: FaultySMTPServer,
     store: Store,
     deps: Deps,
     clock: FixedClock,
-    report_inbox: InboundServer,
+    report_inbox: ReportInbox,
 ) -> None:
     drill = sent(count=2)
     people = staff(2)
     clock.advance(timedelta(minutes=9))
     forward = _wrapper(people[0], "届きました。")
-    forward.add_attachment(_originals(smtp)[people[0]])
-    assert _send(report_inbox, people[0], forward.as_bytes())[0] == 250
+    forward.add_attachment(drill.mails[people[0]])
+    assert report_inbox.send(people[0], forward.as_bytes())[0] == 250
     key = next(r.key for r in store.query(CHECK))
     values = form_values(load_sheet(deps, drill.application_id))
     assert values[f"reported-{key}"] == "yes" and values[f"notes-{key}"] == "転送で報告"

@@ -155,7 +155,6 @@ def test_a_refusal_for_one_recipient_fails_that_message_only_and_logs_it_without
     settings: Settings,
     clock: FixedClock,
     deps: Deps,
-    smtp: FaultySMTPServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     gone = f"reject-gone@{OFFICER_DOMAIN}"

@@ -7,7 +7,7 @@ import csv
 import io
 import re
 import smtplib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -29,21 +29,19 @@ from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
 from drill_sender.services.tracking import activity
 from drill_sender.templates import TRACK_PURPOSE, tracking_token
-from local.report_listener import InboundServer
 from tests.support import TEST_SECRET
 from tests.support.drill import (
     BROWSER,
     OFFICE_ADDRESS,
     ONESHOT_ADDRESS,
+    REPORT_TO,
+    ReportInbox,
     SentDrill,
     accepted_application,
     get,
     staff,
     tracking_paths,
 )
-from tests.support.servers import FaultySMTPServer, free_port
-
-REPORT_TO = "report@drill.example.jp"
 
 
 def test_open_pixel_is_an_uncached_gif_and_records_time_agent_and_address(
@@ -338,70 +336,55 @@ def test_check_sheet_link_must_be_ours_and_posts_must_come_from_our_pages(
 # -- a drill mail forwarded to the report address ----------------------------------------------------
 
 
-@pytest.fixture
-def report_inbox(deps: Deps) -> Iterator[InboundServer]:
-    server = InboundServer(deps, "127.0.0.1", free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
-def _forward(server: InboundServer, sender: str, message: EmailMessage, to: str = REPORT_TO) -> None:
-    with smtplib.SMTP(server.host, server.port, timeout=10) as client:
-        client.send_message(message, from_addr=sender, to_addrs=[to])
-
-
 def test_forwarded_drill_mail_records_the_report_time(
     sent: Callable[..., SentDrill],
-    smtp: FaultySMTPServer,
     store: Store,
-    deps: Deps,
     clock: FixedClock,
-    report_inbox: InboundServer,
+    report_inbox: ReportInbox,
 ) -> None:
     drill = sent(count=2)
-    originals = {mail.rcpt_tos[0]: mail for mail in smtp.received}
+    originals = drill.mails
     clock.advance(timedelta(minutes=42))
 
     # staff1 forwards inline: the client quotes the text part, links and all.
-    original = originals[staff(1)[0]].message
+    original = originals[staff(1)[0]]
     quoted = original.get_body(("plain",))
     assert quoted is not None
     inline = EmailMessage()
     inline["Subject"] = "Fw: " + str(original["Subject"])
-    inline["From"], inline["To"] = staff(1)[0], "report@drill.example.jp"
+    inline["From"], inline["To"] = staff(1)[0], REPORT_TO
     inline.set_content("怪しいメールが届きました。\n\n> " + quoted.get_content().replace("\n", "\n> "))
-    _forward(report_inbox, staff(1)[0], inline)
+    report_inbox.forward(staff(1)[0], inline)
     # staff2 forwards the original as an attachment (message/rfc822).
     attached = EmailMessage()
     attached["Subject"], attached["From"] = "報告します", staff(2)[1]
-    attached["To"] = "report@drill.example.jp"
+    attached["To"] = REPORT_TO
     attached.set_content("添付のメールを報告します。")
-    attached.add_attachment(originals[staff(2)[1]].message)
-    _forward(report_inbox, staff(2)[1], attached)
+    attached.add_attachment(originals[staff(2)[1]])
+    report_inbox.forward(staff(2)[1], attached)
 
-    by_email = {r.data["email"]: r.data for r in store.query(CHECK)}
-    assert set(by_email) == set(staff(2))
-    assert {parse_iso(d["forwarded_at"]) for d in by_email.values()} == {clock.now()}
+    reports = report_inbox.forwarded()
+    assert set(reports) == set(staff(2))
+    assert {parse_iso(at) for at in reports.values()} == {clock.now()}
     # A second forward later does not move the first report time.
     clock.advance(timedelta(hours=1))
-    _forward(report_inbox, staff(1)[0], inline)
+    report_inbox.forward(staff(1)[0], inline)
     first = next(r for r in store.query(CHECK) if r.data["email"] == staff(1)[0])
     assert parse_iso(first.data["forwarded_at"]) == clock.now() - timedelta(hours=1)
     assert drill.application_id == first.data["application_id"]
 
 
 def test_report_address_ignores_mail_without_a_genuine_token_and_refuses_other_recipients(
-    sent: Callable[..., SentDrill], store: Store, report_inbox: InboundServer
+    sent: Callable[..., SentDrill], store: Store, report_inbox: ReportInbox
 ) -> None:
     sent(count=1)
     forged = EmailMessage()
-    forged["Subject"], forged["From"], forged["To"] = "Fw", "x@example.com", "report@drill.example.jp"
+    forged["Subject"], forged["From"], forged["To"] = "Fw", "x@example.com", REPORT_TO
     forged.set_content("http://drill.test/t/c/eyJtIjoiYWJjIn0.aw_QAA.forgedsignature00000000000?l=x")
-    _forward(report_inbox, "x@example.com", forged)  # accepted, so nobody gets a confusing bounce ...
+    report_inbox.forward("x@example.com", forged)  # accepted, so nobody gets a confusing bounce ...
     assert store.query(CHECK) == []  # ... but nothing is recorded
     with pytest.raises(smtplib.SMTPRecipientsRefused):
-        _forward(report_inbox, "x@example.com", forged, to="someone@drill.example.jp")
+        report_inbox.forward("x@example.com", forged, to="someone@drill.example.jp")
 
 
 # -- the drill report -----------------------------------------------------------------------------
@@ -417,8 +400,7 @@ def test_report_puts_reports_first_and_counts_only_people(
     deps: Deps,
     clock: FixedClock,
     store: Store,
-    report_inbox: InboundServer,
-    smtp: FaultySMTPServer,
+    report_inbox: ReportInbox,
 ) -> None:
     drill = sent(count=4)
     people = staff(4)
@@ -432,12 +414,12 @@ def test_report_puts_reports_first_and_counts_only_people(
     get(client, drill.links[people[2]][0], agent="python-requests/2.32")  # a scanner, not staff3
     clock.advance(timedelta(minutes=10))
     # staff3 forwards the mail without opening it in a way we could see.
-    original = next(m for m in smtp.received if m.rcpt_tos == [people[2]]).message
+    original = drill.mails[people[2]]
     forward = EmailMessage()
     forward["Subject"], forward["From"], forward["To"] = "報告", people[2], REPORT_TO
     forward.set_content("報告します。")
     forward.add_attachment(original)
-    _forward(report_inbox, people[2], forward)
+    report_inbox.forward(people[2], forward)
     sheet = {
         f"reported-{keys[people[0]]}": "yes",
         f"reported_at-{keys[people[0]]}": clock.now().astimezone(JST).strftime("%Y-%m-%dT%H:%M"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import smtplib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from werkzeug.test import TestResponse
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
 from campaign_core.mail import OutboxMailer
+from campaign_core.records import CHECK
 from campaign_core.settings import PROJECT_ROOT, Settings, load_settings
 from campaign_core.store import Store, create_store
 from campaign_core.store.dynamodb import DynamoDBStore
@@ -37,9 +39,10 @@ from form_lambda.services import drill as drill_forms
 from form_lambda.services import oneshot as oneshot_forms
 from form_lambda.services.domains import add_checked
 from form_lambda.validation import validate_drill, validate_oneshot
+from local.report_listener import InboundServer
 from tests.support import TEST_SECRET
 from tests.support.forms import DRILL_FORM
-from tests.support.servers import FaultySMTPServer, MotoServer
+from tests.support.servers import FaultySMTPServer, MotoServer, free_port
 
 # Monday 30 November 2026, 09:00 JST: a business day, the window opens.
 MONDAY_9_JST = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
@@ -53,6 +56,7 @@ __all__ = [
     "deps",
     "make_deps",
     "pacing",
+    "report_inbox",
     "run",
     "sent",
     "sent_oneshot",
@@ -283,6 +287,8 @@ class SentDrill:
     application_id: str
     # recipient -> (pixel path, click paths in order)
     links: dict[str, tuple[str, list[str]]]
+    # recipient -> the drill mail as it reached them (to forward it as a report)
+    mails: dict[str, EmailMessage]
 
 
 def tracking_paths(html: str) -> tuple[str, list[str]]:
@@ -301,12 +307,13 @@ def sent(
         schedule(deps, app_id, days=1, month=month, variant=variant)
         clock.advance(timedelta(days=7))
         assert send_due(deps).count("sent") == count
-        links = {}
+        links, mails = {}, {}
         for mail in smtp.received:
             body = mail.message.get_body(("html",))
             assert body is not None
             links[mail.rcpt_tos[0]] = tracking_paths(body.get_content())
-        return SentDrill(app_id, links)
+            mails[mail.rcpt_tos[0]] = mail.message
+        return SentDrill(app_id, links, mails)
 
     return make
 
@@ -330,6 +337,46 @@ def get(
     """A GET as a mail client or browser at `address` would send it."""
     sent_headers = {"User-Agent": agent, **(headers or {})}
     return client.get(path, headers=sent_headers, environ_base={"REMOTE_ADDR": address})
+
+
+# -- reports forwarded to the drill's report address ----------------------------------------------
+
+REPORT_TO = "report@drill.example.jp"
+
+
+@dataclass
+class ReportInbox:
+    """The drill's report address: the SMTP listener the local server starts (on loopback) that
+    participants forward drill mails to, and the check records that credit them."""
+
+    server: InboundServer
+    store: Store
+
+    def forwarded(self) -> dict[str, str]:
+        """Each participant the check records credit with a forward: when it arrived ("" if never)."""
+        return {str(r.data["email"]): str(r.data.get("forwarded_at") or "") for r in self.store.query(CHECK)}
+
+    def send(self, sender: str, raw: bytes) -> tuple[int, bytes]:
+        """Deliver raw bytes to `REPORT_TO` as a mail client would; the listener's answer to DATA."""
+        with smtplib.SMTP(self.server.host, self.server.port, timeout=10) as client:
+            client.ehlo()
+            client.mail(sender)
+            client.rcpt(REPORT_TO)
+            code, answer = client.data(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))  # as sent: CRLF
+        return code, answer
+
+    def forward(self, sender: str, message: EmailMessage, to: str = REPORT_TO) -> None:
+        """Send `message` to `to`; a recipient the listener refuses raises `SMTPRecipientsRefused`."""
+        with smtplib.SMTP(self.server.host, self.server.port, timeout=10) as client:
+            client.send_message(message, from_addr=sender, to_addrs=[to])
+
+
+@pytest.fixture
+def report_inbox(deps: Deps) -> Iterator[ReportInbox]:
+    server = InboundServer(deps, "127.0.0.1", free_port())
+    server.start()
+    yield ReportInbox(server, deps.store)
+    server.stop()
 
 
 # -- the staff command ----------------------------------------------------------------------------
