@@ -123,9 +123,9 @@ def test_staff_hold_a_report_and_send_it_with_the_command(
     assert _report_mails(smtp) == [OFFICER, OFFICER]
 
 
-def _two_drills_past_their_period(
-    store: Store, settings: Settings, clock: FixedClock, deps: Deps
-) -> list[str]:
+@pytest.fixture
+def drills(store: Store, settings: Settings, clock: FixedClock, deps: Deps) -> list[str]:
+    """Two drills whose mails went out and whose report period is over: their reports are due."""
     drills = [accepted_application(store, settings, clock, p) for p in (staff(1), staff(2)[1:])]
     for app_id in drills:
         schedule(deps, app_id, days=1)  # Mon 30 Nov 2026
@@ -136,14 +136,8 @@ def _two_drills_past_their_period(
 
 
 def test_an_account_level_error_stops_the_reports_too_and_logs_the_stop(
-    store: Store,
-    settings: Settings,
-    clock: FixedClock,
-    deps: Deps,
-    smtp: FaultySMTPServer,
-    capsys: pytest.CaptureFixture[str],
+    drills: list[str], store: Store, deps: Deps, smtp: FaultySMTPServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    drills = _two_drills_past_their_period(store, settings, clock, deps)
     capsys.readouterr()
     down = replace(deps, mailer=SMTPMailer("127.0.0.1", free_port(), timeout=2))  # nothing listens
     summary = scheduler_run(down)
@@ -159,14 +153,14 @@ def test_an_account_level_error_stops_the_reports_too_and_logs_the_stop(
 
 
 def test_a_report_the_officers_mailbox_refuses_is_logged_and_held_for_staff(
+    drills: list[str],
     store: Store,
-    settings: Settings,
     clock: FixedClock,
     deps: Deps,
     smtp: FaultySMTPServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    refused, fine = _two_drills_past_their_period(store, settings, clock, deps)
+    refused, fine = drills
     assert store.update(APPLICATION, refused, {"officer_email": "reject-taro@test-corp.example.jp"})
     capsys.readouterr()
     summary = scheduler_run(deps)
