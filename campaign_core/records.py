@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 APPLICATION = "application"  # a drill application (one per office)
 OFFICE_CLAIM = "office_claim"  # the office key an application holds (unique)
@@ -77,6 +77,10 @@ def oneshot_due_at(data: Mapping[str, Any]) -> str | None:
         return str(data.get("confirmed_at") or "") or "1970-01-01T00:00:00+00:00"
     return None
 
+
+#: The time fields the store indexes (`Store.due`): what the scheduler has to do, and when the daily
+#: purge should look at a record again.
+TimeIndex = Literal["due_at", "purge_at"]
 
 #: The kinds the daily purge finds through the store's `purge` index, each with the data field its
 #: retention period starts from. A record's `purge_at` is when purge should next look at it: the

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from campaign_core.records import PERIOD_STARTS, period_start
+from campaign_core.records import PERIOD_STARTS, TimeIndex, period_start
 
 if TYPE_CHECKING:
     from campaign_core.settings import Settings
@@ -68,9 +68,6 @@ class Delete:
 
 
 Op = Put | Update | Delete
-
-#: The data fields the store indexes by time (`Store.due`).
-TimeIndex = Literal["due_at", "purge_at"]
 
 
 def with_period(op: Op) -> Op:
@@ -179,8 +176,10 @@ class Store(ABC):
 MAX_TRANSACTION_OPS = 100  # DynamoDB's TransactWriteItems limit; SQLite keeps to it too
 
 
-def check_ops(ops: Sequence[Put | Update | Delete]) -> None:
-    """What both adapters refuse up front, so code that runs locally also runs on DynamoDB."""
+def check_ops(ops: Sequence[Op]) -> list[Op]:
+    """What both adapters do to every write first: refuse what DynamoDB would refuse (so code that
+    runs locally also runs on DynamoDB), and give each record its period (`with_period`). Returns
+    the ops to write."""
     if len(ops) > MAX_TRANSACTION_OPS:
         raise ValueError(f"a transaction takes at most {MAX_TRANSACTION_OPS} ops, got {len(ops)}")
     targets = [(op.kind, op.key) for op in ops]
@@ -188,6 +187,7 @@ def check_ops(ops: Sequence[Put | Update | Delete]) -> None:
         raise ValueError("a transaction may touch each (kind, key) only once")
     for kind, key in targets:
         check_key(kind, key)
+    return [with_period(op) for op in ops]
 
 
 def check_key(kind: str, key: str) -> None:

@@ -19,18 +19,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from campaign_core.clock import iso
-from campaign_core.store import (
-    ConditionFailed,
-    Delete,
-    Put,
-    Record,
-    Store,
-    TimeIndex,
-    Update,
-    check_key,
-    check_ops,
-    with_period,
-)
+from campaign_core.records import TimeIndex
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
 from campaign_core.store.dynamodb_codec import (
     DATA_PREFIX,
     ExpressionNames,
@@ -296,7 +286,6 @@ class DynamoDBStore(Store):
     def _request(self, op: Put | Update | Delete) -> TransactWriteItemTypeDef:
         # The request builders return the same keys as the single-item calls take; in a
         # transaction each goes under its op's name.
-        op = with_period(op)
         if isinstance(op, Put):
             return {"Put": cast("PutTypeDef", self._put_request(op))}
         if isinstance(op, Update):
@@ -305,8 +294,7 @@ class DynamoDBStore(Store):
 
     def write_one(self, op: Put | Update | Delete) -> bool:
         """One op as one conditional request; False when its condition fails."""
-        check_key(op.kind, op.key)
-        op = with_period(op)
+        (op,) = check_ops([op])
         for _ in range(_MAX_ATTEMPTS):
             try:
                 if isinstance(op, Put):
@@ -329,7 +317,7 @@ class DynamoDBStore(Store):
     def transact(self, ops: Sequence[Put | Update | Delete]) -> None:
         if not ops:
             return
-        check_ops(ops)
+        ops = check_ops(ops)
         for attempt in range(_MAX_ATTEMPTS):
             items = [self._request(op) for op in ops]  # raises ConditionFailed on a definite "no"
             try:

@@ -20,18 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.clock import iso
-from campaign_core.store import (
-    ConditionFailed,
-    Delete,
-    Put,
-    Record,
-    Store,
-    TimeIndex,
-    Update,
-    check_key,
-    check_ops,
-    with_period,
-)
+from campaign_core.records import TimeIndex
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -239,7 +229,6 @@ class SQLiteStore(Store):
         return row
 
     def _apply(self, conn: sqlite3.Connection, op: Put | Update | Delete) -> None:
-        op = with_period(op)
         current = self._current(conn, op.kind, op.key)
         if isinstance(op, Put):
             version = 1
@@ -279,7 +268,7 @@ class SQLiteStore(Store):
             conn.execute("DELETE FROM records WHERE kind = ? AND key = ?", (op.kind, op.key))
 
     def transact(self, ops: Sequence[Put | Update | Delete]) -> None:
-        check_ops(ops)
+        ops = check_ops(ops)
         try:
             with self._write() as conn:
                 for op in ops:
