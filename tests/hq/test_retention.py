@@ -36,13 +36,9 @@ def _purge_cli(settings: Settings, clock: FixedClock) -> str:
 
 
 def test_purge_settles_tracking_then_deletes_what_is_past_its_period(
-    store: Store,
-    settings: Settings,
-    clock: FixedClock,
-    deps: Deps,
-    client: FlaskClient,
-    sent: Callable[..., SentDrill],
+    clock: FixedClock, deps: Deps, client: FlaskClient, sent: Callable[..., SentDrill]
 ) -> None:
+    store, settings = deps.store, deps.settings  # the drill's own store and settings
     drill = sent(count=3)
     first, second, third = staff(3)
     clock.advance(timedelta(minutes=30))
