@@ -49,6 +49,10 @@ STAFF_COMMANDS: list[tuple[str, list[str]]] = [
 ]
 
 
+def listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def staff_policy(lambdas: Lambdas, account: str) -> Policy:
     """StaffPolicy resolved for the stack whose names the fixture's table, SES configuration set
     and SSM parameter stand for (the stack's own table, no separate drill domain)."""
@@ -141,6 +145,9 @@ def test_the_staff_policy_allows_every_call_of_the_branch_staffs_commands(
     assert all(any(r.action.startswith("dynamodb:") for r in requests) for requests in asked.values()), asked
     actions = {r.action for requests in asked.values() for r in requests}
     assert {"ses:SendEmail", "ssm:GetParameter", "dynamodb:Query"} <= actions
+    # ... and nothing else (issue 10 §5): every action the policy allows, some command asks for.
+    granted = {a for s in policy.statements if s["Effect"] == "Allow" for a in listed(s["Action"])}
+    assert granted - actions == set()
     assert any(r.resource.endswith("/index/due") for r in asked["send-due"])  # an index ARN was asked
 
 

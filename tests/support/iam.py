@@ -83,13 +83,16 @@ def iam_requests(call: AwsCall, account: str, partition_key: str) -> list[Reques
     if call.service == "sts" and call.operation == "GetCallerIdentity":
         return []  # needs no permission, and no policy can deny it
     if call.service == "sesv2" and call.operation == "SendEmail":
+        # The v2 reference names ses:SendEmail for this operation; the v1 raw send is
+        # ses:SendRawEmail, and which one IAM checks for raw content through v2 is not settled here:
+        # both are asked, so the policy is enough either way. Resources: the sending identity and
+        # the configuration set.
         ses = arn.format(service="ses")
-        requests = [Request("ses:SendEmail", ses + f"identity/{_sender_domain(call.params)}")]
+        resources = [ses + f"identity/{_sender_domain(call.params)}"]
         if call.params.get("ConfigurationSetName"):
-            requests.append(
-                Request("ses:SendEmail", ses + f"configuration-set/{call.params['ConfigurationSetName']}")
-            )
-        return requests
+            resources.append(ses + f"configuration-set/{call.params['ConfigurationSetName']}")
+        actions = ["ses:SendEmail"] + (["ses:SendRawEmail"] if "Raw" in call.params["Content"] else [])
+        return [Request(action, resource) for action in actions for resource in resources]
     raise AssertionError(
         f"no IAM mapping for {call.service} {call.operation}: add it to tests/support/iam.py"
     )
