@@ -20,7 +20,7 @@ from tests.aws.test_lambda_flow import OFFICER, accepted_drill
 from tests.aws.test_staff_access import staff_environment
 from tests.support.aws_lambdas import DOMAIN, REPORT_ADDRESS, Lambdas
 from tests.support.aws_template import resources
-from tests.support.iam import AwsCall, Policy, Request, Stack, iam_requests, record_aws_calls
+from tests.support.iam import AwsCall, Policy, Request, Stack, iam_requests, listed, record_aws_calls
 from tests.support.servers import MOTO_CREDENTIALS
 
 MONDAY = "2026-11-30T09:00:00+09:00"  # the send window opens (the fixture's clock)
@@ -47,10 +47,6 @@ STAFF_COMMANDS: list[tuple[str, list[str]]] = [
     (LATER, ["maintenance", "on", "--message", "点検のため受付を止めています。"]),
     (LATER, ["maintenance", "off"]),
 ]
-
-
-def listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def staff_policy(lambdas: Lambdas, account: str) -> Policy:

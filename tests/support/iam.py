@@ -169,7 +169,8 @@ class Stack:
 _NO_VALUE = object()
 
 
-def _listed(value: Any) -> list[Any]:
+def listed(value: Any) -> list[Any]:
+    """A policy element that may be one value or a list, as a list."""
     return value if isinstance(value, list) else [value]
 
 
@@ -196,9 +197,9 @@ def _applies(statement: Mapping[str, Any], request: Request) -> bool:
     unknown = set(statement) - KNOWN
     assert not unknown, f"the evaluator does not know {unknown} (statement {statement.get('Sid')})"
     # Actions are case-insensitive, ARNs are not; `*` and `?` are IAM's wildcards in both.
-    if not any(fnmatchcase(request.action.lower(), a.lower()) for a in _listed(statement["Action"])):
+    if not any(fnmatchcase(request.action.lower(), a.lower()) for a in listed(statement["Action"])):
         return False
-    if not any(fnmatchcase(request.resource, r) for r in _listed(statement["Resource"])):
+    if not any(fnmatchcase(request.resource, r) for r in listed(statement["Resource"])):
         return False
     return all(_holds(op, tests, request) for op, tests in statement.get("Condition", {}).items())
 
@@ -210,6 +211,6 @@ def _holds(operator: str, tests: Mapping[str, Any], request: Request) -> bool:
         assert request.leading_keys is not None, (
             f"{request.action} on {request.resource}: leading keys unknown"
         )
-        if not any(fnmatchcase(k, p) for k in request.leading_keys for p in _listed(patterns)):
+        if not any(fnmatchcase(k, p) for k in request.leading_keys for p in listed(patterns)):
             return False
     return True
