@@ -84,7 +84,7 @@ TimeIndex = Literal["due_at", "purge_at"]
 
 #: The kinds the daily purge finds through the store's `purge` index, each with the data field its
 #: retention period starts from. A record's `purge_at` is when purge should next look at it: the
-#: store sets it to the period's start whenever that field is written (`Store`, `with_period`),
+#: store sets it to the period's start whenever that field is written (`store.with_period`),
 #: which is never later than the period's end, whatever the retention settings; purge then moves it
 #: on to the exact end (`hq/retention.py`). Messages, checks, notices, office claims and chamber
 #: listings carry an `application_id` and go with their application (or one-shot request).

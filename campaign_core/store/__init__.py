@@ -74,7 +74,7 @@ def with_period(op: Op) -> Op:
     """`op` with the record's `purge_at` set to its period's start (`records.PERIOD_STARTS`) when
     the op writes that start and does not set `purge_at` itself: so no writer can leave a record out
     of the purge index, and a moved start (a drill's window moved) is looked at again. Both adapters
-    apply it to every op they write."""
+    apply it to every op they write, through `check_ops`."""
     field = PERIOD_STARTS.get(op.kind)
     if field is None or isinstance(op, Delete):
         return op

@@ -23,7 +23,7 @@ Access patterns (who asks, with what key, how many items come back):
   in a transaction with the drill when its report is built. 1 item.
 - what the daily purge should look at: sparse GSI `purge`, `purge_kind = <kind> AND purge_at <=
   <now>`; applications, drills, signups, one-shot requests and tracking events while their data has
-  `purge_at` (`records.PERIOD_STARTS`, `Store.with_period`). `hq/retention.py:purge`. What was
+  `purge_at` (`records.PERIOD_STARTS`, `store.with_period`). `hq/retention.py:purge`. What was
   written since the last run and what has come to the end of its period.
 - a whole kind, optionally filtered: base table Query `pk = <kind>` (`query`). Staff only: stats,
   leads, forget by address, HQ listings, `migrate-store`. The whole kind.
