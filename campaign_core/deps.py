@@ -69,7 +69,7 @@ class Deps:
     # -- mail -------------------------------------------------------------------------------------
 
     def organisation(self) -> dict[str, Any]:
-        from campaign_core.content import load_yaml  # PyYAML: on the first mail, not at the start
+        from campaign_core.content_cache import load_yaml  # PyYAML: on the first mail, not at the start
 
         return dict(load_yaml(self.settings.content_dir, "organisation") or {})
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from campaign_core.aws import Event, runtime
-from campaign_core.suppression import record_sns_event
+from campaign_core.ses_events import record_sns_event
 
 RUNTIME = runtime()
 

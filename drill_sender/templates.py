@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from campaign_core.content import load
+from campaign_core.content_cache import load
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.tokens import Signer
 

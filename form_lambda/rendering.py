@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from campaign_core import content
+from campaign_core import content, content_cache
 from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, PREFECTURE_CHOICES, VARIANT_CHOICES
 from campaign_core.clock import parse_instant
 from campaign_core.content import Consent
@@ -97,7 +97,7 @@ def parse_sessions(data: Any) -> tuple[Session, ...]:
 
 
 def load_sessions(content_dir: Path) -> tuple[Session, ...]:
-    return content.load(content_dir, "seminars", parse_sessions)
+    return content_cache.load(content_dir, "seminars", parse_sessions)
 
 
 def load_chambers(content_dir: Path) -> list[dict[str, str]]:
@@ -110,7 +110,7 @@ def load_chambers(content_dir: Path) -> list[dict[str, str]]:
 
 def content_yaml(content_dir: Path, name: str) -> Any:
     """`content/<name>.yml` as plain data, each caller's own copy (`campaign_core.content`)."""
-    return content.load_yaml(content_dir, name)
+    return content_cache.load_yaml(content_dir, name)
 
 
 @dataclass(frozen=True)

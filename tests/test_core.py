@@ -87,7 +87,7 @@ def test_naive_instant_is_read_as_jst() -> None:
 
 
 def test_content_yaml_is_reread_when_the_file_changes_and_copies_are_private(tmp_path: Path) -> None:
-    from campaign_core.content import load_yaml
+    from campaign_core.content_cache import load_yaml
 
     (tmp_path / "x.yml").write_text("items: [1, 2]\n", encoding="utf-8")
     first = load_yaml(tmp_path, "x")

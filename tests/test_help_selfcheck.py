@@ -16,7 +16,7 @@ from site_build.help import parse_help
 from site_build.privacy import parse_consent, parse_organisation, version_label
 from site_build.selfcheck import parse_selfcheck
 
-from campaign_core.content import load_yaml
+from campaign_core.content_cache import load_yaml
 from campaign_core.settings import PROJECT_ROOT
 
 CONTENT = PROJECT_ROOT / "content"

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from lxml import html
 
-from campaign_core.content import load_yaml
+from campaign_core.content_cache import load_yaml
 from campaign_core.settings import PROJECT_ROOT
 from drill_sender.services.checksheet import ACTIONS
 from form_lambda.validation import MAX_PARTICIPANTS

@@ -20,7 +20,17 @@ from botocore.exceptions import ClientError
 
 from campaign_core.clock import iso
 from campaign_core.records import TimeIndex
-from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
+from campaign_core.store import (
+    ConditionFailed,
+    Delete,
+    Put,
+    Record,
+    Store,
+    Update,
+    check_key,
+    check_ops,
+    matching,
+)
 from campaign_core.store.dynamodb_codec import (
     DATA_PREFIX,
     ExpressionNames,
@@ -37,7 +47,6 @@ from campaign_core.store.dynamodb_layout import (
     index_attributes,
     record_from_item,
 )
-from campaign_core.store.sqlite import same_value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -206,7 +215,7 @@ class DynamoDBStore(Store):
             )
         params.update(names.params())
         records = self._query(params)
-        return [r for r in records if all(f in r.data and same_value(r.data[f], v) for f, v in where.items())]
+        return matching(records, where)
 
     # -- writes ------------------------------------------------------------------------------
 

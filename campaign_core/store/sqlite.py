@@ -21,7 +21,17 @@ from typing import Any
 
 from campaign_core.clock import iso
 from campaign_core.records import TimeIndex
-from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
+from campaign_core.store import (
+    ConditionFailed,
+    Delete,
+    Put,
+    Record,
+    Store,
+    Update,
+    check_key,
+    check_ops,
+    matching,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -71,13 +81,6 @@ def from_micros(micros: int) -> datetime:
 
 def _dumps(data: Mapping[str, Any]) -> str:
     return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def same_value(stored: Any, wanted: Any) -> bool:
-    """Equality as DynamoDB sees it: numbers by value (1 == 1.0), but a bool is never a number."""
-    if isinstance(stored, bool) or isinstance(wanted, bool):
-        return isinstance(stored, bool) and isinstance(wanted, bool) and stored == wanted
-    return bool(stored == wanted)
 
 
 class _Failed(Exception):
@@ -215,9 +218,7 @@ class SQLiteStore(Store):
         )
         self._count(len(rows))
         records = [self._record(*row) for row in rows]
-        if not where:
-            return records
-        return [r for r in records if all(k in r.data and same_value(r.data[k], v) for k, v in where.items())]
+        return matching(records, where)
 
     # -- writes ------------------------------------------------------------------------------
 

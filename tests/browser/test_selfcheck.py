@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Request, expect
 
-from campaign_core.content import load_yaml
+from campaign_core.content_cache import load_yaml
 from campaign_core.settings import PROJECT_ROOT
 from tests.support.browser import AXE_JS, RequestLog
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from campaign_core.clock import FixedClock
-from campaign_core.content import load_yaml
+from campaign_core.content_cache import load_yaml
 from campaign_core.settings import PROJECT_ROOT, load_settings
 from campaign_core.store import create_store
 from tests.support import TEST_SECRET

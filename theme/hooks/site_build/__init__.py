@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mkdocs.utils import get_relative_url
 
 from campaign_core.clock import clock_from_env
-from campaign_core.content import load
+from campaign_core.content_cache import load
 from campaign_core.pages import snippet_environment
 from campaign_core.settings import PROJECT_ROOT
 
