@@ -55,7 +55,7 @@ test: test-deps lint typecheck site pytest
 audit: site test-deps
 	./scripts/audit.sh
 
-bench: site
+bench: site $(PY313_VENV)/.installed
 	$(BIN)/python -m bench.core
 
 # AWS (see README): the options come from DEPLOY_ARGS or CAMPAIGN_DEPLOY_* variables.

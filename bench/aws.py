@@ -1,8 +1,9 @@
 """Benchmarks of the Lambda functions: cold import of each entry module, and the package size.
 
 The package is laid out as `scripts/deploy` lays it (staged source, the pinned requirements,
-bytecode precompiled) in a scratch folder, with boto3 as the runtime brings it. Each import runs
-in a fresh interpreter without this venv's site-packages (`python -S`), timed inside the process
+bytecode precompiled) in a scratch folder, with boto3 as the runtime brings it, all with the Lambda
+runtime's Python (3.13, the venv `make bench` sets up; this interpreter when it is missing). Each
+import runs in a fresh interpreter without any site-packages (`python -S`), timed inside the process
 (interpreter start-up excluded), alternating with the baseline `import flask, boto3` from the same
 folder. The size (a function's code plus the dependency layer, which is what Lambda's limit counts)
 is compared with that limit for unzipped packages (250 MB).
@@ -26,7 +27,6 @@ from campaign_core.settings import PROJECT_ROOT
 from scripts.lambda_package import (
     ENTRY_MODULES,
     RUNTIME_PROVIDED,
-    copy_installed_requirements,
     precompile,
     stage_lambda_source,
 )
@@ -42,6 +42,28 @@ _ENV = {
 }
 
 
+RUNTIME_VENV_PYTHON = PROJECT_ROOT / ".cache" / "py313-venv" / "bin" / "python"
+_COPY_REQUIREMENTS = (
+    "import sys; from pathlib import Path; from scripts.lambda_package import copy_installed_requirements; "
+    "copy_installed_requirements(Path(sys.argv[1]), with_runtime=True)"
+)
+
+
+@cache
+def runtime_python() -> str:
+    """The Lambda runtime's Python (python3.13 in template.yaml), which the entries import under."""
+    return str(RUNTIME_VENV_PYTHON) if RUNTIME_VENV_PYTHON.is_file() else sys.executable
+
+
+@cache
+def runtime_version() -> str:
+    found = subprocess.run(  # noqa: S603  (fixed command, no shell)
+        [runtime_python(), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return found.stdout.strip()
+
+
 @cache
 def package() -> Path:
     """One staged package per bench run (source + requirements side by side, as in the zip)."""
@@ -51,8 +73,11 @@ def package() -> Path:
     if not (site_dir / "index.html").is_file():
         raise RuntimeError("build the site first (make bench does)")
     stage_lambda_source(site_dir, root, deps=root / "layer-requirements")
-    copy_installed_requirements(root / "deps", with_runtime=True)
-    precompile(root)
+    # The requirements as that Python installed them (its own compiled wheels).
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    copy = [runtime_python(), "-c", _COPY_REQUIREMENTS, str(root / "deps")]
+    subprocess.run(copy, cwd=PROJECT_ROOT, env=env, check=True)  # noqa: S603  (fixed command, no shell)
+    precompile(root, runtime_python())
     return root
 
 
@@ -66,7 +91,7 @@ def import_seconds(root: Path, modules: str) -> float:
     )
     env = {"PATH": os.environ.get("PATH", ""), **_ENV}
     result = subprocess.run(  # noqa: S603  (fixed command, no shell)
-        [sys.executable, "-S", "-c", code], cwd=root, env=env, capture_output=True, text=True, check=False
+        [runtime_python(), "-S", "-c", code], cwd=root, env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise RuntimeError(f"import {modules} failed:\n{result.stderr}")
@@ -81,7 +106,8 @@ def cold_import(module: str, repeat: int) -> Measurement:
     for _ in range(repeat):
         ours.append(import_seconds(root, module))
         theirs.append(import_seconds(root, BASELINE))
-    detail = f"vs import {BASELINE}; ours {min(ours) * 1000:.0f}–{max(ours) * 1000:.0f} ms"
+    spread = f"{min(ours) * 1000:.0f}–{max(ours) * 1000:.0f} ms"
+    detail = f"vs import {BASELINE}, Python {runtime_version()}; ours {spread}"
     return Measurement(statistics.median(ours), statistics.median(theirs), detail)
 
 
