@@ -1,5 +1,6 @@
-"""Typed views of the content files the apps and the site share (consent, organisation, membership,
-chambers, branches), read through the one cache of `campaign_core.content_cache`."""
+"""Typed views of the content files the apps and the site share (consent, organisation, chambers,
+branches; the membership offer is in `campaign_core.membership`), read through the one cache of
+`campaign_core.content_cache`."""
 
 from __future__ import annotations
 
@@ -49,41 +50,6 @@ def parse_organisation(raw: Mapping[str, Any]) -> Organisation:
         hours=str(raw["hours"]),
         reply=str(raw["reply"]),
     )
-
-
-@dataclass(frozen=True)
-class Benefit:
-    title: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Membership:
-    """`content/membership.yml`: the membership page's text and the offer the mails and pages carry."""
-
-    path: str  # the page's site path, e.g. "membership/"
-    title: str
-    offer: str
-    heading: str
-    refusal: str
-    benefits: tuple[Benefit, ...]
-    how_to_join: str
-
-
-def parse_membership(raw: Mapping[str, Any]) -> Membership:
-    return Membership(
-        path=str(raw["path"]),
-        title=str(raw["title"]),
-        offer=str(raw["offer"]).strip(),
-        heading=str(raw["heading"]),
-        refusal=str(raw["refusal"]).strip(),
-        benefits=tuple(Benefit(str(b["title"]), str(b["text"]).strip()) for b in raw.get("benefits") or ()),
-        how_to_join=str(raw["how_to_join"]).strip(),
-    )
-
-
-def membership(content_dir: Path) -> Membership:
-    return load(content_dir, "membership", parse_membership)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import urlencode
 
 from campaign_core.clock import Clock
+from campaign_core.content_cache import load_yaml
 from campaign_core.mail import Mailer, MailError, compose, parse_address
 from campaign_core.mail.log import log_send_failed
+from campaign_core.membership import membership
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
@@ -69,15 +71,11 @@ class Deps:
     # -- mail -------------------------------------------------------------------------------------
 
     def organisation(self) -> dict[str, Any]:
-        from campaign_core.content_cache import load_yaml  # PyYAML: on the first mail, not at the start
-
         return dict(load_yaml(self.settings.content_dir, "organisation") or {})
 
     def membership_values(self) -> dict[str, Any]:
         """`membership` (content/membership.yml) and `membership_url`, for every mail and page that
         offers membership (the partials `_membership.*` of both apps)."""
-        from campaign_core.content import membership
-
         offer = membership(self.settings.content_dir)
         return {"membership": offer, "membership_url": self.link("/" + offer.path)}
 

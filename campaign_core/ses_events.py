@@ -1,7 +1,7 @@
 """SES's bounce and complaint notifications (configuration set -> SNS -> `campaign_core.lambda_entry`).
 
 `record_sns_event` turns each notification into entries of the suppression list
-(`campaign_core.suppression`). A complaint about a drill mail is the participant doing the right
+(`campaign_core.mail.suppression`). A complaint about a drill mail is the participant doing the right
 thing (marking it as junk is reporting it as suspicious): it is also noted on their check sheet
 line, and the reveal mail still reaches them, so they learn it was a drill.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 from campaign_core.clock import Clock
 from campaign_core.drill_checks import COMPLAINED, complaint_message_key, note_report
+from campaign_core.mail.suppression import address_key, suppress
 from campaign_core.store import Store
-from campaign_core.suppression import address_key, suppress
 
 
 def _recipients(items: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
-from campaign_core.suppression import suppressed_addresses
+from campaign_core.mail.suppression import suppressed_addresses
 from cli.japanese import Choice, JaCommand
 from cli.output import fmt_name, json_option, jst, out, rows_table
 from form_lambda.services.common import maintenance_message, set_maintenance

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 
 from campaign_core.clock import parse_iso
-from campaign_core.suppression import suppressed_addresses
+from campaign_core.mail.suppression import suppressed_addresses
 from cli.applications import application_rows, report_cell
 from cli.output import jst, out
 from form_lambda.services.common import maintenance_message

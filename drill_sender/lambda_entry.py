@@ -7,7 +7,7 @@ scheduled sender and forwarded reports have their own entry (`drill_sender.lambd
 from __future__ import annotations
 
 from campaign_core.aws import make_handler, runtime
-from drill_sender import create_app
+from drill_sender.app import create_app
 
 RUNTIME = runtime()
 handler = make_handler(

@@ -19,7 +19,7 @@ from campaign_core.clock import clock_from_env
 from campaign_core.deps import Deps
 from campaign_core.settings import Settings, load_settings
 from drill_sender.views import bp as tracking_bp
-from form_lambda import create_app as create_form_app
+from form_lambda.app import create_app as create_form_app
 from local.jobs import purge_job, send_due_job
 from local.outbox_view import bp as outbox_bp
 from local.report_listener import InboundServer

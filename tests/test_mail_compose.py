@@ -19,9 +19,9 @@ from campaign_core.mail.compose import Rendered
 from campaign_core.mail.outbox import OutboxMailer
 from campaign_core.mail.ses import SESMailer
 from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.mail.suppression import SuppressingMailer
 from campaign_core.settings import PROJECT_ROOT, AwsSettings, Settings, SmtpSettings
 from campaign_core.store.sqlite import SQLiteStore
-from campaign_core.suppression import SuppressingMailer
 from tests.support.mail import ICS, SENDER, VALUES, decoded_from, parts, write_templates
 
 NOW = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)

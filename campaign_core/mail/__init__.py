@@ -24,6 +24,7 @@ from campaign_core.mail.errors import (
     TransientMailError,
 )
 from campaign_core.mail.outbox import OutboxMailer
+from campaign_core.mail.suppression import SuppressingMailer
 
 if TYPE_CHECKING:
     from campaign_core.settings import Settings
@@ -44,8 +45,6 @@ class Mailer(Protocol):
 def create_mailer(settings: Settings, store: Store) -> Mailer:
     """The adapter named by `settings.mail_backend`, refusing addresses on the suppression list
     that `store` keeps (bounced for good or complained): the one factory every path builds with."""
-    from campaign_core.suppression import SuppressingMailer  # it imports this package
-
     return SuppressingMailer(create_adapter(settings), store)
 
 

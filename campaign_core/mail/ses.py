@@ -1,7 +1,7 @@
 """The Amazon SES adapter: the composed MIME message goes out as it is (SES v2 `SendEmail`, Raw).
 
 SES answers synchronously only about the request and the account; a recipient's mailbox answers
-later, as a bounce (see `campaign_core.suppression`). So almost every error here is account-level
+later, as a bounce (see `campaign_core.mail.suppression`). So almost every error here is account-level
 (`AccountMailError`: the run stops, messages stay scheduled); a rejected message or address is
 `PermanentMailError`."""
 

@@ -18,8 +18,8 @@ from typing import Any
 from campaign_core.clock import JST
 from campaign_core.deps import Deps
 from campaign_core.drill_records import DrillCheck, DrillMessage, DrillNotice
+from campaign_core.mail.suppression import REVEAL_HEADER
 from campaign_core.records import APPLICATION, CHECK, MESSAGE, NOTICE
-from campaign_core.suppression import REVEAL_HEADER
 from drill_sender.services.drill_state import change_drill, open_drills
 from drill_sender.services.learn import learn_url
 from drill_sender.services.mails import service_mail

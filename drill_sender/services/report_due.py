@@ -26,6 +26,7 @@ from campaign_core.mail.log import log_event, log_send_failed
 from campaign_core.records import DRILL
 from campaign_core.store import Record
 from drill_sender.services.drill_state import HELD, SENDING, SENT, WAITING, change_drill, open_drills
+from drill_sender.services.notices import send_report_notice
 from drill_sender.services.report import build_report
 from drill_sender.services.send import SendSummary, send_due
 from drill_sender.window import business_days
@@ -71,8 +72,6 @@ class ReportRun:
 
 def send_due_reports(deps: Deps) -> ReportRun:
     """Mail the officer of every drill whose reporting period has passed the link to its report."""
-    from drill_sender.services.notices import send_report_notice  # notices imports the report module
-
     now = deps.now()
     sent: list[str] = []
     failed: list[str] = []

@@ -37,7 +37,7 @@ from campaign_core.deps import MAX_BACKOFF, Deps
 from campaign_core.drill_records import DrillMessage, DrillNotice, read_mail
 from campaign_core.mail import AccountMailError, PermanentMailError, TransientMailError, compose
 from campaign_core.mail.log import log_event, log_send_failed
-from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
+from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT, mailable_participants
 from campaign_core.store import ConditionFailed, Record, Update
 from drill_sender.services.followups import build_notice, plan_followups
 from drill_sender.services.oneshot_queue import ONESHOT_PREFIX, queue_oneshots
@@ -150,8 +150,6 @@ class _Runner:
         """Checked again at send time: a drill mail only to an address that is mailable now."""
         if message.purpose == "oneshot":
             return True  # the one-shot address confirmed by its own link before it was queued
-        from campaign_core.records import mailable_participants
-
         application_id = message.application_id
         if application_id not in self._applications:
             record = self.deps.store.get(APPLICATION, application_id)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from campaign_core.content import membership
+from campaign_core.membership import membership
 from campaign_core.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser

@@ -29,10 +29,10 @@ from campaign_core.mail import (
 )
 from campaign_core.mail.ses import SESMailer
 from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.mail.suppression import suppress
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.store.sqlite import SQLiteStore
-from campaign_core.suppression import suppress
 from tests.support import scratch_settings
 from tests.support.mail import ICS, SENDER, VALUES, decoded_from, parts, write_templates
 from tests.support.servers import MOTO_REGION, MotoServer, SMTPServer, free_port

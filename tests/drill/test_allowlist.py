@@ -12,7 +12,7 @@ from campaign_core.clock import FixedClock
 from campaign_core.mail import OutboxMailer
 from campaign_core.settings import DeliverySettings, SendSettings, Settings
 from campaign_core.store import Store
-from drill_sender import create_app
+from drill_sender.app import create_app
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 

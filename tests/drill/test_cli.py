@@ -17,10 +17,10 @@ import pytest
 from pypdf import PdfReader
 
 from campaign_core.clock import FixedClock
+from campaign_core.mail.suppression import suppress
 from campaign_core.records import MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
-from campaign_core.suppression import suppress
 from campaign_core.tokens import Signer, TokenError
 from cli.main import cli
 from drill_sender.services.checksheet import SHEET_PURPOSE

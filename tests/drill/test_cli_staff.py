@@ -8,10 +8,10 @@ import json
 from datetime import timedelta
 
 from campaign_core.clock import FixedClock
+from campaign_core.mail.suppression import suppress
 from campaign_core.records import APPLICATION
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
-from campaign_core.suppression import suppress
 from cli.ids import PrefixError, match_prefix
 from tests.support.drill import Run, accepted_application, staff
 from tests.support.servers import FaultySMTPServer

@@ -16,10 +16,10 @@ import pytest
 
 from campaign_core.clock import JST, FixedClock, parse_iso
 from campaign_core.deps import Deps
+from campaign_core.mail.suppression import SuppressingMailer
 from campaign_core.records import CHECK, MESSAGE, SUPPRESSED
 from campaign_core.ses_events import record_sns_event
 from campaign_core.store import Store
-from campaign_core.suppression import SuppressingMailer
 from drill_sender.inbound_links import proofpoint_v3
 from drill_sender.services.checksheet import form_values, load_sheet, save_sheet
 from drill_sender.services.followups import plan_followups

@@ -21,10 +21,10 @@ from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
 from campaign_core.mail.ses import SESMailer
 from campaign_core.mail.smtp import SMTPMailer
+from campaign_core.mail.suppression import suppress
 from campaign_core.records import MESSAGE, ONESHOT
 from campaign_core.settings import Settings
 from campaign_core.store import Store
-from campaign_core.suppression import suppress
 from drill_sender.services.send import send_due
 from local.serve import create_local_app
 from tests.support.drill import (

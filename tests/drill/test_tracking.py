@@ -22,7 +22,7 @@ from campaign_core.records import CHECK, EVENT, MESSAGE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.tokens import Signer
-from drill_sender import create_app
+from drill_sender.app import create_app
 from drill_sender.services.checksheet import sheet_url
 from drill_sender.services.report import build_report, render_csv, render_html, report_url
 from drill_sender.services.schedule import schedule

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock
 from campaign_core.settings import PROJECT_ROOT, FormSettings, Settings
 from campaign_core.store import Store
-from form_lambda import create_app
+from form_lambda.app import create_app
 from tests.support import TEST_SECRET
 from tests.support.forms import NO_LIMITS, Outbox, dynamodb_store
 

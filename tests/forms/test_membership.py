@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from campaign_core.content import membership
+from campaign_core.membership import membership
 from campaign_core.settings import PROJECT_ROOT
 from campaign_core.store import Store
 from tests.support.forms import DRILL_FORM, SEMINAR_FORM, Outbox, confirm_officer, html_of, text_of

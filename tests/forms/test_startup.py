@@ -34,7 +34,7 @@ def test_building_the_app_loads_no_deferred_library_and_requests_load_them(
 ) -> None:
     code = f"""
         import json, sys
-        from form_lambda import create_app
+        from form_lambda.app import create_app
 
         DEFERRED = {DEFERRED!r}
         app = create_app()

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 
 from campaign_core.clock import FixedClock
+from campaign_core.mail.suppression import suppress
 from campaign_core.settings import Settings
 from campaign_core.store import Store
-from campaign_core.suppression import suppress
 from hq import audit
 from tests.support.drill import OFFICER_DOMAIN, Run, accepted_application, staff
 

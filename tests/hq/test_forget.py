@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
+from campaign_core.mail.suppression import suppress
 from campaign_core.records import PERSONAL_KINDS, mailable_participants
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from campaign_core.store.sqlite import SQLiteStore
-from campaign_core.suppression import suppress
 from cli.main import cli
 from drill_sender.services.report import build_report
 from hq import audit

@@ -31,7 +31,7 @@ from campaign_core.settings import PROJECT_ROOT, Settings, load_settings
 from campaign_core.store import Store, create_store
 from campaign_core.store.dynamodb import DynamoDBStore
 from cli.main import cli
-from drill_sender import create_app
+from drill_sender.app import create_app
 from drill_sender.services.schedule import schedule
 from drill_sender.services.send import send_due
 from form_lambda.rendering import load_chambers

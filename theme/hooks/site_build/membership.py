@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaign_core.content import Membership, parse_membership
+from campaign_core.membership import Membership, parse_membership
 from site_build import PageContext, content, shortcode
 
 

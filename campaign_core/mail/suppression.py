@@ -13,11 +13,15 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from campaign_core.mail import Mailer, PermanentMailError
+# The module, not the package, which wraps every mailer in `SuppressingMailer`.
+from campaign_core.mail.errors import PermanentMailError
 from campaign_core.records import SUPPRESSED
-from campaign_core.store import Store
+
+if TYPE_CHECKING:
+    from campaign_core.mail import Mailer
+    from campaign_core.store import Store
 
 
 def address_key(email: str) -> str:
