@@ -14,7 +14,7 @@ from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import urlencode
 
 from campaign_core.clock import Clock
-from campaign_core.content_cache import load_yaml
+from campaign_core.content import Organisation, organisation
 from campaign_core.mail import Mailer, MailError, compose, parse_address
 from campaign_core.mail.log import log_send_failed
 from campaign_core.membership import membership
@@ -70,8 +70,8 @@ class Deps:
 
     # -- mail -------------------------------------------------------------------------------------
 
-    def organisation(self) -> dict[str, Any]:
-        return dict(load_yaml(self.settings.content_dir, "organisation") or {})
+    def organisation(self) -> Organisation:
+        return organisation(self.settings.content_dir)
 
     def membership_values(self) -> dict[str, Any]:
         """`membership` (content/membership.yml) and `membership_url`, for every mail and page that
@@ -94,10 +94,11 @@ class Deps:
         program, so no out-of-office reply comes back) and replies going to the secretariat's
         address (content/organisation.yml) rather than the sending one."""
         headers = {"Auto-Submitted": "auto-generated"}
-        organisation = self.organisation()
-        if organisation.get("email"):
-            name = str(organisation.get("secretariat", ""))
-            headers["Reply-To"] = str(Address(display_name=name, addr_spec=str(organisation["email"])))
+        secretariat = self.organisation()
+        if secretariat.email:
+            headers["Reply-To"] = str(
+                Address(display_name=secretariat.secretariat, addr_spec=secretariat.email)
+            )
         return headers
 
     def service_mail(self, templates: Path, name: str, **parts: Unpack[MailParts]) -> EmailMessage:
