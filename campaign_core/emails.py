@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
-
 from campaign_core.normalize import nfkc
 
 MAX_EMAIL_LENGTH = 254
@@ -30,6 +28,9 @@ class InvalidEmail(ValueError):
 
 def check_email(text: str) -> str:
     """A normalised address (NFKC, domain lower-cased) or `InvalidEmail`. Syntax only: no DNS."""
+    # email-validator (with dnspython, ~40 ms): on the first check, not at a Lambda's cold start.
+    from email_validator import EmailNotValidError, validate_email
+
     value = nfkc(text).strip()
     if not value or len(value) > MAX_EMAIL_LENGTH or any(ch in value for ch in "\r\n\x00"):
         raise InvalidEmail(value)

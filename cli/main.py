@@ -34,6 +34,7 @@ from typing import Any
 
 import click
 
+from campaign_core.aws import SECRET_PARAMETER, environ_with_secret
 from campaign_core.clock import Clock, clock_from_env
 from campaign_core.deps import Deps
 from campaign_core.mail import Mailer, create_mailer
@@ -59,9 +60,7 @@ def staff_environ(environ: Mapping[str, str]) -> Mapping[str, str]:
     reports) open on the site. Against SQLite: the environment as it is, and no AWS call."""
     if environ.get("CAMPAIGN_STORE", "sqlite") != "dynamodb":
         return environ
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from campaign_core.aws import SECRET_PARAMETER, environ_with_secret
+    from botocore.exceptions import BotoCoreError, ClientError  # botocore: only for the AWS campaign
 
     try:
         return environ_with_secret(environ)

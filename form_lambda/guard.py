@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 
+from campaign_core.emails import mailbox_key
 from campaign_core.normalize import clean_text
 from campaign_core.settings import Settings
-from campaign_core.web import same_origin
+from campaign_core.web import CLOCK, STORE, same_origin
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -43,8 +44,6 @@ def email_key() -> str:
     """The rate-limit key of the mailbox a form names (the officer's for the drill form)."""
     address = clean_text(request.form.get("email") or request.form.get("officer_email") or "")
     if "@" in address:
-        from campaign_core.emails import mailbox_key
-
         return f"mailbox:{_hashed(mailbox_key(address))}"
     from flask_limiter.util import get_remote_address  # loaded with the limiter that calls this
 
@@ -69,7 +68,6 @@ def create_limiter(app: Flask, settings: Settings, routes: Routes) -> Limiter:
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    from campaign_core.web import CLOCK, STORE
     from form_lambda import rate_store  # registers the campaign-store:// scheme
 
     options: dict[str, Any] = {}

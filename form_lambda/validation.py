@@ -18,6 +18,15 @@ from typing import Any
 
 from campaign_core.address import PREFECTURES, lookup_postal_code
 from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, VARIANT_AUTO, VARIANT_CHOICES
+from campaign_core.emails import (
+    InvalidEmail,
+    check_email,
+    dedupe_key,
+    domain_of,
+    in_domain,
+    is_shared_domain,
+    split_address_list,
+)
 from campaign_core.normalize import clean_text, digits_only, normalize_dashes, phone_digits, tidy_company
 from campaign_core.office import office_keys
 
@@ -130,8 +139,6 @@ class _Checker:
         if not clean_text(raw):
             self.error(name, f"{label}を入力してください。")
             return ""
-        from campaign_core.emails import InvalidEmail, check_email
-
         try:
             return check_email(raw)
         except InvalidEmail:
@@ -211,16 +218,6 @@ def validate_seminar(
 
 def validate_participants(text: str, officer_email: str) -> tuple[tuple[Participant, ...], str | None]:
     """The participant list and an error message (None when fine)."""
-    from campaign_core.emails import (
-        InvalidEmail,
-        check_email,
-        dedupe_key,
-        domain_of,
-        in_domain,
-        is_shared_domain,
-        split_address_list,
-    )
-
     if len(text) > MAX_PARTICIPANTS_FIELD:
         return (), "参加者のメールアドレスが長すぎます。1行に1件ずつ、最大10件まで入力してください。"
     entries = split_address_list(_CONTROL_RE.sub("", text))

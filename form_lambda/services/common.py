@@ -9,6 +9,7 @@ from pathlib import Path
 
 from campaign_core.clock import JST, Clock, iso
 from campaign_core.deps import Deps
+from campaign_core.emails import mailbox_key
 from campaign_core.records import MAIL_COUNT, SETTING
 from campaign_core.settings import Settings
 from campaign_core.store import Store
@@ -31,8 +32,6 @@ def take_mail_quota(deps: Deps, address: str) -> bool:
     limit = deps.settings.forms.mails_per_address_day
     if limit <= 0:
         return True
-    from campaign_core.emails import mailbox_key
-
     day = deps.now().astimezone(JST).date()
     key = f"{email_key(mailbox_key(address))}:{day.isoformat()}"
     # The day's first mail writes the counter with its expiry (the day after next); later ones

@@ -11,6 +11,7 @@ key on each application; nothing is listed on a request path.
 from __future__ import annotations
 
 from campaign_core.clock import Clock, iso
+from campaign_core.emails import is_shared_domain
 from campaign_core.records import CHECKED_DOMAIN
 from campaign_core.store import Store
 
@@ -21,13 +22,6 @@ class SharedDomain(ValueError):
 
 def clean_domain(domain: str) -> str:
     return domain.strip().lower().rstrip(".").removeprefix("@")
-
-
-def is_shared_domain(domain: str) -> bool:
-    # Imported on the first check: `campaign_core.emails` loads email-validator (a cold-start cost).
-    from campaign_core.emails import is_shared_domain as shared
-
-    return shared(domain)
 
 
 def is_checked(store: Store, domain: str) -> bool:

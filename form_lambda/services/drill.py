@@ -22,6 +22,7 @@ from typing import Any, Literal
 from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, VARIANT_AUTO, VARIANT_CHOICES, label
 from campaign_core.clock import JST, iso
 from campaign_core.deps import Deps
+from campaign_core.emails import domain_of, mailbox_key
 from campaign_core.jst import day_text
 from campaign_core.mail import MailError
 from campaign_core.normalize import unlinked
@@ -74,8 +75,6 @@ def participant_statuses(deps: Deps, data: DrillInput) -> list[dict[str, str]]:
 
     Trusted: the officer's own mailbox (the officer's confirmation proves it), and addresses in the
     officer's domain when staff have checked that domain. Everyone else confirms by their own link."""
-    from campaign_core.emails import domain_of, mailbox_key
-
     officer = mailbox_key(data.officer_email)
     checked = any(p.in_officer_domain for p in data.participants) and domains.is_checked(
         deps.store, domain_of(data.officer_email)
