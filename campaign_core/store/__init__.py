@@ -176,19 +176,6 @@ class Store(ABC):
 MAX_TRANSACTION_OPS = 100  # DynamoDB's TransactWriteItems limit; SQLite keeps to it too
 
 
-def same_value(stored: Any, wanted: Any) -> bool:
-    """Equality as DynamoDB sees it: numbers by value (1 == 1.0), but a bool is never a number."""
-    if isinstance(stored, bool) or isinstance(wanted, bool):
-        return isinstance(stored, bool) and isinstance(wanted, bool) and stored == wanted
-    return bool(stored == wanted)
-
-
-def matching(records: Sequence[Record], where: Mapping[str, Any] | None) -> list[Record]:
-    """The records whose data has every field of `where` with an equal value (`same_value`)."""
-    wanted = (where or {}).items()
-    return [r for r in records if all(f in r.data and same_value(r.data[f], v) for f, v in wanted)]
-
-
 def check_ops(ops: Sequence[Op]) -> list[Op]:
     """What both adapters do to every write first: refuse what DynamoDB would refuse (so code that
     runs locally also runs on DynamoDB), and give each record its period (`with_period`). Returns

@@ -20,17 +20,7 @@ from botocore.exceptions import ClientError
 
 from campaign_core.clock import iso
 from campaign_core.records import TimeIndex
-from campaign_core.store import (
-    ConditionFailed,
-    Delete,
-    Put,
-    Record,
-    Store,
-    Update,
-    check_key,
-    check_ops,
-    matching,
-)
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
 from campaign_core.store.dynamodb_codec import (
     DATA_PREFIX,
     ExpressionNames,
@@ -47,6 +37,7 @@ from campaign_core.store.dynamodb_layout import (
     index_attributes,
     record_from_item,
 )
+from campaign_core.store.filters import matching
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -21,17 +21,8 @@ from typing import Any
 
 from campaign_core.clock import iso
 from campaign_core.records import TimeIndex
-from campaign_core.store import (
-    ConditionFailed,
-    Delete,
-    Put,
-    Record,
-    Store,
-    Update,
-    check_key,
-    check_ops,
-    matching,
-)
+from campaign_core.store import ConditionFailed, Delete, Put, Record, Store, Update, check_key, check_ops
+from campaign_core.store.filters import matching
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
