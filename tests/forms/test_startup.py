@@ -1,6 +1,6 @@
 """What building the forms app costs: the heavy libraries only some requests need are loaded by the
-first request that needs them, not at a Lambda's cold start; the drill sender, which imports the
-form services, does not load the forms app. Each case runs in a fresh interpreter."""
+first request that needs them, not at a Lambda's cold start; the staff command and HQ, which import
+the form services, do not load the forms app. Each case runs in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def test_the_seminar_invitation_loads_icalendar_when_it_is_made(tmp_path: Path) 
 
 
 def test_form_services_do_not_load_the_forms_app(tmp_path: Path) -> None:
-    """The drill sender imports `form_lambda.services.*` and `form_lambda.guard`."""
+    """The staff command and HQ import `form_lambda.services.*`."""
     code = """
         import json, sys
         import form_lambda.guard, form_lambda.services.drill, form_lambda.services.oneshot
