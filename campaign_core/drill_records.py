@@ -1,5 +1,6 @@
 """Typed records of a drill's mail (issue 9 §3): a drill (or one-shot) mail, a reveal or follow-up
-notice, and the officer's check sheet line, as frozen dataclasses at the store boundary.
+notice, an open or click of it, and the officer's check sheet line, as frozen dataclasses at the
+store boundary.
 
 The store keeps JSON-able dicts (`campaign_core.store.Record.data`); these classes are how services
 read them. `from_record` is tolerant of items written by older code: a field it lacks gets its
@@ -19,11 +20,11 @@ from functools import cache
 from typing import Any, ClassVar, Self, get_type_hints
 
 from campaign_core.clock import iso, parse_iso
-from campaign_core.records import CHECK, MESSAGE, NOTICE
+from campaign_core.records import CHECK, EVENT, MESSAGE, NOTICE
 from campaign_core.store import Record
 
 #: The dataclass fields that are not stored as item fields.
-_NOT_DATA = frozenset({"key", "version", "extra"})
+_NOT_DATA = frozenset({"key", "version", "expires_at", "extra"})
 
 
 def _instant(value: Any) -> datetime | None:
@@ -46,6 +47,14 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _texts(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value or ())
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value or {})
+
+
 #: How an item's value becomes a field's value, by the field's annotation.
 _DECODERS = {
     str: _text,
@@ -53,17 +62,22 @@ _DECODERS = {
     int: _number,
     bool: _flag,
     datetime | None: _instant,
+    tuple[str, ...]: _texts,
+    dict[str, Any]: _mapping,
 }
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)  # the store keeps JSON: a list
     return iso(value) if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True, kw_only=True)
 class StoredRecord:
-    """The shared part: the record's key and the version it was read at (for `expect_version`),
-    and the item's fields this class does not declare."""
+    """The shared part: the record's key, the version it was read at (for `expect_version`) and
+    its expiry (the store's, not an item field: pending form requests), and the item's fields this
+    class does not declare."""
 
     KIND: ClassVar[str]
     #: Fields left out of `to_item` while they hold their default (written only once they are set).
@@ -71,6 +85,7 @@ class StoredRecord:
 
     key: str
     version: int = 0  # 0: not stored yet
+    expires_at: datetime | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -89,17 +104,19 @@ class StoredRecord:
         return frozenset(f.name for f in cls.data_fields())
 
     @classmethod
-    def from_item(cls, key: str, item: Mapping[str, Any], *, version: int = 0) -> Self:
+    def from_item(
+        cls, key: str, item: Mapping[str, Any], *, version: int = 0, expires_at: datetime | None = None
+    ) -> Self:
         decoders = cls._decoders()
         values = {name: decode(item[name]) for name, decode in decoders.items() if name in item}
         extra = {name: value for name, value in item.items() if name not in decoders}
-        return cls(key=key, version=version, extra=extra, **values)
+        return cls(key=key, version=version, expires_at=expires_at, extra=extra, **values)
 
     @classmethod
     def from_record(cls, record: Record) -> Self:
         if record.kind != cls.KIND:
             raise ValueError(f"a {record.kind!r} record is not a {cls.KIND!r}")
-        return cls.from_item(record.key, record.data, version=record.version)
+        return cls.from_item(record.key, record.data, version=record.version, expires_at=record.expires_at)
 
     @classmethod
     @cache
@@ -118,9 +135,8 @@ class StoredRecord:
         return item
 
     def to_record(self) -> Record:
-        """The store's shape, for functions that still take a `Record` (no expiry: these kinds
-        have none)."""
-        return Record(self.KIND, self.key, self.to_item(), self.version, None)
+        """The store's shape, for functions that still take a `Record`."""
+        return Record(self.KIND, self.key, self.to_item(), self.version, self.expires_at)
 
     @classmethod
     def changes(cls, **values: Any) -> dict[str, Any]:
@@ -131,8 +147,10 @@ class StoredRecord:
         return {name: _encode(value) for name, value in values.items()}
 
     def updated(self, changes: Mapping[str, Any]) -> Self:
-        """This record as it is after `store.update(..., changes, expect_version=self.version)`."""
-        return self.from_item(self.key, {**self.to_item(), **changes}, version=self.version + 1)
+        """This record as it is after `store.update(..., changes, expect_version=self.version)`
+        (which keeps the expiry)."""
+        item = {**self.to_item(), **changes}
+        return self.from_item(self.key, item, version=self.version + 1, expires_at=self.expires_at)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +229,31 @@ class DrillCheck(StoredRecord):
         if saved == "yes" and self.reported_at is not None:
             times.append(self.reported_at)
         return min(times) if times else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DrillEvent(StoredRecord):
+    """One open or click of a sent drill (or one-shot) mail, keyed `<message key>.<time>.<random>`
+    (`records.event_prefix`); written by `drill_sender.services.tracking.record_hit`, settled by
+    the purge (`hq/retention.py:settle_events`): its client and agent erased, the machine decision kept."""
+
+    KIND: ClassVar[str] = EVENT
+    #: `purge_at` stays out of a new item, so the store sets it from `at` (`store.with_period`).
+    SPARSE: ClassVar[frozenset[str]] = frozenset({"settled", "machine_reasons", "purge_at"})
+
+    message: str = ""  # the key of the mail it was a hit on
+    application_id: str = ""  # "" for a one-shot sample
+    purpose: str = ""  # the mail's: "drill" | "oneshot"
+    type: str = ""  # "open" | "click"
+    link: str | None = None  # the clicked link's name (None for an open)
+    at: datetime | None = None
+    user_agent: str = ""
+    client: str = ""  # the client address
+    method: str = ""
+    prefetch: bool = False  # a HEAD, or a request that said it was a prefetch or preview
+    settled: bool = False
+    machine_reasons: tuple[str, ...] = ()  # set when settled (`campaign_core.machine.classify`)
+    purge_at: datetime | None = None  # the store's `purge` index
 
 
 def read_mail(record: Record) -> DrillMessage:

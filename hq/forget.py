@@ -26,6 +26,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
+from campaign_core.drill_records import DrillEvent
 from campaign_core.records import (
     APPLICATION,
     EVENT,
@@ -105,7 +106,7 @@ def _forget_message(store: Store, message: Record, summary: ForgetSummary, machi
             _delete(store, event, summary)
         _delete(store, message, summary)
         return
-    settle_events(store, [e for e in events if not e.data.get("settled")], machine)
+    settle_events(store, [e for e in map(DrillEvent.from_record, events) if not e.settled], machine)
     summary.anonymised[EVENT] += len(events)
     store.update(MESSAGE, message.key, {"email": "", FORGOTTEN: True})
     summary.anonymised[MESSAGE] += 1

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from campaign_core.clock import JST
+from campaign_core.drill_records import DrillEvent, DrillMessage
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
@@ -229,16 +230,15 @@ def build_stats(
     # Drill outcomes: per participant sent, reported (and how fast), clicked by a person.
     checks = {c.key: c.data for c in rows[CHECK]}
     drills = {d.key: d.data for d in rows[DRILL] if d.key in accepted}
-    messages_by_drill: dict[str, list[Record]] = defaultdict(list)
-    for message in rows[MESSAGE]:
-        app_id = str(message.data.get("application_id", ""))
-        if app_id in drills and message.data.get("purpose", "drill") == "drill":
-            messages_by_drill[app_id].append(message)
-    events_by_drill: dict[str, list[Record]] = defaultdict(list)
-    for event in rows[EVENT]:
-        app_id = str(event.data.get("application_id", ""))
-        if app_id in drills and event.data.get("type") == "click":
-            events_by_drill[app_id].append(event)
+    messages_by_drill: dict[str, list[DrillMessage]] = defaultdict(list)
+    for message in map(DrillMessage.from_record, rows[MESSAGE]):
+        # A mail stored without a purpose (none is written so now) counted as drill mail.
+        if message.application_id in drills and message.purpose in ("drill", ""):
+            messages_by_drill[message.application_id].append(message)
+    events_by_drill: dict[str, list[DrillEvent]] = defaultdict(list)
+    for event in map(DrillEvent.from_record, rows[EVENT]):
+        if event.application_id in drills and event.type == "click":
+            events_by_drill[event.application_id].append(event)
     followed_up = {
         str(n.data.get("application_id"))
         for n in rows[NOTICE]
@@ -250,16 +250,13 @@ def build_stats(
     reported_drills: set[str] = set()
     for app_id, drill in drills.items():
         messages = messages_by_drill.get(app_id, [])
-        sent = [m for m in messages if m.data.get("sent_at")]
+        sent = [m for m in messages if m.sent_at]
         if not sent:
             continue
-        views = {
-            m.key: {**m.data, "links": list(_links(int(m.data["month"]), str(m.data["variant"])))}
-            for m in sent
-        }
+        links = {m.key: _links(m.month, m.variant) for m in sent}
         clicked = {
-            str(c.data["message"])
-            for c in classify(events_by_drill.get(app_id, []), views, rules)
+            c.event.message
+            for c in classify(events_by_drill.get(app_id, []), {m.key: m for m in sent}, links, rules)
             if not c.machine
         }
         window = parse_time(drill.get("window_start"))
@@ -269,7 +266,7 @@ def build_stats(
             group.drills.add(app_id)
         for message in sent:
             reported_at = _reported_at(checks.get(message.key, {}))
-            sent_at = parse_time(message.data.get("sent_at"))
+            sent_at = message.sent_at
             for group in groups:
                 group.sent += 1
                 group.clicked += message.key in clicked

@@ -22,11 +22,10 @@ import jinja2
 from campaign_core.clock import parse_iso
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
-from campaign_core.drill_records import DrillCheck, DrillMessage
+from campaign_core.drill_records import DrillCheck, DrillEvent, DrillMessage
 from campaign_core.jst import jst_label, minutes_text
 from campaign_core.machine import MachineRules
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
-from campaign_core.store import Record
 from drill_sender.services.campaign_average import Figures, campaign_figures
 from drill_sender.services.checksheet import ACTION_LABELS
 from drill_sender.services.drill_links import DrillLink
@@ -102,13 +101,11 @@ def _opened(activity_open: datetime | None, action: str) -> str:
 
 def _rows(
     messages: Sequence[DrillMessage],
-    events: Sequence[Record],
+    events: Sequence[DrillEvent],
     checks: Mapping[str, DrillCheck],
     rules: MachineRules,
 ) -> list[Row]:
-    records = [m.to_record() for m in messages]  # what `tracking.summarise` takes
-    views = {r.key: {**r.data, "links": list(_links(m))} for r, m in zip(records, messages, strict=True)}
-    counts = summarise(records, views, events, rules)
+    counts = summarise(messages, {m.key: _links(m) for m in messages}, events, rules)
     rows = []
     for activity in counts.messages:
         check = checks.get(activity.key) or DrillCheck(key=activity.key)
@@ -169,7 +166,11 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
     rules = MachineRules.from_settings(deps.settings.machine)
     stored = deps.store.by_application(MESSAGE, application_id)
     messages = [m for m in map(DrillMessage.from_record, stored) if m.purpose == "drill"]
-    events = [e for e in deps.store.by_application(EVENT, application_id) if e.data.get("purpose") == "drill"]
+    events = [
+        e
+        for e in map(DrillEvent.from_record, deps.store.by_application(EVENT, application_id))
+        if e.purpose == "drill"
+    ]
     checks = {r.key: DrillCheck.from_record(r) for r in deps.store.by_application(CHECK, application_id)}
     mine = _rows(messages, events, checks, rules)
     closed = deps.now() >= parse_iso(str(drill.data["window_end"]))

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from campaign_core.drill_checks import COMPLAINED, FORWARDED
-from campaign_core.drill_records import DrillCheck, DrillMessage, DrillNotice, StoredRecord
-from campaign_core.records import CHECK, MESSAGE, NOTICE
+from campaign_core.drill_records import DrillCheck, DrillEvent, DrillMessage, DrillNotice, StoredRecord
+from campaign_core.records import CHECK, EVENT, MESSAGE, NOTICE
 from campaign_core.store import Record, Store
 from campaign_core.store.sqlite import SQLiteStore
 from hq.forget import FORGOTTEN
@@ -64,7 +64,23 @@ CHECK_FULL = DrillCheck(
     forwarded_at=AT + timedelta(minutes=15),
     complained_at=AT + timedelta(minutes=16),
 )
-FULL: tuple[StoredRecord, ...] = (MESSAGE_FULL, NOTICE_FULL, CHECK_FULL)
+EVENT_FULL = DrillEvent(
+    key="0123456789abcdef0123.20261201T013000000000.a1b2c3",
+    message="0123456789abcdef0123",
+    application_id="A-1",
+    purpose="drill",
+    type="click",
+    link="login",
+    at=AT,
+    user_agent="settled bot",
+    client="settled:0123456789abcdef0123.20261201T013000000000.a1b2c3",
+    method="GET",
+    prefetch=True,
+    settled=True,
+    machine_reasons=("agent", "too_fast"),
+    purge_at=AT + timedelta(days=90),
+)
+FULL: tuple[StoredRecord, ...] = (MESSAGE_FULL, NOTICE_FULL, CHECK_FULL, EVENT_FULL)
 
 
 def _ids(record: StoredRecord) -> str:
@@ -121,8 +137,14 @@ def test_instants_are_stored_as_iso_utc_text() -> None:
         ),
         (DrillNotice, NOTICE, {"email": "a@example.jp", "purpose": "reveal", "state": "scheduled"}),
         (DrillCheck, CHECK, {"application_id": "A-1", "forwarded_at": "2026-12-01T10:30:00"}),
+        # An event as recorded, before it was settled (`purge_at` as the store sets it from `at`).
+        (
+            DrillEvent,
+            EVENT,
+            {"message": "M-1", "at": "2026-12-01T10:30:00+00:00", "purge_at": "2026-12-01T10:30:00+00:00"},
+        ),
     ],
-    ids=["message", "notice", "check"],
+    ids=["message", "notice", "check", "event"],
 )
 def test_an_older_item_missing_fields_reads_with_defaults(
     store: Store, cls: type[StoredRecord], kind: str, item: dict[str, Any]
@@ -244,3 +266,19 @@ def test_field_names_used_elsewhere_are_fields_of_the_records() -> None:
     assert {FORWARDED, COMPLAINED} <= DrillCheck.field_names()
     assert FORGOTTEN in DrillMessage.field_names() and FORGOTTEN in DrillNotice.field_names()
     assert DrillMessage.field_names() < DrillNotice.field_names()  # a notice is a drill mail and more
+
+
+def test_an_event_keeps_its_machine_reasons_as_a_list_and_leaves_purge_at_to_the_store(store: Store) -> None:
+    item = EVENT_FULL.to_item()
+    assert item["machine_reasons"] == ["agent", "too_fast"]  # JSON has no tuple
+    fresh = DrillEvent(key="M-1.1.a", message="M-1", type="open", at=AT)
+    assert not {"settled", "machine_reasons", "purge_at"} & set(fresh.to_item())
+    # Left out, `purge_at` is set by the store from `at` (`store.with_period`): in the purge index.
+    assert store.put_new(EVENT, fresh.key, fresh.to_item())
+    stored = store.get(EVENT, fresh.key)
+    assert stored is not None
+    assert DrillEvent.from_record(stored).purge_at == AT
+    assert DrillEvent.changes(machine_reasons=("agent",), purge_at=None) == {
+        "machine_reasons": ["agent"],
+        "purge_at": None,
+    }
