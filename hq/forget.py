@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.drill_records import DrillEvent
+from campaign_core.form_records import OneshotRequest
 from campaign_core.records import (
     APPLICATION,
     EVENT,
@@ -144,7 +145,7 @@ def forget(
         if _same(signup.data.get("email"), address) or signup.key.endswith(f":{hashed}"):
             _delete(store, signup, summary)
     for request in store.query(ONESHOT):
-        if _same(request.data.get("email"), address) or request.key == hashed:
+        if _same(OneshotRequest.from_record(request).email, address) or request.key == hashed:
             message_key = f"oneshot-{request.key}"
             for event in store.with_prefix(EVENT, event_prefix(message_key)):
                 _delete(store, event, summary)

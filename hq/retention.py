@@ -34,6 +34,7 @@ from typing import Any
 
 from campaign_core.clock import Clock, iso
 from campaign_core.drill_records import DrillEvent, DrillMessage
+from campaign_core.form_records import OneshotRequest
 from campaign_core.machine import MachineRules, classify
 from campaign_core.records import (
     APPLICATION,
@@ -190,14 +191,13 @@ def signup_end(signup: Record, retention: Retention) -> datetime | None:
     return None if at is None else at + timedelta(days=days)
 
 
-def oneshot_end(request: Record, retention: Retention) -> datetime | None:
+def oneshot_end(request: OneshotRequest, retention: Retention) -> datetime | None:
     """A confirmed one-shot request is kept `records_days` after its confirmation; one never
     confirmed `unconfirmed_days` after its deadline."""
-    data = request.data
-    if data.get("status") == "confirmed":
-        last = _latest(data.get("confirmed_at"), data.get("requested_at"))
-        return None if last is None else last + timedelta(days=retention.records_days)
-    start = request.expires_at or parse_time(data.get("requested_at"))
+    if request.status == "confirmed":
+        times = [t for t in (request.confirmed_at, request.requested_at) if t is not None]
+        return max(times) + timedelta(days=retention.records_days) if times else None
+    start = request.expires_at or request.requested_at
     return None if start is None else start + timedelta(days=retention.unconfirmed_days)
 
 
@@ -262,7 +262,7 @@ def purge(
 
     # 4. One-shot requests with their sample mail and its events.
     for request in _looked_at(store, ONESHOT, now):
-        end = oneshot_end(request, retention)
+        end = oneshot_end(OneshotRequest.from_record(request), retention)
         if end is None or end >= now:
             _look_again(store, request, end)
             continue

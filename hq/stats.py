@@ -19,6 +19,7 @@ from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.drill_records import DrillEvent, DrillMessage
+from campaign_core.form_records import OneshotRequest
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
@@ -223,8 +224,9 @@ def build_stats(
             company = company_key(str(data.get("company", ""))) or application.key
             drill_companies[application.key] = company
             membership[company] = str(data.get("member") or "unknown")
-    for request in _in_weeks(rows[ONESHOT], "requested_at", "oneshot", weekly, start, end):
-        confirmed = request.data.get("status") == "confirmed"
+    for record in _in_weeks(rows[ONESHOT], "requested_at", "oneshot", weekly, start, end):
+        request = OneshotRequest.from_record(record)
+        confirmed = request.status == "confirmed"
         confirmation["oneshot"][_confirmation(confirmed, request.expires_at, now)] += 1
 
     # Drill outcomes: per participant sent, reported (and how fast), clicked by a person.

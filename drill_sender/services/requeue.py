@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from campaign_core.clock import iso
 from campaign_core.deps import Deps
+from campaign_core.form_records import OneshotRequest
 from campaign_core.records import DRILL, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import Record
 from drill_sender.services.drill_state import change_drill
@@ -80,7 +81,9 @@ def requeue(deps: Deps, keys: Iterable[str], *, only_found: frozenset[str] = fro
             continue
         result.requeued.append(key)
         if kind == MESSAGE and record.data.get("purpose") == "oneshot":
-            deps.store.update(ONESHOT, key.removeprefix(ONESHOT_PREFIX), {"send_status": "queued"})
+            deps.store.update(
+                ONESHOT, key.removeprefix(ONESHOT_PREFIX), OneshotRequest.changes(send_status="queued")
+            )
         elif kind == MESSAGE and record.data.get("application_id"):
             drills_to_replan.add(str(record.data["application_id"]))
     for application_id in drills_to_replan:

@@ -3,11 +3,15 @@ the "what a real flow writes" tests share."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from campaign_core.drill_records import StoredRecord
 from campaign_core.store import Store
 
+R = TypeVar("R", bound=StoredRecord)
 
-def declares_every_field(store: Store, cls: type[StoredRecord]) -> list[StoredRecord]:
+
+def declares_every_field(store: Store, cls: type[R]) -> list[R]:
     """Every stored item of `cls.KIND` reads as `cls` with nothing left over and writes back as it
     was; the records read, for more checks."""
     records = store.query(cls.KIND)
