@@ -43,6 +43,10 @@ def _number(value: Any) -> int:
     return int(value) if value not in (None, "") else 0
 
 
+def _optional_number(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
 def _flag(value: Any) -> bool:
     return bool(value)
 
@@ -60,6 +64,7 @@ _DECODERS = {
     str: _text,
     str | None: _optional_text,
     int: _number,
+    int | None: _optional_number,
     bool: _flag,
     datetime | None: _instant,
     tuple[str, ...]: _texts,

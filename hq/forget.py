@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.drill_records import DrillEvent
-from campaign_core.form_records import OneshotRequest
+from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.records import (
     APPLICATION,
     EVENT,
@@ -142,7 +142,7 @@ def forget(
     hashed = email_hash(address)
 
     for signup in store.query(SIGNUP):
-        if _same(signup.data.get("email"), address) or signup.key.endswith(f":{hashed}"):
+        if _same(SeminarSignup.from_record(signup).email, address) or signup.key.endswith(f":{hashed}"):
             _delete(store, signup, summary)
     for request in store.query(ONESHOT):
         if _same(OneshotRequest.from_record(request).email, address) or request.key == hashed:

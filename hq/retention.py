@@ -34,7 +34,7 @@ from typing import Any
 
 from campaign_core.clock import Clock, iso
 from campaign_core.drill_records import DrillEvent, DrillMessage
-from campaign_core.form_records import OneshotRequest
+from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.records import (
     APPLICATION,
@@ -182,11 +182,11 @@ def application_end(
     return None if deadline is None else deadline + timedelta(days=retention.unconfirmed_days)
 
 
-def signup_end(signup: Record, retention: Retention) -> datetime | None:
+def signup_end(signup: SeminarSignup, retention: Retention) -> datetime | None:
     """A seminar signup is kept `records_days`; one never confirmed only `unconfirmed_days`."""
-    at = parse_time(signup.data.get("signed_up_at"))
+    at = signup.signed_up_at
     days = retention.records_days
-    if signup.data.get("status") == "pending":
+    if signup.status == "pending":
         days = min(days, retention.unconfirmed_days)
     return None if at is None else at + timedelta(days=days)
 
@@ -254,7 +254,7 @@ def purge(
 
     # 3. Seminar signups.
     for signup in _looked_at(store, SIGNUP, now):
-        end = signup_end(signup, retention)
+        end = signup_end(SeminarSignup.from_record(signup), retention)
         if end is not None and end < now:
             _delete(store, [signup], summary)
         else:

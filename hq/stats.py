@@ -19,7 +19,7 @@ from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.drill_records import DrillEvent, DrillMessage
-from campaign_core.form_records import OneshotRequest
+from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
@@ -204,10 +204,11 @@ def build_stats(
     }
     seminar_companies: set[str] = set()
     membership: dict[str, str] = {}
-    for signup in _in_weeks(rows[SIGNUP], "signed_up_at", "seminar", weekly, start, end):
-        company = company_key(str(signup.data.get("company", ""))) or signup.key
+    for record in _in_weeks(rows[SIGNUP], "signed_up_at", "seminar", weekly, start, end):
+        signup = SeminarSignup.from_record(record)
+        company = company_key(signup.company) or signup.key
         seminar_companies.add(company)
-        membership.setdefault(company, str(signup.data.get("member") or "unknown"))
+        membership.setdefault(company, signup.member or "unknown")
     accepted: dict[str, Record] = {}
     chambers: Counter[str] = Counter()
     prefectures: Counter[str] = Counter()

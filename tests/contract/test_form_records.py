@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from campaign_core.drill_records import StoredRecord
-from campaign_core.form_records import OneshotRequest
-from campaign_core.records import ONESHOT, oneshot_due_at
+from campaign_core.form_records import OneshotRequest, SeminarSignup
+from campaign_core.records import ONESHOT, SIGNUP, oneshot_due_at
 from campaign_core.store import Store
 from campaign_core.store.sqlite import SQLiteStore
 from tests.support.forms import dynamodb_store
@@ -36,7 +36,26 @@ ONESHOT_FULL = OneshotRequest(
     status_mailed=True,
     purge_at=AT,
 )
-FULL: tuple[StoredRecord, ...] = (ONESHOT_FULL,)
+SIGNUP_FULL = SeminarSignup(
+    key="live-2026-12:9f86d081884c7d659a2feaa0c55ad015",
+    session_id="live-2026-12",
+    company="株式会社サンプル",
+    name="山田 花子",
+    email="hanako@example.co.jp",
+    phone="03-1234-5678",
+    prefecture="北海道",
+    chamber={"code": "sapporo", "name": "札幌商工会議所"},
+    member="non_member",
+    consent={"version": "2026-11", "at": "2026-12-01T01:30:00+00:00"},
+    signed_up_at=AT,
+    channel="zoom",
+    status="confirmed",
+    confirmed_at=AT + timedelta(minutes=3),
+    seat=12,
+    membership_offered_at=AT,
+    purge_at=AT,
+)
+FULL: tuple[StoredRecord, ...] = (ONESHOT_FULL, SIGNUP_FULL)
 
 
 def _ids(record: StoredRecord) -> str:
@@ -88,8 +107,19 @@ def test_every_field_set_round_trips_through_the_store_with_its_expiry(
             ONESHOT,
             {"status": "pending", "email": "a@example.jp", "requested_at": "2026-12-01T01:30:00+00:00"},
         ),
+        # A recorded session's signup by a member: no status, no seat, no offer.
+        (
+            SeminarSignup,
+            SIGNUP,
+            {
+                "session_id": "recorded-basics",
+                "email": "a@example.jp",
+                "channel": "recorded",
+                "member": "member",
+            },
+        ),
     ],
-    ids=["oneshot"],
+    ids=["oneshot", "signup"],
 )
 def test_an_older_item_missing_fields_reads_with_defaults(
     store: Store, cls: type[StoredRecord], kind: str, item: dict[str, Any]
@@ -140,3 +170,13 @@ def test_a_request_is_due_from_its_confirmation_until_it_is_queued(
     assert request.wanted_due_at() == due
     raw = oneshot_due_at(request.to_item())  # the same rule as the store's migration applies
     assert (raw and datetime.fromisoformat(raw)) == (due or None)
+
+
+def test_a_seat_is_read_as_a_number_on_both_stores(store: Store) -> None:
+    # DynamoDB gives numbers back as Decimal.
+    assert store.put_new(SIGNUP, "K-1", {"seat": 3, "channel": "zoom"})
+    stored = store.get(SIGNUP, "K-1")
+    assert stored is not None
+    seat = SeminarSignup.from_record(stored).seat
+    assert seat == 3 and type(seat) is int
+    assert SeminarSignup.from_item("K-2", {"seat": None, "channel": None}).seat is None
