@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from campaign_core.clock import JST
-from campaign_core.drill_records import DrillEvent, DrillMessage
+from campaign_core.drill_records import DrillCheck, DrillEvent, DrillMessage
 from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
@@ -125,18 +125,6 @@ def _fold(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
     return (*shown, (OTHER, rest)) if rest else tuple(shown)
 
 
-def _reported_at(check: Mapping[str, Any]) -> datetime | None:
-    times = [
-        t
-        for t in (
-            parse_time(check.get("reported_at")) if check.get("reported") == "yes" else None,
-            parse_time(check.get("forwarded_at")),
-        )
-        if t is not None
-    ]
-    return min(times) if times else None
-
-
 @cache
 def _links(month: int, variant: str) -> tuple[str, ...]:
 
@@ -231,7 +219,7 @@ def build_stats(
         confirmation["oneshot"][_confirmation(confirmed, request.expires_at, now)] += 1
 
     # Drill outcomes: per participant sent, reported (and how fast), clicked by a person.
-    checks = {c.key: c.data for c in rows[CHECK]}
+    checks = {c.key: DrillCheck.from_record(c) for c in rows[CHECK]}
     drills = {d.key: d.data for d in rows[DRILL] if d.key in accepted}
     messages_by_drill: dict[str, list[DrillMessage]] = defaultdict(list)
     for message in map(DrillMessage.from_record, rows[MESSAGE]):
@@ -268,7 +256,8 @@ def build_stats(
         for group in groups:
             group.drills.add(app_id)
         for message in sent:
-            reported_at = _reported_at(checks.get(message.key, {}))
+            check = checks.get(message.key)
+            reported_at = check.report_time() if check is not None else None  # as the report has it
             sent_at = message.sent_at
             for group in groups:
                 group.sent += 1
