@@ -1,6 +1,6 @@
-"""Typed records of a drill's mail (issue 9 §3): a drill (or one-shot) mail, a reveal or follow-up
-notice, an open or click of it, and the officer's check sheet line, as frozen dataclasses at the
-store boundary.
+"""Typed records of a drill (issue 9 §3): the drill itself, a drill (or one-shot) mail, a reveal or
+follow-up notice, an open or click of it, and the officer's check sheet line, as frozen dataclasses
+at the store boundary.
 
 The store keeps JSON-able dicts (`campaign_core.store.Record.data`); these classes are how services
 read them. `from_record` is tolerant of items written by older code: a field it lacks gets its
@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any, ClassVar, Self, get_type_hints
 
 from campaign_core.clock import iso, parse_iso
-from campaign_core.records import CHECK, EVENT, MESSAGE, NOTICE
+from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE, drill_due_at
 from campaign_core.store import Record
 
 #: The dataclass fields that are not stored as item fields.
@@ -59,6 +59,10 @@ def _mapping(value: Any) -> dict[str, Any]:
     return dict(value or {})
 
 
+def _optional_mapping(value: Any) -> dict[str, Any] | None:
+    return None if value is None else dict(value)
+
+
 #: How an item's value becomes a field's value, by the field's annotation.
 _DECODERS = {
     str: _text,
@@ -69,6 +73,7 @@ _DECODERS = {
     datetime | None: _instant,
     tuple[str, ...]: _texts,
     dict[str, Any]: _mapping,
+    dict[str, Any] | None: _optional_mapping,
 }
 
 
@@ -156,6 +161,66 @@ class StoredRecord:
         (which keeps the expiry)."""
         item = {**self.to_item(), **changes}
         return self.from_item(self.key, item, version=self.version + 1, expires_at=self.expires_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Drill(StoredRecord):
+    """The scheduled drill of one application, keyed by the application id: written by
+    `drill_sender.services.schedule` (and `schedule_late`), then moved on by the scheduler through
+    `services/drill_state.py:change_drill` (follow-ups planned, the report's state) and counted in
+    the fiscal year's figures once its window closed (`services/campaign_average.py`)."""
+
+    KIND: ClassVar[str] = DRILL
+    #: Written after scheduling, or by the store (`purge_at`).
+    SPARSE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "followups_planned",
+            "report_claimed_at",
+            "report_error",
+            "report_held_at",
+            "report_sent_at",
+            "report_sent_by",
+            "counted",
+            "membership_offered_at",
+            "purge_at",
+        }
+    )
+
+    application_id: str = ""
+    company: str = ""
+    chamber: dict[str, Any] = field(default_factory=dict)  # the application's {"code", "name"}
+    template: str = ""
+    month: int = 0
+    variant: str = ""
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    days: int = 0  # business days of the send window
+    messages: tuple[str, ...] = ()  # the keys of its drill mails
+    refused: tuple[str, ...] = ()  # participants not (yet) confirmed when it was scheduled
+    scheduled_at: datetime | None = None
+    report_state: str = ""  # `drill_state`: waiting -> sending -> sent | held
+    due_at: datetime | None = None  # the store's sparse `due` index: set while the drill is open
+    followups_planned: bool = False
+    report_claimed_at: datetime | None = None
+    report_error: str = ""
+    report_held_at: datetime | None = None
+    report_sent_at: datetime | None = None
+    report_sent_by: str = ""  # "scheduler" | "staff"
+    counted: dict[str, Any] | None = None  # what it added to the campaign's figures, once counted
+    membership_offered_at: datetime | None = None  # the report mail carried the membership offer
+    purge_at: datetime | None = None  # the store's `purge` index
+
+    def window(self) -> tuple[datetime, datetime]:
+        """The send window's start and end; every drill is scheduled with one (`schedule`)."""
+        if self.window_start is None or self.window_end is None:
+            raise KeyError(f"drill {self.key} has no send window")
+        return self.window_start, self.window_end
+
+    def wanted_due_at(self) -> datetime | None:
+        """When the drill should be in the `due` index (None: closed): the rule is
+        `records.drill_due_at`, which the store's migration also applies to raw items."""
+        due = drill_due_at(self.to_item())
+        return parse_iso(due) if due else None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.markup import escape
 
-from campaign_core.clock import parse_iso
+from campaign_core.clock import iso, parse_iso
+from campaign_core.drill_records import Drill
 from campaign_core.records import DRILL, MESSAGE, mailable_participants
 from campaign_core.store import Record
 from cli.branches import Belongs, belongs_to, branch_option, require_branch
@@ -50,7 +51,7 @@ def _stage(application: Mapping[str, Any], messages: list[Record], now: datetime
     return "scheduled"
 
 
-def _report_status(env: Env, drill: Mapping[str, Any] | None, now: datetime) -> dict[str, Any]:
+def _report_status(env: Env, drill: Drill | None, now: datetime) -> dict[str, Any]:
     """The report's target (the send window's end + CAMPAIGN_REPORT_TARGET_DAYS, two weeks by
     default), when it went out, whether it is held, and whether it is late against the target."""
     if drill is None:
@@ -58,8 +59,8 @@ def _report_status(env: Env, drill: Mapping[str, Any] | None, now: datetime) -> 
     target, late = report_lateness(env.settings.report.target, drill, now)
     return {
         "report_due": target.isoformat(),
-        "report_sent_at": drill.get("report_sent_at"),
-        "report_state": drill.get("report_state"),
+        "report_sent_at": iso(drill.report_sent_at) if drill.report_sent_at else None,
+        "report_state": drill.report_state,
         "report_late": late,
     }
 
@@ -84,7 +85,7 @@ def application_rows(
     messages: dict[str, list[Record]] = {}
     for message in env.store.query(MESSAGE):
         messages.setdefault(str(message.data.get("application_id")), []).append(message)
-    drills = {d.key: d.data for d in env.store.query(DRILL)}
+    drills = {d.key: Drill.from_record(d) for d in env.store.query(DRILL)}
     rows = []
     for record in listed_applications(env.store):
         data = record.data

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from campaign_core.clock import JST
-from campaign_core.drill_records import DrillCheck, DrillEvent, DrillMessage
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage
 from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
@@ -220,7 +220,7 @@ def build_stats(
 
     # Drill outcomes: per participant sent, reported (and how fast), clicked by a person.
     checks = {c.key: DrillCheck.from_record(c) for c in rows[CHECK]}
-    drills = {d.key: d.data for d in rows[DRILL] if d.key in accepted}
+    drills = {d.key: Drill.from_record(d) for d in rows[DRILL] if d.key in accepted}
     messages_by_drill: dict[str, list[DrillMessage]] = defaultdict(list)
     for message in map(DrillMessage.from_record, rows[MESSAGE]):
         # A mail stored without a purpose (none is written so now) counted as drill mail.
@@ -250,9 +250,9 @@ def build_stats(
             for c in classify(events_by_drill.get(app_id, []), {m.key: m for m in sent}, links, rules)
             if not c.machine
         }
-        window = parse_time(drill.get("window_start"))
+        window = drill.window_start
         month = window.astimezone(JST).strftime("%Y-%m") if window else "不明"
-        groups = (months[month], variants[str(drill.get("variant", ""))])
+        groups = (months[month], variants[drill.variant])
         for group in groups:
             group.drills.add(app_id)
         for message in sent:

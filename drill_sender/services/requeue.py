@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from campaign_core.clock import iso
 from campaign_core.deps import Deps
+from campaign_core.drill_records import Drill
 from campaign_core.form_records import OneshotRequest
 from campaign_core.records import DRILL, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import Record
@@ -40,10 +41,10 @@ def _find(deps: Deps, key: str) -> tuple[str, Record] | None:
 
 def application_message_keys(deps: Deps, application_id: str) -> list[str] | None:
     """The drill mails of an application and their reveal and follow-up mails (None: no drill)."""
-    drill = deps.store.get(DRILL, application_id)
-    if drill is None:
+    record = deps.store.get(DRILL, application_id)
+    if record is None:
         return None
-    keys = [str(key) for key in drill.data.get("messages", [])]
+    keys = list(Drill.from_record(record).messages)
     return [*keys, *(f"{purpose}-{key}" for purpose in NOTICE_PURPOSES for key in keys)]
 
 
@@ -89,5 +90,5 @@ def requeue(deps: Deps, keys: Iterable[str], *, only_found: frozenset[str] = fro
     for application_id in drills_to_replan:
         # Reveal and follow-up are planned once every drill mail is sent or failed: plan them
         # again after this one goes (notice keys are fixed, so nobody gets two).
-        change_drill(deps, application_id, {"followups_planned": False})
+        change_drill(deps, application_id, Drill.changes(followups_planned=False))
     return result

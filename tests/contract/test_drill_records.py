@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from campaign_core.drill_checks import COMPLAINED, FORWARDED
-from campaign_core.drill_records import DrillCheck, DrillEvent, DrillMessage, DrillNotice, StoredRecord
-from campaign_core.records import CHECK, EVENT, MESSAGE, NOTICE
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice, StoredRecord
+from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE, drill_due_at
 from campaign_core.store import Record, Store
 from campaign_core.store.sqlite import SQLiteStore
 from hq.forget import FORGOTTEN
@@ -80,11 +80,41 @@ EVENT_FULL = DrillEvent(
     machine_reasons=("agent", "too_fast"),
     purge_at=AT + timedelta(days=90),
 )
-FULL: tuple[StoredRecord, ...] = (MESSAGE_FULL, NOTICE_FULL, CHECK_FULL, EVENT_FULL)
+DRILL_FULL = Drill(
+    key="A-1",
+    application_id="A-1",
+    company="株式会社テスト",
+    chamber={"code": "sapporo", "name": "札幌商工会議所"},
+    template="2026-12-subtle",
+    month=12,
+    variant="subtle",
+    window_start=AT,
+    window_end=AT + timedelta(days=2),
+    days=3,
+    messages=("0123456789abcdef0123", "0123456789abcdef0124"),
+    refused=("late@example.co.jp",),
+    scheduled_at=AT - timedelta(days=1),
+    report_state="sent",
+    due_at=AT,
+    followups_planned=True,
+    report_claimed_at=AT + timedelta(days=5),
+    report_error="451 try later",
+    report_held_at=AT + timedelta(days=4),
+    report_sent_at=AT + timedelta(days=6),
+    report_sent_by="staff",
+    counted={"drills": 1, "sent": 2, "reported": 1, "opened": 1, "clicked": 0, "minutes": {"12": 1}},
+    membership_offered_at=AT + timedelta(days=6),
+    purge_at=AT + timedelta(days=2),
+)
+FULL: tuple[StoredRecord, ...] = (MESSAGE_FULL, NOTICE_FULL, CHECK_FULL, EVENT_FULL, DRILL_FULL)
 
 
 def _ids(record: StoredRecord) -> str:
     return type(record).__name__
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -137,6 +167,12 @@ def test_instants_are_stored_as_iso_utc_text() -> None:
         ),
         (DrillNotice, NOTICE, {"email": "a@example.jp", "purpose": "reveal", "state": "scheduled"}),
         (DrillCheck, CHECK, {"application_id": "A-1", "forwarded_at": "2026-12-01T10:30:00"}),
+        # A drill scheduled before `followups_planned`, the report fields and `counted` existed.
+        (
+            Drill,
+            DRILL,
+            {"application_id": "A-1", "month": 11, "variant": "obvious", "report_state": "waiting"},
+        ),
         # An event as recorded, before it was settled (`purge_at` as the store sets it from `at`).
         (
             DrillEvent,
@@ -144,7 +180,7 @@ def test_instants_are_stored_as_iso_utc_text() -> None:
             {"message": "M-1", "at": "2026-12-01T10:30:00+00:00", "purge_at": "2026-12-01T10:30:00+00:00"},
         ),
     ],
-    ids=["message", "notice", "check", "event"],
+    ids=["message", "notice", "check", "drill", "event"],
 )
 def test_an_older_item_missing_fields_reads_with_defaults(
     store: Store, cls: type[StoredRecord], kind: str, item: dict[str, Any]
@@ -155,7 +191,7 @@ def test_an_older_item_missing_fields_reads_with_defaults(
     record = cls.from_record(stored)
     for f in record.data_fields():
         if f.name not in item:
-            assert getattr(record, f.name) == f.default, f.name
+            assert getattr(record, f.name) == _default(f), f.name
     assert record.extra == {}
 
 
@@ -282,3 +318,28 @@ def test_an_event_keeps_its_machine_reasons_as_a_list_and_leaves_purge_at_to_the
         "machine_reasons": ["agent"],
         "purge_at": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("changes", "due"),
+    [
+        ({}, AT),  # just scheduled: open from its window's start
+        ({"followups_planned": True}, AT),  # the report still to go
+        ({"followups_planned": True, "report_state": "sent"}, None),
+        ({"followups_planned": True, "report_state": "held"}, None),
+        ({"followups_planned": False, "report_state": "sent"}, AT),  # a late participant added
+    ],
+)
+def test_a_drill_is_due_while_the_scheduler_has_work_on_it(
+    changes: dict[str, Any], due: datetime | None
+) -> None:
+    drill = dataclasses.replace(Drill(key="A-1", window_start=AT, report_state="waiting"), **changes)
+    assert drill.wanted_due_at() == due
+    raw = drill_due_at(drill.to_item())  # the same rule as the store's migration applies
+    assert (raw and datetime.fromisoformat(raw)) == (due or None)
+
+
+def test_a_drill_without_its_window_says_so() -> None:
+    assert DRILL_FULL.window() == (AT, AT + timedelta(days=2))
+    with pytest.raises(KeyError, match="A-2"):
+        Drill(key="A-2", window_start=AT).window()

@@ -1,6 +1,7 @@
 """What the drill's own writers store reads as the typed records (`campaign_core.drill_records`)
-and writes back unchanged: scheduled, sent, failed and requeued drill mails, reveal and follow-up
-notices, tracking events (as recorded and as settled) and check sheet lines, on both stores."""
+and writes back unchanged: drills (scheduled, planned, reported, held, counted), scheduled, sent,
+failed and requeued drill mails, reveal and follow-up notices, tracking events (as recorded and as
+settled) and check sheet lines, on both stores."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
-from campaign_core.drill_records import DrillCheck, DrillEvent, DrillMessage, DrillNotice
-from campaign_core.records import CHECK, EVENT, MESSAGE, NOTICE
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
+from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.checksheet import record_forwarded, save_sheet
+from drill_sender.services.report_due import hold_report, scheduler_run
 from drill_sender.services.requeue import requeue
 from drill_sender.services.schedule import schedule
 from drill_sender.services.send import due_messages, send_due
@@ -27,7 +29,7 @@ from tests.support.servers import FaultySMTPServer
 
 def _declares_every_field(store: Store, kind: str) -> None:
     """Every stored item of `kind` reads with nothing left over and writes back as it was."""
-    classes = {MESSAGE: DrillMessage, NOTICE: DrillNotice, CHECK: DrillCheck, EVENT: DrillEvent}
+    classes = {DRILL: Drill, MESSAGE: DrillMessage, NOTICE: DrillNotice, CHECK: DrillCheck, EVENT: DrillEvent}
     declares_every_field(store, classes[kind])
 
 
@@ -92,3 +94,33 @@ def test_recorded_and_settled_events_are_declared_and_round_trip(
     settled = [DrillEvent.from_record(r) for r in store.query(EVENT)]
     assert all(e.settled and e.purge_at is None for e in settled)
     assert any("agent" in e.machine_reasons for e in settled)
+
+
+def test_drills_scheduled_planned_reported_held_and_counted_are_declared_and_round_trip(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
+) -> None:
+    reported = accepted_application(store, settings, clock, staff(2))
+    held = accepted_application(store, settings, clock, staff(3)[2:])
+    for app_id in (reported, held):
+        schedule(deps, app_id, days=1)  # Mon 30 Nov 2026
+    _declares_every_field(store, DRILL)  # as scheduled
+    record = store.get(DRILL, reported)
+    assert record is not None
+    drill = Drill.from_record(record)
+    assert drill.due_at == drill.window_start == drill.wanted_due_at() and drill.report_state == "waiting"
+    assert len(drill.messages) == 2 and drill.refused == () and drill.counted is None
+    assert drill.purge_at == drill.window_end  # the store put it in the purge index
+
+    clock.advance(timedelta(hours=9))  # every drill mail is out, the window closed
+    assert send_due(deps).count("sent") == 3
+    assert hold_report(deps, held)
+    _declares_every_field(store, DRILL)  # follow-ups planned; one report held
+    clock.advance(timedelta(days=4))  # past the reporting period
+    assert scheduler_run(deps).reports_sent == 1
+    _declares_every_field(store, DRILL)  # reported, and counted in the campaign's figures
+    drills = {d.key: d for d in map(Drill.from_record, store.query(DRILL))}
+    done, kept = drills[reported], drills[held]
+    assert (done.report_state, done.report_sent_by, done.report_sent_at) == ("sent", "scheduler", clock.now())
+    assert done.followups_planned and done.counted and done.counted["sent"] == 2
+    assert done.report_claimed_at == clock.now() and done.due_at is None is done.wanted_due_at()  # closed
+    assert (kept.report_state, kept.report_held_at) == ("held", clock.now() - timedelta(days=4))
