@@ -16,9 +16,8 @@ import click
 from rich.markup import escape
 
 from campaign_core.clock import iso, parse_iso
-from campaign_core.drill_records import Drill
+from campaign_core.drill_records import Drill, DrillMessage
 from campaign_core.records import DRILL, MESSAGE, mailable_participants
-from campaign_core.store import Record
 from cli.branches import Belongs, belongs_to, branch_option, require_branch
 from cli.ids import listed_applications
 from cli.japanese import Choice, JaCommand
@@ -39,14 +38,14 @@ STAGE_LABELS = {
 STAGES = tuple(STAGE_LABELS)
 
 
-def _stage(application: Mapping[str, Any], messages: list[Record], now: datetime) -> str:
+def _stage(application: Mapping[str, Any], messages: list[DrillMessage], now: datetime) -> str:
     status = application.get("status")
     if status == "pending":
         deadline = application.get("confirm_by")
         return "expired" if deadline and parse_iso(str(deadline)) <= now else "pending"
     if not application.get("drill_status"):
         return "accepted"
-    if messages and all(m.data.get("state") in ("sent", "failed") for m in messages):
+    if messages and all(m.state in ("sent", "failed") for m in messages):
         return "sent"
     return "scheduled"
 
@@ -82,9 +81,9 @@ def application_rows(
 ) -> list[dict[str, Any]]:
     """The applications as `campaign applications` lists them (newest first), filtered."""
     now = env.clock.now()
-    messages: dict[str, list[Record]] = {}
-    for message in env.store.query(MESSAGE):
-        messages.setdefault(str(message.data.get("application_id")), []).append(message)
+    messages: dict[str, list[DrillMessage]] = {}
+    for message in map(DrillMessage.from_record, env.store.query(MESSAGE)):
+        messages.setdefault(message.application_id, []).append(message)
     drills = {d.key: Drill.from_record(d) for d in env.store.query(DRILL)}
     rows = []
     for record in listed_applications(env.store):

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from campaign_core.clock import JST
-from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
 from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
@@ -231,9 +231,9 @@ def build_stats(
         if event.application_id in drills and event.type == "click":
             events_by_drill[event.application_id].append(event)
     followed_up = {
-        str(n.data.get("application_id"))
-        for n in rows[NOTICE]
-        if n.data.get("purpose") == "followup" and n.data.get("state") == "sent"
+        n.application_id
+        for n in map(DrillNotice.from_record, rows[NOTICE])
+        if n.purpose == "followup" and n.state == "sent"
     }
     rules = MachineRules.from_settings(machine or MachineSettings())
     months: dict[str, _Group] = defaultdict(lambda: _Group(set()))

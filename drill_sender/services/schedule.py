@@ -18,7 +18,7 @@ from typing import Any
 
 from campaign_core.clock import JST, iso
 from campaign_core.deps import Deps
-from campaign_core.drill_records import Drill
+from campaign_core.drill_records import Drill, DrillMessage
 from campaign_core.records import (
     APPLICATION,
     CHAMBER_DRILL,
@@ -274,7 +274,9 @@ def schedule_late(
     if stored is None or application is None:
         raise ScheduleError("not_scheduled", f"application {application_id} has no scheduled drill")
     drill = Drill.from_record(stored)
-    scheduled = {str(m.data.get("email")) for m in deps.store.by_application(MESSAGE, application_id)}
+    scheduled = {
+        DrillMessage.from_record(m).email for m in deps.store.by_application(MESSAGE, application_id)
+    }
     late = [address for address in mailable_participants(application.data) if address not in scheduled]
     if not late:
         raise ScheduleError("nothing_new", "every confirmed participant already has a drill mail")
