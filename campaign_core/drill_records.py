@@ -1,5 +1,6 @@
-"""Typed records of a drill's mail (issue 9 §3): a drill (or one-shot) mail, a reveal or follow-up
-notice, and the officer's check sheet line, as frozen dataclasses at the store boundary.
+"""Typed records of a drill (issue 9 §3): the drill itself, a drill (or one-shot) mail, a reveal or
+follow-up notice, an open or click of it, and the officer's check sheet line, as frozen dataclasses
+at the store boundary.
 
 The store keeps JSON-able dicts (`campaign_core.store.Record.data`); these classes are how services
 read them. `from_record` is tolerant of items written by older code: a field it lacks gets its
@@ -19,11 +20,11 @@ from functools import cache
 from typing import Any, ClassVar, Self, get_type_hints
 
 from campaign_core.clock import iso, parse_iso
-from campaign_core.records import CHECK, MESSAGE, NOTICE
+from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE, drill_due_at
 from campaign_core.store import Record
 
 #: The dataclass fields that are not stored as item fields.
-_NOT_DATA = frozenset({"key", "version", "extra"})
+_NOT_DATA = frozenset({"key", "version", "expires_at", "extra"})
 
 
 def _instant(value: Any) -> datetime | None:
@@ -42,8 +43,24 @@ def _number(value: Any) -> int:
     return int(value) if value not in (None, "") else 0
 
 
+def _optional_number(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
 def _flag(value: Any) -> bool:
     return bool(value)
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value or ())
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value or {})
+
+
+def _optional_mapping(value: Any) -> dict[str, Any] | None:
+    return None if value is None else dict(value)
 
 
 #: How an item's value becomes a field's value, by the field's annotation.
@@ -51,19 +68,26 @@ _DECODERS = {
     str: _text,
     str | None: _optional_text,
     int: _number,
+    int | None: _optional_number,
     bool: _flag,
     datetime | None: _instant,
+    tuple[str, ...]: _texts,
+    dict[str, Any]: _mapping,
+    dict[str, Any] | None: _optional_mapping,
 }
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)  # the store keeps JSON: a list
     return iso(value) if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True, kw_only=True)
 class StoredRecord:
-    """The shared part: the record's key and the version it was read at (for `expect_version`),
-    and the item's fields this class does not declare."""
+    """The shared part: the record's key, the version it was read at (for `expect_version`) and
+    its expiry (the store's, not an item field: pending form requests), and the item's fields this
+    class does not declare."""
 
     KIND: ClassVar[str]
     #: Fields left out of `to_item` while they hold their default (written only once they are set).
@@ -71,6 +95,7 @@ class StoredRecord:
 
     key: str
     version: int = 0  # 0: not stored yet
+    expires_at: datetime | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -89,17 +114,19 @@ class StoredRecord:
         return frozenset(f.name for f in cls.data_fields())
 
     @classmethod
-    def from_item(cls, key: str, item: Mapping[str, Any], *, version: int = 0) -> Self:
+    def from_item(
+        cls, key: str, item: Mapping[str, Any], *, version: int = 0, expires_at: datetime | None = None
+    ) -> Self:
         decoders = cls._decoders()
         values = {name: decode(item[name]) for name, decode in decoders.items() if name in item}
         extra = {name: value for name, value in item.items() if name not in decoders}
-        return cls(key=key, version=version, extra=extra, **values)
+        return cls(key=key, version=version, expires_at=expires_at, extra=extra, **values)
 
     @classmethod
     def from_record(cls, record: Record) -> Self:
         if record.kind != cls.KIND:
             raise ValueError(f"a {record.kind!r} record is not a {cls.KIND!r}")
-        return cls.from_item(record.key, record.data, version=record.version)
+        return cls.from_item(record.key, record.data, version=record.version, expires_at=record.expires_at)
 
     @classmethod
     @cache
@@ -118,9 +145,8 @@ class StoredRecord:
         return item
 
     def to_record(self) -> Record:
-        """The store's shape, for functions that still take a `Record` (no expiry: these kinds
-        have none)."""
-        return Record(self.KIND, self.key, self.to_item(), self.version, None)
+        """The store's shape, for functions that still take a `Record`."""
+        return Record(self.KIND, self.key, self.to_item(), self.version, self.expires_at)
 
     @classmethod
     def changes(cls, **values: Any) -> dict[str, Any]:
@@ -131,8 +157,70 @@ class StoredRecord:
         return {name: _encode(value) for name, value in values.items()}
 
     def updated(self, changes: Mapping[str, Any]) -> Self:
-        """This record as it is after `store.update(..., changes, expect_version=self.version)`."""
-        return self.from_item(self.key, {**self.to_item(), **changes}, version=self.version + 1)
+        """This record as it is after `store.update(..., changes, expect_version=self.version)`
+        (which keeps the expiry)."""
+        item = {**self.to_item(), **changes}
+        return self.from_item(self.key, item, version=self.version + 1, expires_at=self.expires_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Drill(StoredRecord):
+    """The scheduled drill of one application, keyed by the application id: written by
+    `drill_sender.services.schedule` (and `schedule_late`), then moved on by the scheduler through
+    `services/drill_state.py:change_drill` (follow-ups planned, the report's state) and counted in
+    the fiscal year's figures once its window closed (`services/campaign_average.py`)."""
+
+    KIND: ClassVar[str] = DRILL
+    #: Written after scheduling, or by the store (`purge_at`).
+    SPARSE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "followups_planned",
+            "report_claimed_at",
+            "report_error",
+            "report_held_at",
+            "report_sent_at",
+            "report_sent_by",
+            "counted",
+            "membership_offered_at",
+            "purge_at",
+        }
+    )
+
+    application_id: str = ""
+    company: str = ""
+    chamber: dict[str, Any] = field(default_factory=dict)  # the application's {"code", "name"}
+    template: str = ""
+    month: int = 0
+    variant: str = ""
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    days: int = 0  # business days of the send window
+    messages: tuple[str, ...] = ()  # the keys of its drill mails
+    refused: tuple[str, ...] = ()  # participants not (yet) confirmed when it was scheduled
+    scheduled_at: datetime | None = None
+    report_state: str = ""  # `drill_state`: waiting -> sending -> sent | held
+    due_at: datetime | None = None  # the store's sparse `due` index: set while the drill is open
+    followups_planned: bool = False
+    report_claimed_at: datetime | None = None
+    report_error: str = ""
+    report_held_at: datetime | None = None
+    report_sent_at: datetime | None = None
+    report_sent_by: str = ""  # "scheduler" | "staff"
+    counted: dict[str, Any] | None = None  # what it added to the campaign's figures, once counted
+    membership_offered_at: datetime | None = None  # the report mail carried the membership offer
+    purge_at: datetime | None = None  # the store's `purge` index
+
+    def window(self) -> tuple[datetime, datetime]:
+        """The send window's start and end; every drill is scheduled with one (`schedule`)."""
+        if self.window_start is None or self.window_end is None:
+            raise KeyError(f"drill {self.key} has no send window")
+        return self.window_start, self.window_end
+
+    def wanted_due_at(self) -> datetime | None:
+        """When the drill should be in the `due` index (None: closed): the rule is
+        `records.drill_due_at`, which the store's migration also applies to raw items."""
+        due = drill_due_at(self.to_item())
+        return parse_iso(due) if due else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +299,31 @@ class DrillCheck(StoredRecord):
         if saved == "yes" and self.reported_at is not None:
             times.append(self.reported_at)
         return min(times) if times else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DrillEvent(StoredRecord):
+    """One open or click of a sent drill (or one-shot) mail, keyed `<message key>.<time>.<random>`
+    (`records.event_prefix`); written by `drill_sender.services.tracking.record_hit`, settled by
+    the purge (`hq/retention.py:settle_events`): its client and agent erased, the machine decision kept."""
+
+    KIND: ClassVar[str] = EVENT
+    #: `purge_at` stays out of a new item, so the store sets it from `at` (`store.with_period`).
+    SPARSE: ClassVar[frozenset[str]] = frozenset({"settled", "machine_reasons", "purge_at"})
+
+    message: str = ""  # the key of the mail it was a hit on
+    application_id: str = ""  # "" for a one-shot sample
+    purpose: str = ""  # the mail's: "drill" | "oneshot"
+    type: str = ""  # "open" | "click"
+    link: str | None = None  # the clicked link's name (None for an open)
+    at: datetime | None = None
+    user_agent: str = ""
+    client: str = ""  # the client address
+    method: str = ""
+    prefetch: bool = False  # a HEAD, or a request that said it was a prefetch or preview
+    settled: bool = False
+    machine_reasons: tuple[str, ...] = ()  # set when settled (`campaign_core.machine.classify`)
+    purge_at: datetime | None = None  # the store's `purge` index
 
 
 def read_mail(record: Record) -> DrillMessage:

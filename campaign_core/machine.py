@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from campaign_core.clock import parse_iso
+from campaign_core.drill_records import DrillEvent, DrillMessage
 from campaign_core.settings import MachineSettings
-from campaign_core.store import Record
 
 # Mail security gateways, link checkers, chat and social previewers, scripts and headless browsers.
 # Image proxies that fetch when a person opens the mail (Gmail's GoogleImageProxy) are not listed.
@@ -47,9 +45,12 @@ class MachineRules:
 
 @dataclass(frozen=True)
 class Classified:
-    key: str
-    data: dict[str, Any]
+    event: DrillEvent
     reasons: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.event.key
 
     @property
     def machine(self) -> bool:
@@ -57,62 +58,65 @@ class Classified:
 
     @property
     def at(self) -> datetime:
-        return parse_iso(str(self.data["at"]))
+        return _at(self.event)
+
+
+def _at(event: DrillEvent) -> datetime:
+    if event.at is None:  # every hit is written with its time (`tracking.record_hit`)
+        raise ValueError(f"event {event.key} has no time")
+    return event.at
 
 
 def classify(
-    events: Sequence[Record], messages: Mapping[str, Mapping[str, Any]], rules: MachineRules
+    events: Sequence[DrillEvent],
+    messages: Mapping[str, DrillMessage],
+    links: Mapping[str, Collection[str]],
+    rules: MachineRules,
 ) -> list[Classified]:
-    """Each event with the reasons it looks like a machine's (none: a person)."""
+    """Each event with the reasons it looks like a machine's (none: a person), given the mails
+    the events are hits on and each mail's links, by message key."""
     reasons: dict[str, list[str]] = {e.key: [] for e in events}
     for e in events:
-        if MACHINE_AGENTS.search(str(e.data.get("user_agent", ""))) or not e.data.get("user_agent"):
+        if MACHINE_AGENTS.search(e.user_agent) or not e.user_agent:
             reasons[e.key].append("agent")
-        if e.data.get("prefetch"):
+        if e.prefetch:
             reasons[e.key].append("prefetch")
-        sent_at = messages.get(str(e.data.get("message")), {}).get("sent_at")
-        at = parse_iso(str(e.data["at"]))
-        if (
-            e.data.get("type") == "click"
-            and sent_at
-            and at - parse_iso(str(sent_at)) < rules.click_after_delivery
-        ):
+        message = messages.get(e.message)
+        sent_at = message.sent_at if message is not None else None
+        if e.type == "click" and sent_at and _at(e) - sent_at < rules.click_after_delivery:
             reasons[e.key].append("too_fast")
 
-    clicks = sorted((e for e in events if e.data.get("type") == "click"), key=lambda e: str(e.data["at"]))
+    clicks = sorted((e for e in events if e.type == "click"), key=_at)
     # Every link of a mail clicked at once: a scanner following each URL.
-    by_message: dict[str, list[Record]] = defaultdict(list)
+    by_message: dict[str, list[DrillEvent]] = defaultdict(list)
     for e in clicks:
-        by_message[str(e.data["message"])].append(e)
+        by_message[e.message].append(e)
     for key, hits in by_message.items():
-        wanted = set(messages.get(key, {}).get("links", []) or [])
+        wanted = set(links.get(key, ()))
         if len(wanted) < 2:
             continue
         for i in range(len(hits)):
             burst = _burst(hits, i, rules.all_links_within)
-            if wanted <= {h.data.get("link") for h in burst}:
+            if wanted <= {h.link for h in burst}:
                 for h in burst:
                     _add(reasons[h.key], "all_links")
     # One client address clicking for several recipients within a minute: a gateway, not people.
-    by_client: dict[str, list[Record]] = defaultdict(list)
+    by_client: dict[str, list[DrillEvent]] = defaultdict(list)
     for e in clicks:
-        by_client[str(e.data.get("client", ""))].append(e)
+        by_client[e.client].append(e)
     for hits in by_client.values():
-        for i, first in enumerate(hits):
-            start = parse_iso(str(first.data["at"]))
-            burst = [
-                h for h in hits[i:] if parse_iso(str(h.data["at"])) - start <= rules.shared_client_within
-            ]
-            if len({h.data["message"] for h in burst}) >= rules.shared_client_recipients:
+        for i in range(len(hits)):
+            burst = _burst(hits, i, rules.shared_client_within)
+            if len({h.message for h in burst}) >= rules.shared_client_recipients:
                 for h in burst:
                     _add(reasons[h.key], "shared_client")
-    return [Classified(e.key, e.data, tuple(reasons[e.key])) for e in events]
+    return [Classified(e, tuple(reasons[e.key])) for e in events]
 
 
-def _burst(hits: Sequence[Record], first: int, span: timedelta) -> list[Record]:
+def _burst(hits: Sequence[DrillEvent], first: int, span: timedelta) -> list[DrillEvent]:
     """The hits from `hits[first]` on that fall within `span` of it (hits are in time order)."""
-    start = parse_iso(str(hits[first].data["at"]))
-    return [h for h in hits[first:] if parse_iso(str(h.data["at"])) - start <= span]
+    start = _at(hits[first])
+    return [h for h in hits[first:] if _at(h) - start <= span]
 
 
 def _add(reasons: list[str], reason: str) -> None:

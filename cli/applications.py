@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.markup import escape
 
-from campaign_core.clock import parse_iso
+from campaign_core.clock import iso, parse_iso
+from campaign_core.drill_records import Drill, DrillMessage
 from campaign_core.records import DRILL, MESSAGE, mailable_participants
-from campaign_core.store import Record
 from cli.branches import Belongs, belongs_to, branch_option, require_branch
 from cli.ids import listed_applications
 from cli.japanese import Choice, JaCommand
@@ -38,19 +38,19 @@ STAGE_LABELS = {
 STAGES = tuple(STAGE_LABELS)
 
 
-def _stage(application: Mapping[str, Any], messages: list[Record], now: datetime) -> str:
+def _stage(application: Mapping[str, Any], messages: list[DrillMessage], now: datetime) -> str:
     status = application.get("status")
     if status == "pending":
         deadline = application.get("confirm_by")
         return "expired" if deadline and parse_iso(str(deadline)) <= now else "pending"
     if not application.get("drill_status"):
         return "accepted"
-    if messages and all(m.data.get("state") in ("sent", "failed") for m in messages):
+    if messages and all(m.state in ("sent", "failed") for m in messages):
         return "sent"
     return "scheduled"
 
 
-def _report_status(env: Env, drill: Mapping[str, Any] | None, now: datetime) -> dict[str, Any]:
+def _report_status(env: Env, drill: Drill | None, now: datetime) -> dict[str, Any]:
     """The report's target (the send window's end + CAMPAIGN_REPORT_TARGET_DAYS, two weeks by
     default), when it went out, whether it is held, and whether it is late against the target."""
     if drill is None:
@@ -58,8 +58,8 @@ def _report_status(env: Env, drill: Mapping[str, Any] | None, now: datetime) -> 
     target, late = report_lateness(env.settings.report.target, drill, now)
     return {
         "report_due": target.isoformat(),
-        "report_sent_at": drill.get("report_sent_at"),
-        "report_state": drill.get("report_state"),
+        "report_sent_at": iso(drill.report_sent_at) if drill.report_sent_at else None,
+        "report_state": drill.report_state,
         "report_late": late,
     }
 
@@ -81,10 +81,10 @@ def application_rows(
 ) -> list[dict[str, Any]]:
     """The applications as `campaign applications` lists them (newest first), filtered."""
     now = env.clock.now()
-    messages: dict[str, list[Record]] = {}
-    for message in env.store.query(MESSAGE):
-        messages.setdefault(str(message.data.get("application_id")), []).append(message)
-    drills = {d.key: d.data for d in env.store.query(DRILL)}
+    messages: dict[str, list[DrillMessage]] = {}
+    for message in map(DrillMessage.from_record, env.store.query(MESSAGE)):
+        messages.setdefault(message.application_id, []).append(message)
+    drills = {d.key: Drill.from_record(d) for d in env.store.query(DRILL)}
     rows = []
     for record in listed_applications(env.store):
         data = record.data

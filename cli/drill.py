@@ -24,9 +24,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from campaign_core.drill_records import Drill
 from campaign_core.mail import MailError
 from campaign_core.records import DRILL, MESSAGE
-from campaign_core.store import Record
 from cli.ids import resolve_application_id
 from cli.japanese import Choice, Count, JaCommand
 from cli.output import DAY, emit_json, err, fail, fmt_name, json_option, jst, out
@@ -52,17 +52,17 @@ OUTCOME_LABELS = {
 STATE_LABELS = {"scheduled": "予約済み", "sending": "送信中", "sent": "送信済み", "failed": "失敗"}
 
 
-def require_drill(env: Env, text: str) -> Record:
+def require_drill(env: Env, text: str) -> Drill:
     """The drill record of the application `text` names (its id or a unique beginning of it); exit
     with an error when there is no such application or it has no scheduled drill."""
     application_id = resolve_application_id(env, text)
-    drill = env.store.get(DRILL, application_id)
-    if drill is None:
+    record = env.store.get(DRILL, application_id)
+    if record is None:
         fail(
             f"申込 {application_id} の訓練は、まだ日程が決まっていません"
             "(`campaign schedule` で決めます。一覧は `campaign applications`)。"
         )
-    return drill
+    return Drill.from_record(record)
 
 
 # -- schedule -----------------------------------------------------------------------------------
@@ -339,13 +339,13 @@ def show(env: Env, application_id: str, as_json: bool) -> None:
         emit_json(
             {
                 "application_id": application_id,
-                "template": drill.data["template"],
+                "template": drill.template,
                 **counts.as_dict(),
                 "participants": rows,
             }
         )
         return
-    table = Table(title=f"訓練 {application_id}(文面 {drill.data['template']})", box=box.SIMPLE_HEAD)
+    table = Table(title=f"訓練 {application_id}(文面 {drill.template})", box=box.SIMPLE_HEAD)
     table.add_column("参加者", overflow="fold", min_width=16)
     table.add_column("状態", overflow="fold")
     for column in ("送信(予定)", "開封", "クリック"):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from campaign_core.clock import parse_iso
+from campaign_core.drill_records import Drill
 from campaign_core.records import DRILL
 from campaign_core.store.migrate import migrate_store
 from cli.japanese import JaCommand
@@ -26,11 +26,8 @@ def count_closed_drills(deps: Deps, *, dry_run: bool = False) -> int:
     """Put every drill whose window has closed into its fiscal year's campaign figures (building
     its report counts it: `drill_sender.services.campaign_average`); how many were (or would be)."""
     now = deps.now()
-    closed = [
-        drill
-        for drill in deps.store.query(DRILL)  # staff only: a one-off pass over the drills
-        if "counted" not in drill.data and parse_iso(str(drill.data["window_end"])) <= now
-    ]
+    drills = map(Drill.from_record, deps.store.query(DRILL))  # staff only: a one-off pass over them
+    closed = [d for d in drills if d.counted is None and d.window_end is not None and d.window_end <= now]
     if not dry_run:
         for drill in closed:
             build_report(deps, drill.key)

@@ -17,6 +17,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from campaign_core.drill_records import Drill
 from campaign_core.mail import MailError
 from campaign_core.records import DRILL
 from cli.branches import branch_option, require_branch
@@ -109,7 +110,7 @@ def report_command(env: Env, application_id: str, fmt: str, output: str, send: b
             fail(f"レポートのメールを送れませんでした: {exc}")
         mark_report_sent(deps, application_id, "staff")
         # The report mail carries the membership offer: HQ's leads show it was made.
-        env.store.update(DRILL, application_id, {"membership_offered_at": deps.now().isoformat()})
+        env.store.update(DRILL, application_id, Drill.changes(membership_offered_at=deps.now()))
         err.print(
             f"責任者にリンクをメールしました: {escape(report_url(deps, application_id))}", soft_wrap=True
         )

@@ -26,6 +26,8 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
+from campaign_core.drill_records import DrillEvent, DrillMessage, DrillNotice
+from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.records import (
     APPLICATION,
     EVENT,
@@ -100,14 +102,15 @@ def _delete(store: Store, record: Record | None, summary: ForgetSummary) -> None
 
 def _forget_message(store: Store, message: Record, summary: ForgetSummary, machine: MachineSettings) -> None:
     events = store.with_prefix(EVENT, event_prefix(message.key))
-    if message.data.get("state") != "sent" or message.data.get("purpose") == "oneshot":
+    mail = DrillMessage.from_record(message)
+    if mail.state != "sent" or mail.purpose == "oneshot":
         for event in events:
             _delete(store, event, summary)
         _delete(store, message, summary)
         return
-    settle_events(store, [e for e in events if not e.data.get("settled")], machine)
+    settle_events(store, [e for e in map(DrillEvent.from_record, events) if not e.settled], machine)
     summary.anonymised[EVENT] += len(events)
-    store.update(MESSAGE, message.key, {"email": "", FORGOTTEN: True})
+    store.update(MESSAGE, message.key, DrillMessage.changes(email="", forgotten=True))
     summary.anonymised[MESSAGE] += 1
 
 
@@ -140,10 +143,10 @@ def forget(
     hashed = email_hash(address)
 
     for signup in store.query(SIGNUP):
-        if _same(signup.data.get("email"), address) or signup.key.endswith(f":{hashed}"):
+        if _same(SeminarSignup.from_record(signup).email, address) or signup.key.endswith(f":{hashed}"):
             _delete(store, signup, summary)
     for request in store.query(ONESHOT):
-        if _same(request.data.get("email"), address) or request.key == hashed:
+        if _same(OneshotRequest.from_record(request).email, address) or request.key == hashed:
             message_key = f"oneshot-{request.key}"
             for event in store.with_prefix(EVENT, event_prefix(message_key)):
                 _delete(store, event, summary)
@@ -152,12 +155,13 @@ def forget(
     for application in store.query(APPLICATION):
         _forget_application(store, application, address, summary)
     for message in store.query(MESSAGE):
-        if _same(message.data.get("email"), address):
+        if _same(DrillMessage.from_record(message).email, address):
             _forget_message(store, message, summary, machine or MachineSettings())
     for notice in store.query(NOTICE):  # reveal and follow-up mails: none goes out any more
-        if _same(notice.data.get("email"), address):
-            if notice.data.get("state") == "sent":
-                store.update(NOTICE, notice.key, {"email": "", FORGOTTEN: True})
+        mail = DrillNotice.from_record(notice)
+        if _same(mail.email, address):
+            if mail.state == "sent":
+                store.update(NOTICE, notice.key, DrillNotice.changes(email="", forgotten=True))
                 summary.anonymised[NOTICE] += 1
             else:
                 _delete(store, notice, summary)

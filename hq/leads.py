@@ -22,6 +22,7 @@ from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.csvsafe import safe_cell
+from campaign_core.drill_records import Drill
 from campaign_core.records import APPLICATION, DRILL, SIGNUP, SUPPRESSED
 from campaign_core.store import Store
 from hq.retention import parse_time
@@ -96,14 +97,15 @@ def _sources(store: Store) -> Iterable[_Source]:
         yield _Source(
             str(d.get("email", "")), str(d.get("name", "")), d, ("seminar",), eligible, offered_at=offered
         )
-    reported = {r.key: r.data for r in store.query(DRILL) if r.data.get("report_sent_at")}
+    reported = {d.key: d for d in map(Drill.from_record, store.query(DRILL)) if d.report_sent_at}
     for application in store.query(APPLICATION):
         d = application.data
         # Unconfirmed: not a lead (nobody proved the address), but it still says who is a member.
         joined = ("drill", "report") if application.key in reported else ("drill",)
         eligible = d.get("status") == "accepted"
         stamps = [parse_time(d.get("membership_offered_at"))]
-        stamps.append(parse_time(reported.get(application.key, {}).get("membership_offered_at")))
+        drill = reported.get(application.key)
+        stamps.append(drill.membership_offered_at if drill is not None else None)
         offered = max((at for at in stamps if at is not None), default=None)
         name = str(d.get("officer_name", ""))
         yield _Source(str(d.get("officer_email", "")), name, d, joined, eligible, offered)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.clock import Clock, iso
+from campaign_core.drill_records import Drill, DrillEvent, DrillMessage
+from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.records import (
     APPLICATION,
@@ -67,6 +69,8 @@ Retention = RetentionSettings
 def parse_time(value: Any) -> datetime | None:
     if not value:
         return None
+    if isinstance(value, datetime):  # read from a typed record already
+        return value
     try:
         instant = datetime.fromisoformat(str(value))
     except ValueError:
@@ -99,7 +103,7 @@ def _delete(store: Store, records: Iterable[Record], summary: PurgeSummary) -> N
         summary.deleted[record.kind] += 1
 
 
-def settle_events(store: Store, events: list[Record], machine: MachineSettings) -> int:
+def settle_events(store: Store, events: Sequence[DrillEvent], machine: MachineSettings) -> int:
     """Decide once whether each event was a machine's, then erase its client address and agent.
 
     Events are classified with every other event of the same drill (the scanner rules look at bursts
@@ -109,40 +113,41 @@ def settle_events(store: Store, events: list[Record], machine: MachineSettings) 
 
     rules = MachineRules.from_settings(machine)
     settled = 0
-    groups: dict[str, list[Record]] = defaultdict(list)
+    groups: dict[str, list[DrillEvent]] = defaultdict(list)
     for event in events:
-        groups[str(event.data.get("application_id") or f"message:{event.data.get('message')}")].append(event)
+        groups[event.application_id or f"message:{event.message}"].append(event)
     for group, due in groups.items():
         wanted = {e.key for e in due}
         if group.startswith("message:"):
-            message_keys = {str(e.data.get("message")) for e in due}
-            all_events = [e for key in message_keys for e in store.with_prefix(EVENT, event_prefix(key))]
+            message_keys = {e.message for e in due}
+            stored = [e for key in message_keys for e in store.with_prefix(EVENT, event_prefix(key))]
         else:
-            all_events = store.by_application(EVENT, group)
-            message_keys = {str(e.data.get("message")) for e in all_events}
-        views: dict[str, dict[str, Any]] = {}
-        for key in message_keys:
-            message = store.get(MESSAGE, key)
-            if message is None:
+            stored = store.by_application(EVENT, group)
+        all_events = [DrillEvent.from_record(e) for e in stored]
+        messages: dict[str, DrillMessage] = {}
+        links: dict[str, tuple[str, ...]] = {}
+        for key in {e.message for e in all_events}:
+            record = store.get(MESSAGE, key)
+            if record is None:
                 continue
+            message = messages[key] = DrillMessage.from_record(record)
             try:
-                links = load_template(int(message.data["month"]), str(message.data["variant"])).links
+                links[key] = load_template(message.month, message.variant).links
             except (KeyError, ValueError, FileNotFoundError):
-                links = ()
-            views[key] = {**message.data, "links": list(links)}
-        for item in classify(all_events, views, rules):
+                links[key] = ()
+        for item in classify(all_events, messages, links, rules):
             if item.key not in wanted:
                 continue
             store.update(
                 EVENT,
                 item.key,
-                {
-                    "user_agent": SETTLED_MACHINE_AGENT if item.machine else SETTLED_AGENT,
-                    "client": f"settled:{item.key}",  # unique: no shared-client burst from settled hits
-                    "settled": True,
-                    "machine_reasons": list(item.reasons),
-                    "purge_at": None,  # nothing left to purge on its own: it goes with its application
-                },
+                DrillEvent.changes(
+                    user_agent=SETTLED_MACHINE_AGENT if item.machine else SETTLED_AGENT,
+                    client=f"settled:{item.key}",  # unique: no shared-client burst from settled hits
+                    settled=True,
+                    machine_reasons=item.reasons,
+                    purge_at=None,  # nothing left to purge on its own: it goes with its application
+                ),
             )
             settled += 1
     return settled
@@ -163,15 +168,13 @@ def _looked_at(store: Store, kind: str, now: datetime) -> list[Record]:
     return store.due(kind, now, index="purge_at")
 
 
-def application_end(
-    application: Record | None, drill: Record | None, retention: Retention
-) -> datetime | None:
+def application_end(application: Record | None, drill: Drill | None, retention: Retention) -> datetime | None:
     """When an application and its drill are past their period: an accepted one `records_days`
     after it was made or after its drill's window, whichever is later; one never confirmed
     `unconfirmed_days` after its confirmation deadline; a drill left without its application
     `records_days` after its window."""
     data = application.data if application else {}
-    window_end = drill.data.get("window_end") if drill else None
+    window_end = drill.window_end if drill else None
     if application is None or data.get("status") == "accepted":
         last = _latest(data.get("applied_at"), window_end)
         return None if last is None else last + timedelta(days=retention.records_days)
@@ -179,32 +182,30 @@ def application_end(
     return None if deadline is None else deadline + timedelta(days=retention.unconfirmed_days)
 
 
-def signup_end(signup: Record, retention: Retention) -> datetime | None:
+def signup_end(signup: SeminarSignup, retention: Retention) -> datetime | None:
     """A seminar signup is kept `records_days`; one never confirmed only `unconfirmed_days`."""
-    at = parse_time(signup.data.get("signed_up_at"))
+    at = signup.signed_up_at
     days = retention.records_days
-    if signup.data.get("status") == "pending":
+    if signup.status == "pending":
         days = min(days, retention.unconfirmed_days)
     return None if at is None else at + timedelta(days=days)
 
 
-def oneshot_end(request: Record, retention: Retention) -> datetime | None:
+def oneshot_end(request: OneshotRequest, retention: Retention) -> datetime | None:
     """A confirmed one-shot request is kept `records_days` after its confirmation; one never
     confirmed `unconfirmed_days` after its deadline."""
-    data = request.data
-    if data.get("status") == "confirmed":
-        last = _latest(data.get("confirmed_at"), data.get("requested_at"))
-        return None if last is None else last + timedelta(days=retention.records_days)
-    start = request.expires_at or parse_time(data.get("requested_at"))
+    if request.status == "confirmed":
+        times = [t for t in (request.confirmed_at, request.requested_at) if t is not None]
+        return max(times) + timedelta(days=retention.records_days) if times else None
+    start = request.expires_at or request.requested_at
     return None if start is None else start + timedelta(days=retention.unconfirmed_days)
 
 
-def tracking_end(event: Record, retention: Retention) -> datetime | None:
+def tracking_end(event: DrillEvent, retention: Retention) -> datetime | None:
     """When an open or click's detail (client address, agent) is erased; None once it is."""
-    at = parse_time(event.data.get("at"))
-    if event.data.get("settled") or at is None:
+    if event.settled or event.at is None:
         return None
-    return at + timedelta(days=retention.tracking_days)
+    return event.at + timedelta(days=retention.tracking_days)
 
 
 def purge(
@@ -226,13 +227,14 @@ def purge(
     restart_if_shortened(store, retention)
 
     # 1. Tracking detail of events past the tracking period.
-    due: list[Record] = []
-    for event in _looked_at(store, EVENT, now):
+    due: list[DrillEvent] = []
+    for record in _looked_at(store, EVENT, now):
+        event = DrillEvent.from_record(record)
         end = tracking_end(event, retention)
         if end is not None and end < now:
             due.append(event)
         else:
-            _look_again(store, event, end)
+            _look_again(store, record, end)
     summary.settled_events = settle_events(store, due, machine or MachineSettings())
 
     # 2. Drill applications with everything of their drill.
@@ -240,11 +242,11 @@ def purge(
     candidates |= {r.key for r in _looked_at(store, DRILL, now)}
     for application_id in sorted(candidates):
         application, drill = store.get(APPLICATION, application_id), store.get(DRILL, application_id)
-        end = application_end(application, drill, retention)
+        end = application_end(application, Drill.from_record(drill) if drill else None, retention)
         if end is None or end >= now:
-            for record in (application, drill):
-                if record is not None:
-                    _look_again(store, record, end)
+            for kept in (application, drill):
+                if kept is not None:
+                    _look_again(store, kept, end)
             continue
         for kind in (EVENT, CHECK, NOTICE, CHAMBER_DRILL, MESSAGE, OFFICE_CLAIM):
             _delete(store, store.by_application(kind, application_id), summary)
@@ -252,7 +254,7 @@ def purge(
 
     # 3. Seminar signups.
     for signup in _looked_at(store, SIGNUP, now):
-        end = signup_end(signup, retention)
+        end = signup_end(SeminarSignup.from_record(signup), retention)
         if end is not None and end < now:
             _delete(store, [signup], summary)
         else:
@@ -260,7 +262,7 @@ def purge(
 
     # 4. One-shot requests with their sample mail and its events.
     for request in _looked_at(store, ONESHOT, now):
-        end = oneshot_end(request, retention)
+        end = oneshot_end(OneshotRequest.from_record(request), retention)
         if end is None or end >= now:
             _look_again(store, request, end)
             continue

@@ -18,6 +18,8 @@ from functools import cache
 from typing import Any
 
 from campaign_core.clock import JST
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
+from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
@@ -123,18 +125,6 @@ def _fold(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
     return (*shown, (OTHER, rest)) if rest else tuple(shown)
 
 
-def _reported_at(check: Mapping[str, Any]) -> datetime | None:
-    times = [
-        t
-        for t in (
-            parse_time(check.get("reported_at")) if check.get("reported") == "yes" else None,
-            parse_time(check.get("forwarded_at")),
-        )
-        if t is not None
-    ]
-    return min(times) if times else None
-
-
 @cache
 def _links(month: int, variant: str) -> tuple[str, ...]:
 
@@ -202,10 +192,11 @@ def build_stats(
     }
     seminar_companies: set[str] = set()
     membership: dict[str, str] = {}
-    for signup in _in_weeks(rows[SIGNUP], "signed_up_at", "seminar", weekly, start, end):
-        company = company_key(str(signup.data.get("company", ""))) or signup.key
+    for record in _in_weeks(rows[SIGNUP], "signed_up_at", "seminar", weekly, start, end):
+        signup = SeminarSignup.from_record(record)
+        company = company_key(signup.company) or signup.key
         seminar_companies.add(company)
-        membership.setdefault(company, str(signup.data.get("member") or "unknown"))
+        membership.setdefault(company, signup.member or "unknown")
     accepted: dict[str, Record] = {}
     chambers: Counter[str] = Counter()
     prefectures: Counter[str] = Counter()
@@ -222,27 +213,27 @@ def build_stats(
             company = company_key(str(data.get("company", ""))) or application.key
             drill_companies[application.key] = company
             membership[company] = str(data.get("member") or "unknown")
-    for request in _in_weeks(rows[ONESHOT], "requested_at", "oneshot", weekly, start, end):
-        confirmed = request.data.get("status") == "confirmed"
+    for record in _in_weeks(rows[ONESHOT], "requested_at", "oneshot", weekly, start, end):
+        request = OneshotRequest.from_record(record)
+        confirmed = request.status == "confirmed"
         confirmation["oneshot"][_confirmation(confirmed, request.expires_at, now)] += 1
 
     # Drill outcomes: per participant sent, reported (and how fast), clicked by a person.
-    checks = {c.key: c.data for c in rows[CHECK]}
-    drills = {d.key: d.data for d in rows[DRILL] if d.key in accepted}
-    messages_by_drill: dict[str, list[Record]] = defaultdict(list)
-    for message in rows[MESSAGE]:
-        app_id = str(message.data.get("application_id", ""))
-        if app_id in drills and message.data.get("purpose", "drill") == "drill":
-            messages_by_drill[app_id].append(message)
-    events_by_drill: dict[str, list[Record]] = defaultdict(list)
-    for event in rows[EVENT]:
-        app_id = str(event.data.get("application_id", ""))
-        if app_id in drills and event.data.get("type") == "click":
-            events_by_drill[app_id].append(event)
+    checks = {c.key: DrillCheck.from_record(c) for c in rows[CHECK]}
+    drills = {d.key: Drill.from_record(d) for d in rows[DRILL] if d.key in accepted}
+    messages_by_drill: dict[str, list[DrillMessage]] = defaultdict(list)
+    for message in map(DrillMessage.from_record, rows[MESSAGE]):
+        # A mail stored without a purpose (none is written so now) counted as drill mail.
+        if message.application_id in drills and message.purpose in ("drill", ""):
+            messages_by_drill[message.application_id].append(message)
+    events_by_drill: dict[str, list[DrillEvent]] = defaultdict(list)
+    for event in map(DrillEvent.from_record, rows[EVENT]):
+        if event.application_id in drills and event.type == "click":
+            events_by_drill[event.application_id].append(event)
     followed_up = {
-        str(n.data.get("application_id"))
-        for n in rows[NOTICE]
-        if n.data.get("purpose") == "followup" and n.data.get("state") == "sent"
+        n.application_id
+        for n in map(DrillNotice.from_record, rows[NOTICE])
+        if n.purpose == "followup" and n.state == "sent"
     }
     rules = MachineRules.from_settings(machine or MachineSettings())
     months: dict[str, _Group] = defaultdict(lambda: _Group(set()))
@@ -250,26 +241,24 @@ def build_stats(
     reported_drills: set[str] = set()
     for app_id, drill in drills.items():
         messages = messages_by_drill.get(app_id, [])
-        sent = [m for m in messages if m.data.get("sent_at")]
+        sent = [m for m in messages if m.sent_at]
         if not sent:
             continue
-        views = {
-            m.key: {**m.data, "links": list(_links(int(m.data["month"]), str(m.data["variant"])))}
-            for m in sent
-        }
+        links = {m.key: _links(m.month, m.variant) for m in sent}
         clicked = {
-            str(c.data["message"])
-            for c in classify(events_by_drill.get(app_id, []), views, rules)
+            c.event.message
+            for c in classify(events_by_drill.get(app_id, []), {m.key: m for m in sent}, links, rules)
             if not c.machine
         }
-        window = parse_time(drill.get("window_start"))
+        window = drill.window_start
         month = window.astimezone(JST).strftime("%Y-%m") if window else "不明"
-        groups = (months[month], variants[str(drill.get("variant", ""))])
+        groups = (months[month], variants[drill.variant])
         for group in groups:
             group.drills.add(app_id)
         for message in sent:
-            reported_at = _reported_at(checks.get(message.key, {}))
-            sent_at = parse_time(message.data.get("sent_at"))
+            check = checks.get(message.key)
+            reported_at = check.report_time() if check is not None else None  # as the report has it
+            sent_at = message.sent_at
             for group in groups:
                 group.sent += 1
                 group.clicked += message.key in clicked

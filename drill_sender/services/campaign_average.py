@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from campaign_core.clock import JST, parse_iso
+from campaign_core.clock import JST
 from campaign_core.deps import Deps
+from campaign_core.drill_records import Drill
 from campaign_core.records import CAMPAIGN_SUMMARY, DRILL
-from campaign_core.store import ConditionFailed, Put, Record, Update
+from campaign_core.store import ConditionFailed, Put, Update
 
 FIELDS = ("drills", "sent", "reported", "opened", "clicked")
 
@@ -65,19 +66,19 @@ def fiscal_year(instant: datetime) -> str:
     return f"fy{day.year if day.month >= 4 else day.year - 1}"
 
 
-def campaign_figures(deps: Deps, drill: Record, mine: Figures, *, closed: bool) -> Figures:
+def campaign_figures(deps: Deps, drill: Drill, mine: Figures, *, closed: bool) -> Figures:
     """The fiscal year's figures with this drill's current ones in place of what it added before;
     when `closed` (the window is over), the summary is brought up to date as well."""
-    key = fiscal_year(parse_iso(str(drill.data["window_start"])))
+    key = fiscal_year(drill.window()[0])
     mine = Figures.from_data(mine.to_data())  # as stored, so that equal figures compare equal
     for _ in range(5):
         summary = deps.store.get(CAMPAIGN_SUMMARY, key)
-        counted = Figures.from_data(drill.data.get("counted")) if "counted" in drill.data else Figures()
+        counted = Figures.from_data(drill.counted) if drill.counted is not None else Figures()
         total = Figures.from_data(summary.data if summary else None).plus(counted, -1).plus(mine)
-        if not closed or ("counted" in drill.data and counted == mine):
+        if not closed or (drill.counted is not None and counted == mine):
             return total
         ops: list[Put | Update] = [
-            Update(DRILL, drill.key, {"counted": mine.to_data()}, expect_version=drill.version),
+            Update(DRILL, drill.key, Drill.changes(counted=mine.to_data()), expect_version=drill.version),
             Put(CAMPAIGN_SUMMARY, key, total.to_data())
             if summary is None
             else Update(CAMPAIGN_SUMMARY, key, total.to_data(), expect_version=summary.version),
@@ -89,5 +90,5 @@ def campaign_figures(deps: Deps, drill: Record, mine: Figures, *, closed: bool) 
             again = deps.store.get(DRILL, drill.key)
             if again is None:
                 return total
-            drill = again
+            drill = Drill.from_record(again)
     return total

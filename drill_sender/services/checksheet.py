@@ -15,7 +15,7 @@ from typing import Any
 from campaign_core.clock import JST
 from campaign_core.deps import Deps
 from campaign_core.drill_checks import FORWARDED, note_report
-from campaign_core.drill_records import DrillCheck, DrillMessage
+from campaign_core.drill_records import Drill, DrillCheck, DrillMessage
 from campaign_core.records import CHECK, DRILL, MESSAGE
 from drill_sender.services.drill_links import DrillLink
 
@@ -75,9 +75,10 @@ application_of = SHEET_LINK.application_of
 
 
 def load_sheet(deps: Deps, application_id: str) -> Sheet:
-    drill = deps.store.get(DRILL, application_id)
-    if drill is None:
+    record = deps.store.get(DRILL, application_id)
+    if record is None:
         raise KeyError(application_id)
+    drill = Drill.from_record(record)
     messages = [DrillMessage.from_record(r) for r in deps.store.by_application(MESSAGE, application_id)]
     checks = {r.key: DrillCheck.from_record(r) for r in deps.store.by_application(CHECK, application_id)}
     rows = []
@@ -96,9 +97,7 @@ def load_sheet(deps: Deps, application_id: str) -> Sheet:
                 updated_at=check.updated_at,
             )
         )
-    return Sheet(
-        application_id, str(drill.data.get("company", "")), str(drill.data.get("template", "")), tuple(rows)
-    )
+    return Sheet(application_id, drill.company, drill.template, tuple(rows))
 
 
 def local_input(instant: datetime | None) -> str:

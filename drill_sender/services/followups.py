@@ -17,7 +17,7 @@ from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.deps import Deps
-from campaign_core.drill_records import DrillCheck, DrillMessage, DrillNotice
+from campaign_core.drill_records import Drill, DrillCheck, DrillMessage, DrillNotice
 from campaign_core.mail.suppression import REVEAL_HEADER
 from campaign_core.records import APPLICATION, CHECK, MESSAGE, NOTICE
 from drill_sender.services.drill_state import change_drill, open_drills
@@ -55,7 +55,7 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
     rng = rng or random.SystemRandom()
     planned = 0
     for drill in open_drills(deps):
-        if drill.data.get("followups_planned"):
+        if drill.followups_planned:
             continue
         messages = [DrillMessage.from_record(r) for r in deps.store.by_application(MESSAGE, drill.key)]
         if not messages or any(m.state not in ("sent", "failed") for m in messages):
@@ -86,7 +86,7 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
                         NOTICE, key, {**data, **DrillNotice.changes(drill_message=message.key)}
                     )
             planned += 1
-        change_drill(deps, drill.key, {"followups_planned": True}, expect_version=drill.version)
+        change_drill(deps, drill.key, Drill.changes(followups_planned=True), expect_version=drill.version)
     return planned
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from campaign_core.deps import Deps
+from campaign_core.drill_records import Drill, DrillMessage
 from campaign_core.records import DRILL, MESSAGE
 from campaign_core.tokens import TokenError
 from drill_sender.templates import DrillTemplate, load_template, preview_html
@@ -63,22 +64,22 @@ def load_learn_mail(deps: Deps, token: str) -> LearnMail:
     if not isinstance(payload, dict):
         raise TokenError("invalid")
     message_key, application_id = payload.get("m"), payload.get("a")
+    mail: DrillMessage | Drill
     if isinstance(message_key, str):
         record = deps.store.get(MESSAGE, message_key)
-        if record is None or record.data.get("state") != "sent":
+        message = DrillMessage.from_record(record) if record is not None else None
+        if message is None or message.state != "sent":
             raise TokenError("invalid")
-        data = record.data
-        email, purpose = str(data.get("email", "")), str(data.get("purpose", "drill"))
+        mail, email, purpose = message, message.email, message.purpose or "drill"
     elif isinstance(application_id, str):
         record = deps.store.get(DRILL, application_id)
         if record is None:
             raise TokenError("invalid")
-        data = record.data
-        email, purpose = ANY_PARTICIPANT, "report"
+        mail, email, purpose = Drill.from_record(record), ANY_PARTICIPANT, "report"
     else:
         raise TokenError("invalid")
-    template = load_template(int(data["month"]), str(data["variant"]))
-    company = str(data.get("company", ""))
+    template = load_template(mail.month, mail.variant)
+    company = mail.company
     body = Markup(  # noqa: S704 - rendered by Jinja with autoescape on from our own template
         preview_html(template, recipient_email=email, company=company)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from campaign_core.clock import JST
 from campaign_core.deps import Deps
+from campaign_core.form_records import OneshotRequest
 from campaign_core.records import MESSAGE, ONESHOT
 from drill_sender.services.schedule import new_message
 
@@ -18,8 +19,8 @@ def queue_oneshots(deps: Deps, *, dry_run: bool = False) -> int:
     requests confirmed since the last run."""
     now = deps.now()
     queued = 0
-    for request in deps.store.due(ONESHOT, now):
-        if request.data.get("status") != "confirmed" or request.data.get("send_status") != "waiting":
+    for request in map(OneshotRequest.from_record, deps.store.due(ONESHOT, now)):
+        if request.wanted_due_at() is None:  # not confirmed, or queued already
             continue
         if dry_run:
             queued += 1
@@ -32,15 +33,15 @@ def queue_oneshots(deps: Deps, *, dry_run: bool = False) -> int:
                 deps,
                 key,
                 application_id="",
-                email=str(request.data["email"]),
-                company=str(request.data.get("company", "")),
+                email=request.email,
+                company=request.company,
                 month=now.astimezone(JST).month,
                 variant=ONESHOT_VARIANT,
                 send_at=now,
                 purpose="oneshot",
             ),
         )
-        changes = {"send_status": "queued", "message_key": key, "due_at": None}
+        changes = OneshotRequest.changes(send_status="queued", message_key=key, due_at=None)
         if deps.store.update(ONESHOT, request.key, changes, expect_version=request.version):
             queued += 1
     return queued

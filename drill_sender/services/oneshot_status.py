@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from campaign_core.clock import parse_iso
 from campaign_core.deps import Deps
+from campaign_core.form_records import OneshotRequest
 from campaign_core.mail import MailError
 from campaign_core.records import ONESHOT
 from campaign_core.tokens import linked_key
@@ -42,17 +42,17 @@ def request_of(deps: Deps, token: str) -> str:
 
 
 def load_status(deps: Deps, request_key: str) -> OneshotStatus:
-    request = deps.store.get(ONESHOT, request_key)
-    if request is None:
+    record = deps.store.get(ONESHOT, request_key)
+    if record is None:
         raise KeyError(request_key)
-    message_key = str(request.data.get("message_key", ""))
+    request = OneshotRequest.from_record(record)
+    message_key = request.message_key
     counts: Counts = message_activity(deps, message_key) if message_key else Counts(0, 0, 0, 0, ())
     activity = counts.messages[0] if counts.messages else None
-    sent = request.data.get("sent_at")
     return OneshotStatus(
-        email=str(request.data.get("email", "")),
-        company=str(request.data.get("company", "")),
-        sent_at=parse_iso(str(sent)) if sent else None,
+        email=request.email,
+        company=request.company,
+        sent_at=request.sent_at,
         opened_at=activity.first_open if activity else None,
         clicked_at=activity.first_click if activity else None,
         machine_hits=counts.machine_hits,
@@ -61,19 +61,21 @@ def load_status(deps: Deps, request_key: str) -> OneshotStatus:
 
 def mail_status_link(deps: Deps, request_key: str) -> bool:
     """Once per request, after the sample was sent: the link to its status page."""
-    request = deps.store.get(ONESHOT, request_key)
-    if request is None or request.data.get("status_mailed"):
+    record = deps.store.get(ONESHOT, request_key)
+    request = OneshotRequest.from_record(record) if record is not None else None
+    if request is None or request.status_mailed:
         return False
-    if not deps.store.update(ONESHOT, request_key, {"status_mailed": True}, expect_version=request.version):
+    mailed = OneshotRequest.changes(status_mailed=True)
+    if not deps.store.update(ONESHOT, request_key, mailed, expect_version=request.version):
         return False  # another runner got there first
     base = deps.base_url
     try:
         message = service_mail(
             deps,
             "oneshot_status",
-            to=str(request.data["email"]),
+            to=request.email,
             values={
-                "company": request.data.get("company", ""),
+                "company": request.company,
                 "status_url": status_url(deps, request_key),
                 "valid_days": STATUS_MAX_AGE.days,
                 "oneshot_url": f"{base}/drill/oneshot/",
@@ -82,6 +84,6 @@ def mail_status_link(deps: Deps, request_key: str) -> bool:
         deps.mailer.send(message)
     except MailError:
         log.exception("the one-shot status mail was not sent")
-        deps.store.update(ONESHOT, request_key, {"status_mailed": False})
+        deps.store.update(ONESHOT, request_key, OneshotRequest.changes(status_mailed=False))
         return False
     return True

@@ -19,14 +19,12 @@ from typing import Any
 
 import jinja2
 
-from campaign_core.clock import parse_iso
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
-from campaign_core.drill_records import DrillCheck, DrillMessage
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage
 from campaign_core.jst import jst_label, minutes_text
 from campaign_core.machine import MachineRules
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
-from campaign_core.store import Record
 from drill_sender.services.campaign_average import Figures, campaign_figures
 from drill_sender.services.checksheet import ACTION_LABELS
 from drill_sender.services.drill_links import DrillLink
@@ -102,13 +100,11 @@ def _opened(activity_open: datetime | None, action: str) -> str:
 
 def _rows(
     messages: Sequence[DrillMessage],
-    events: Sequence[Record],
+    events: Sequence[DrillEvent],
     checks: Mapping[str, DrillCheck],
     rules: MachineRules,
 ) -> list[Row]:
-    records = [m.to_record() for m in messages]  # what `tracking.summarise` takes
-    views = {r.key: {**r.data, "links": list(_links(m))} for r, m in zip(records, messages, strict=True)}
-    counts = summarise(records, views, events, rules)
+    counts = summarise(messages, {m.key: _links(m) for m in messages}, events, rules)
     rows = []
     for activity in counts.messages:
         check = checks.get(activity.key) or DrillCheck(key=activity.key)
@@ -163,27 +159,34 @@ def _figures(rows: Sequence[Row]) -> Figures:
 def build_report(deps: Deps, application_id: str) -> DrillReport:
     """One application's report: its own records, read by application, beside the fiscal year's
     campaign figures (one summary record; building a closed drill's report counts it there)."""
-    drill = deps.store.get(DRILL, application_id)
-    if drill is None:
+    stored_drill = deps.store.get(DRILL, application_id)
+    if stored_drill is None:
         raise KeyError(application_id)
+    drill = Drill.from_record(stored_drill)
+    window_start, window_end = drill.window()
     rules = MachineRules.from_settings(deps.settings.machine)
     stored = deps.store.by_application(MESSAGE, application_id)
     messages = [m for m in map(DrillMessage.from_record, stored) if m.purpose == "drill"]
-    events = [e for e in deps.store.by_application(EVENT, application_id) if e.data.get("purpose") == "drill"]
+    events = [
+        e
+        for e in map(DrillEvent.from_record, deps.store.by_application(EVENT, application_id))
+        if e.purpose == "drill"
+    ]
     checks = {r.key: DrillCheck.from_record(r) for r in deps.store.by_application(CHECK, application_id)}
     mine = _rows(messages, events, checks, rules)
-    closed = deps.now() >= parse_iso(str(drill.data["window_end"]))
+    closed = deps.now() >= window_end
     campaign = campaign_figures(deps, drill, _figures(mine), closed=closed)
-    data = drill.data
     application = deps.store.get(APPLICATION, application_id)
     return DrillReport(
         application_id=application_id,
-        company=str(data.get("company", "")),
-        office=str(data.get("office", "") or ""),
-        template=_template(int(data["month"]), str(data["variant"])),
+        company=drill.company,
+        # `schedule` writes no office on the drill (the application has it): "" unless an older
+        # drill item carries one.
+        office=str(drill.extra.get("office", "") or ""),
+        template=_template(drill.month, drill.variant),
         learn_url=learn_url(deps, application=application_id),
-        window_start=parse_iso(str(data["window_start"])),
-        window_end=parse_iso(str(data["window_end"])),
+        window_start=window_start,
+        window_end=window_end,
         rows=tuple(mine),
         rates=_rates(mine),
         campaign=Rates(

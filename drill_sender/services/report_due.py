@@ -14,17 +14,16 @@ instead of trying it again every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
 
-from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.clock import JST
 from campaign_core.deps import Deps
+from campaign_core.drill_records import Drill
 from campaign_core.mail import AccountMailError, MailError, PermanentMailError
 from campaign_core.mail.log import log_event, log_send_failed
 from campaign_core.records import DRILL
-from campaign_core.store import Record
 from drill_sender.services.drill_state import HELD, SENDING, SENT, WAITING, change_drill, open_drills
 from drill_sender.services.notices import send_report_notice
 from drill_sender.services.report import build_report
@@ -41,14 +40,14 @@ def report_due_at(window_end: datetime, period_days: int) -> datetime:
     return datetime.combine(due_day, time(0, 0), tzinfo=JST)
 
 
-def due_at(deps: Deps, drill: Record) -> datetime:
-    return report_due_at(parse_iso(str(drill.data["window_end"])), deps.settings.report.business_days)
+def due_at(deps: Deps, drill: Drill) -> datetime:
+    return report_due_at(drill.window()[1], deps.settings.report.business_days)
 
 
-def drills_awaiting_report(deps: Deps) -> list[Record]:
+def drills_awaiting_report(deps: Deps) -> list[Drill]:
     """Every drill whose report is still to be sent by the scheduler (state "waiting"): read from
     the open drills (`drill_state`), so the read does not grow with the campaign's history."""
-    return [drill for drill in open_drills(deps) if drill.data.get("report_state") == WAITING]
+    return [drill for drill in open_drills(deps) if drill.report_state == WAITING]
 
 
 def scheduler_run(deps: Deps, *, stop: Callable[[], bool] | None = None) -> SendSummary:
@@ -79,22 +78,22 @@ def send_due_reports(deps: Deps) -> ReportRun:
         if due_at(deps, drill) > now:
             continue
         # Claim first (a conditional write): another run that read the same version skips it.
-        claim = {"report_state": SENDING, "report_claimed_at": iso(now)}
+        claim = Drill.changes(report_state=SENDING, report_claimed_at=now)
         if not deps.store.update(DRILL, drill.key, claim, expect_version=drill.version):
             continue
         try:
             send_report_notice(deps, drill.key)
         except AccountMailError as exc:  # no mail can go now: this one and the rest wait
-            deps.store.update(DRILL, drill.key, {"report_state": WAITING, "report_error": str(exc)[:300]})
+            _not_sent(deps, drill.key, WAITING, exc)
             log_event("send_stopped", reason=f"{exc.reason}: {exc}", message=drill.key, kind="drill_report")
             return ReportRun(tuple(sent), tuple(failed), stopped=exc.reason)
         except PermanentMailError as exc:  # this officer's mailbox refuses it: staff look first
-            deps.store.update(DRILL, drill.key, {"report_state": HELD, "report_error": str(exc)[:300]})
+            _not_sent(deps, drill.key, HELD, exc)
             log_send_failed(drill.key, str(exc), kind="drill_report")
             failed.append(drill.key)
             continue
         except (MailError, KeyError) as exc:
-            deps.store.update(DRILL, drill.key, {"report_state": WAITING, "report_error": str(exc)[:300]})
+            _not_sent(deps, drill.key, WAITING, exc)
             failed.append(drill.key)
             continue
         mark_report_sent(deps, drill.key, "scheduler")
@@ -102,26 +101,27 @@ def send_due_reports(deps: Deps) -> ReportRun:
     return ReportRun(tuple(sent), tuple(failed))
 
 
+def _not_sent(deps: Deps, application_id: str, state: str, error: Exception) -> None:
+    deps.store.update(DRILL, application_id, Drill.changes(report_state=state, report_error=str(error)[:300]))
+
+
 def hold_report(deps: Deps, application_id: str) -> bool:
     """Staff keep the scheduler from sending this drill's report (False: no such drill)."""
-    return change_drill(deps, application_id, {"report_state": HELD, "report_held_at": iso(deps.now())})
+    return change_drill(deps, application_id, Drill.changes(report_state=HELD, report_held_at=deps.now()))
 
 
 def mark_report_sent(deps: Deps, application_id: str, who: str) -> None:
     """The report went out: counted in the campaign's figures (building it does, once the window
     has closed) and the drill marked."""
     build_report(deps, application_id)
-    change_drill(
-        deps, application_id, {"report_state": SENT, "report_sent_at": iso(deps.now()), "report_sent_by": who}
-    )
+    sent = Drill.changes(report_state=SENT, report_sent_at=deps.now(), report_sent_by=who)
+    change_drill(deps, application_id, sent)
 
 
-def report_lateness(
-    target_after: timedelta, drill: Mapping[str, Any], now: datetime
-) -> tuple[datetime, bool]:
+def report_lateness(target_after: timedelta, drill: Drill, now: datetime) -> tuple[datetime, bool]:
     """The target date (the window's end + `target_after`, `CAMPAIGN_REPORT_TARGET_DAYS`) and
     whether the report missed it: not sent by then, or sent after it."""
-    target = parse_iso(str(drill["window_end"])) + target_after
-    sent = drill.get("report_sent_at")
-    late = parse_iso(str(sent)) > target if sent else now > target
+    target = drill.window()[1] + target_after
+    sent = drill.report_sent_at
+    late = sent > target if sent else now > target
     return target, late

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from campaign_core.clock import JST, iso, parse_iso
+from campaign_core.clock import JST, iso
 from campaign_core.deps import Deps
+from campaign_core.drill_records import Drill, DrillMessage
 from campaign_core.records import (
     APPLICATION,
     CHAMBER_DRILL,
     DRILL,
     MESSAGE,
     chamber_drill_key,
-    drill_due_at,
     mailable_participants,
 )
 from campaign_core.store import ConditionFailed, Put, Update
@@ -208,28 +208,24 @@ def schedule(
     )  # fmt: skip
     intervals, messages, ops = plan.intervals, plan.messages, plan.puts
     window_start, window_end = intervals[0].start, intervals[-1].end
-    ops.append(
-        Put(
-            DRILL,
-            application_id,
-            {
-                "application_id": application_id,
-                "company": company,
-                "chamber": application.get("chamber", {}),
-                "template": template.key,
-                "month": template.month,
-                "variant": variant,
-                "window_start": iso(window_start),
-                "window_end": iso(window_end),
-                "days": days,
-                "messages": [m.key for m in messages],
-                "refused": list(refused),
-                "scheduled_at": iso(now),
-                "report_state": WAITING,  # the scheduler sends the report (services/report_due.py)
-                "due_at": iso(window_start),  # open for the scheduler (services/drill_state.py)
-            },
-        )
+    drill = Drill(
+        key=application_id,
+        application_id=application_id,
+        company=company,
+        chamber=application.get("chamber", {}),
+        template=template.key,
+        month=template.month,
+        variant=variant,
+        window_start=window_start,
+        window_end=window_end,
+        days=days,
+        messages=tuple(m.key for m in messages),
+        refused=refused,
+        scheduled_at=now,
+        report_state=WAITING,  # the scheduler sends the report (services/report_due.py)
+        due_at=window_start,  # open for the scheduler (services/drill_state.py)
     )
+    ops.append(Put(DRILL, application_id, drill.to_item()))
     started = window_start.astimezone(JST).date()
     listing = chamber_drill_key(application.get("chamber") or {}, started, application_id)
     if listing is not None:  # the chamber's feedback lists its drills by this key
@@ -273,11 +269,14 @@ def schedule_late(
     """Add the participants who confirmed by their own link after the drill was scheduled, with the
     same template, in a window of as many business days from `start` (default: today)."""
     now = deps.now()
-    drill = deps.store.get(DRILL, application_id)
+    stored = deps.store.get(DRILL, application_id)
     application = deps.store.get(APPLICATION, application_id)
-    if drill is None or application is None:
+    if stored is None or application is None:
         raise ScheduleError("not_scheduled", f"application {application_id} has no scheduled drill")
-    scheduled = {str(m.data.get("email")) for m in deps.store.by_application(MESSAGE, application_id)}
+    drill = Drill.from_record(stored)
+    scheduled = {
+        DrillMessage.from_record(m).email for m in deps.store.by_application(MESSAGE, application_id)
+    }
     late = [address for address in mailable_participants(application.data) if address not in scheduled]
     if not late:
         raise ScheduleError("nothing_new", "every confirmed participant already has a drill mail")
@@ -285,19 +284,20 @@ def schedule_late(
     if first_day < now.astimezone(JST).date():
         raise ScheduleError("past_start", f"the start date {first_day} has already passed")
     plan = _plan(
-        deps, late, first_day=first_day, days=int(drill.data.get("days", DEFAULT_DAYS)), now=now,
+        deps, late, first_day=first_day, days=drill.days or DEFAULT_DAYS, now=now,
         rng=rng, application_id=application_id, company=str(application.data.get("company", "")),
-        month=int(drill.data["month"]), variant=str(drill.data["variant"]),
+        month=drill.month, variant=drill.variant,
     )  # fmt: skip
     intervals, messages, ops = plan.intervals, plan.messages, plan.puts
-    still_waiting = [r for r in drill.data.get("refused", []) if r not in late]
-    changes = {
-        "messages": [*drill.data.get("messages", []), *(m.key for m in messages)],
-        "refused": still_waiting,
-        "window_end": iso(max(intervals[-1].end, parse_iso(str(drill.data["window_end"])))),
-        "followups_planned": False,
-    }
-    changes["due_at"] = drill_due_at({**drill.data, **changes})
+    still_waiting = [r for r in drill.refused if r not in late]
+    window_end = intervals[-1].end if drill.window_end is None else max(intervals[-1].end, drill.window_end)
+    changes = Drill.changes(
+        messages=(*drill.messages, *(m.key for m in messages)),
+        refused=tuple(still_waiting),
+        window_end=window_end,
+        followups_planned=False,
+    )
+    changes |= Drill.changes(due_at=drill.updated(changes).wanted_due_at())
     ops.append(Update(DRILL, application_id, changes, expect_version=drill.version))
     try:
         deps.store.transact(ops)
@@ -305,7 +305,7 @@ def schedule_late(
         raise ScheduleError("changed", f"the drill of {application_id} changed meanwhile; try again") from exc
     return ScheduleResult(
         application_id=application_id,
-        template=str(drill.data["template"]),
+        template=drill.template,
         messages=tuple(sorted(messages, key=lambda m: m.send_at)),
         refused=tuple(still_waiting),
         window_start=intervals[0].start,

@@ -32,9 +32,10 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
-from campaign_core.clock import JST, iso
+from campaign_core.clock import JST
 from campaign_core.deps import MAX_BACKOFF, Deps
 from campaign_core.drill_records import DrillMessage, DrillNotice, read_mail
+from campaign_core.form_records import OneshotRequest
 from campaign_core.mail import AccountMailError, PermanentMailError, TransientMailError, compose
 from campaign_core.mail.log import log_event, log_send_failed
 from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT, mailable_participants
@@ -270,16 +271,16 @@ class _Runner:
                 state="sent", sent_at=deps.now(), provider_id=provider_id, lease_until=None, due_at=None
             )
         )
-        self.mirror_oneshot(message, "sent", sent_at=iso(deps.now()))
+        self.mirror_oneshot(message, "sent", sent_at=deps.now())
         if message.purpose == "oneshot":
             mail_status_link(deps, message.key.removeprefix(ONESHOT_PREFIX))
         return Outcome(message.key, email, "sent")
 
-    def mirror_oneshot(self, message: DrillMessage, status: str, **extra: str) -> None:
+    def mirror_oneshot(self, message: DrillMessage, status: str, **extra: datetime) -> None:
         """The one-shot status page reads the request record: keep its send status in step."""
         if message.purpose == "oneshot":
             request_key = message.key.removeprefix(ONESHOT_PREFIX)
-            self.deps.store.update(ONESHOT, request_key, {"send_status": status, **extra})
+            self.deps.store.update(ONESHOT, request_key, OneshotRequest.changes(send_status=status, **extra))
 
 
 def claim_batch_size(deps: Deps) -> int:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from campaign_core.clock import iso, parse_iso
 from campaign_core.deps import Deps
+from campaign_core.drill_records import DrillEvent, DrillMessage
 from campaign_core.machine import Classified, MachineRules, classify
 from campaign_core.records import EVENT, MESSAGE, event_prefix
-from campaign_core.store import Record
 from campaign_core.tokens import TokenError
 from drill_sender.templates import TRACK_PURPOSE, load_template
 
@@ -64,34 +63,38 @@ def record_hit(deps: Deps, hit: Hit) -> HitResult:
     except TokenError as exc:
         return HitResult("expired" if exc.reason == "expired" else "invalid")
     key = payload.get("m") if isinstance(payload, dict) else None
-    message = deps.store.get(MESSAGE, key) if isinstance(key, str) else None
-    if message is None or message.data.get("state") != "sent":
+    record = deps.store.get(MESSAGE, key) if isinstance(key, str) else None
+    message = DrillMessage.from_record(record) if record is not None else None
+    if message is None or message.state != "sent":
         return HitResult("invalid")
-    data = message.data
     landing = message.key
     now = deps.now()
-    link = hit.link if hit.kind == "click" else None
-    event = {
-        "message": message.key,
-        "application_id": data.get("application_id", ""),
-        "purpose": data.get("purpose", "drill"),
-        "type": hit.kind,
-        "link": link,
-        "at": iso(now),
-        "user_agent": hit.user_agent[:400],
-        "client": hit.client[:64],
-        "method": hit.method.upper()[:8],
-        "prefetch": _prefetch(hit),
-    }
+    event = DrillEvent(
+        key=f"{event_prefix(message.key)}{now.strftime('%Y%m%dT%H%M%S%f')}.{secrets.token_hex(3)}",
+        message=message.key,
+        application_id=message.application_id,
+        purpose=message.purpose or "drill",
+        type=hit.kind,
+        link=hit.link if hit.kind == "click" else None,
+        at=now,
+        user_agent=hit.user_agent[:400],
+        client=hit.client[:64],
+        method=hit.method.upper()[:8],
+        prefetch=_prefetch(hit),
+    )
     # Event keys start with their message's key: a consistent range read of this message only.
-    for earlier in deps.store.with_prefix(EVENT, event_prefix(message.key)):
-        if earlier.data.get("type") != hit.kind:
+    for earlier in map(DrillEvent.from_record, deps.store.with_prefix(EVENT, event_prefix(message.key))):
+        if earlier.type != hit.kind or earlier.at is None:
             continue
-        same = all(earlier.data.get(f) == event[f] for f in ("link", "user_agent", "client", "method"))
-        if same and now - parse_iso(str(earlier.data["at"])) < REPLAY_WINDOW:
+        same = (earlier.link, earlier.user_agent, earlier.client, earlier.method) == (
+            event.link,
+            event.user_agent,
+            event.client,
+            event.method,
+        )
+        if same and now - earlier.at < REPLAY_WINDOW:
             return HitResult("repeat", landing)
-    event_key = f"{event_prefix(message.key)}{now.strftime('%Y%m%dT%H%M%S%f')}.{secrets.token_hex(3)}"
-    deps.store.put_new(EVENT, event_key, event)
+    deps.store.put_new(EVENT, event.key, event.to_item())
     return HitResult("recorded", landing)
 
 
@@ -122,19 +125,13 @@ class Counts:
         }
 
 
-def _message_view(record: Record, links: Iterable[str]) -> dict[str, Any]:
-    return {**record.data, "links": list(links)}
-
-
 def activity(deps: Deps, application_id: str) -> Counts:
     """Human opens and clicks of one drill (or, with the one-shot message key, of one sample)."""
-    records = deps.store.by_application(MESSAGE, application_id) if application_id else []
-    messages = {
-        r.key: _message_view(r, load_template(int(r.data["month"]), str(r.data["variant"])).links)
-        for r in records
-    }
+    stored = deps.store.by_application(MESSAGE, application_id) if application_id else []
+    messages = [DrillMessage.from_record(r) for r in stored]
     events = deps.store.by_application(EVENT, application_id) if application_id else []
-    return summarise(records, messages, events, MachineRules.from_settings(deps.settings.machine))
+    rules = MachineRules.from_settings(deps.settings.machine)
+    return summarise(messages, _links(messages), [DrillEvent.from_record(e) for e in events], rules)
 
 
 def message_activity(deps: Deps, message_key: str) -> Counts:
@@ -142,36 +139,40 @@ def message_activity(deps: Deps, message_key: str) -> Counts:
     record = deps.store.get(MESSAGE, message_key)
     if record is None:
         return Counts(0, 0, 0, 0, ())
-    links = load_template(int(record.data["month"]), str(record.data["variant"])).links
-    events = deps.store.with_prefix(EVENT, event_prefix(message_key))
+    message = DrillMessage.from_record(record)
+    events = [DrillEvent.from_record(e) for e in deps.store.with_prefix(EVENT, event_prefix(message_key))]
     rules = MachineRules.from_settings(deps.settings.machine)
-    return summarise([record], {record.key: _message_view(record, links)}, events, rules)
+    return summarise([message], _links([message]), events, rules)
+
+
+def _links(messages: Iterable[DrillMessage]) -> dict[str, tuple[str, ...]]:
+    return {m.key: load_template(m.month, m.variant).links for m in messages}
 
 
 def summarise(
-    records: Sequence[Record],
-    messages: Mapping[str, Mapping[str, Any]],
-    events: Sequence[Record],
+    messages: Sequence[DrillMessage],
+    links: Mapping[str, Collection[str]],
+    events: Sequence[DrillEvent],
     rules: MachineRules,
 ) -> Counts:
-    classified = classify(events, messages, rules)
+    """The counts of `messages` from their `events`, with each mail's `links` (by message key)."""
+    classified = classify(events, {m.key: m for m in messages}, links, rules)
     per: dict[str, list[Classified]] = defaultdict(list)
     for c in classified:
-        per[str(c.data["message"])].append(c)
+        per[c.event.message].append(c)
     rows = []
-    for r in records:
-        human = [c for c in per.get(r.key, []) if not c.machine]
+    for m in messages:
+        human = [c for c in per.get(m.key, []) if not c.machine]
         opens = [c.at for c in human]  # a click is an open too
-        clicks = [c.at for c in human if c.data.get("type") == "click"]
-        sent_at = r.data.get("sent_at")
+        clicks = [c.at for c in human if c.event.type == "click"]
         rows.append(
             MessageActivity(
-                key=r.key,
-                email=str(r.data.get("email", "")),
-                sent_at=parse_iso(str(sent_at)) if sent_at else None,
+                key=m.key,
+                email=m.email,
+                sent_at=m.sent_at,
                 first_open=min(opens) if opens else None,
                 first_click=min(clicks) if clicks else None,
-                machine_hits=sum(1 for c in per.get(r.key, []) if c.machine),
+                machine_hits=sum(1 for c in per.get(m.key, []) if c.machine),
             )
         )
     return Counts(

@@ -3,11 +3,12 @@ own link. The confirmed request is stored for the drill sender, which sends the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from campaign_core.clock import iso
 from campaign_core.deps import Deps
+from campaign_core.form_records import OneshotRequest
 from campaign_core.normalize import unlinked
 from campaign_core.records import ONESHOT
 from campaign_core.store import Record
@@ -34,18 +35,20 @@ def request(deps: Deps, data: OneshotInput, *, consent_version: str) -> OneshotR
         return OneshotResult("mail_limit")
     now = deps.now()
     key = email_key(data.email)
-    record = {
-        "status": "pending",
-        "email": data.email,
-        "company": data.company,
-        "consent": {"version": consent_version, "at": iso(now)},
-        "requested_at": iso(now),
-    }
+    record = OneshotRequest(
+        key=key,
+        status="pending",
+        email=data.email,
+        company=data.company,
+        consent={"version": consent_version, "at": iso(now)},
+        requested_at=now,
+    ).to_item()
     shown = {"request": {**record, "company": unlinked(data.company)}}  # typed by anyone
     _, existing = ask_to_confirm(deps, CONFIRM_LINK, key, record, to=data.email, values=shown)
     if existing is not None:  # confirmed before: the same answer, and a mail saying so
-        done = {**existing.data, "company": unlinked(str(existing.data.get("company", "")))}
-        deps.send_mail(MAIL_TEMPLATES, "oneshot_already", to=data.email, values={"request": done})
+        done = OneshotRequest.from_record(existing)
+        shown_done = replace(done, company=unlinked(done.company))
+        deps.send_mail(MAIL_TEMPLATES, "oneshot_already", to=data.email, values={"request": shown_done})
         return OneshotResult("pending", existing.data)
     return OneshotResult("pending", record)
 
@@ -62,12 +65,8 @@ def confirm(deps: Deps, token: str) -> OneshotResult:
     if not isinstance(existing, Record):
         return existing
     # `due_at` puts the request in the scheduler's `due` index until it is queued (oneshot_queue.py).
-    changes = {
-        "status": "confirmed",
-        "confirmed_at": iso(deps.now()),
-        "send_status": "waiting",
-        "due_at": iso(deps.now()),
-    }
+    now = deps.now()
+    changes = OneshotRequest.changes(status="confirmed", confirmed_at=now, send_status="waiting", due_at=now)
     # Confirmed requests no longer expire: the drill sender picks them up.
     if not confirm_once(deps.store, ONESHOT, existing, changes):
         return OneshotResult("already", existing.data)

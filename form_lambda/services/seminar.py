@@ -16,6 +16,7 @@ from typing import Any, Literal
 from campaign_core.choices import MEMBER, label
 from campaign_core.clock import iso
 from campaign_core.deps import Deps
+from campaign_core.form_records import SeminarSignup
 from campaign_core.jst import jst_label
 from campaign_core.normalize import unlinked
 from campaign_core.records import SEATS, SIGNUP
@@ -82,46 +83,49 @@ def sign_up(deps: Deps, data: SeminarInput, *, consent_version: str) -> SignupRe
     if not take_mail_quota(deps, data.email):
         return SignupResult("mail_limit", session)
     key = f"{session.id}:{email_key(data.email)}"
-    record = {
-        "session_id": session.id,
-        "company": data.company,
-        "name": data.name,
-        "email": data.email,
-        "phone": data.phone,
-        "prefecture": data.prefecture,
-        "chamber": data.chamber.as_dict(),
-        "member": data.member,
-        "consent": {"version": consent_version, "at": iso(now)},
-        "signed_up_at": iso(now),
-        "channel": "recorded" if not session.is_live else None,
-    }
-    if data.member != "member":
+    record = SeminarSignup(
+        key=key,
+        session_id=session.id,
+        company=data.company,
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        prefecture=data.prefecture,
+        chamber=data.chamber.as_dict(),
+        member=data.member,
+        consent={"version": consent_version, "at": iso(now)},
+        signed_up_at=now,
+        channel="recorded" if not session.is_live else None,
         # The reply carries the membership offer (content/membership.yml): HQ's leads show it was made.
-        record["membership_offered_at"] = iso(now)
+        membership_offered_at=now if data.member != "member" else None,
+    )
     if session.is_live:
-        return _sign_up_live(deps, data, session, key, record)
-    repeated = not deps.store.put_new(SIGNUP, key, record)
+        return _sign_up_live(deps, data, session, replace(record, status="pending"))
+    repeated = not deps.store.put_new(SIGNUP, key, record.to_item())
     _send_reply(deps, data, session, "recorded")
     return SignupResult("signed_up", session, "recorded", repeated)
 
 
-def _sign_up_live(
-    deps: Deps, data: SeminarInput, session: Session, key: str, record: dict[str, Any]
-) -> SignupResult:
+def _sign_up_live(deps: Deps, data: SeminarInput, session: Session, pending: SeminarSignup) -> SignupResult:
     """Store the pending signup and mail its link; a confirmed one gets its reply again."""
     shown = {
         "signup": _shown(data),
         "session": session,
         "starts_label": jst_label(session.starts_at) if session.starts_at else "",
     }
-    pending = {**record, "status": "pending"}
-    created, existing = ask_to_confirm(deps, CONFIRM_LINK, key, pending, to=data.email, values=shown)
+    created, existing = ask_to_confirm(
+        deps, CONFIRM_LINK, pending.key, pending.to_item(), to=data.email, values=shown
+    )
     if existing is not None:
-        stored = existing.data.get("channel")
-        channel: Channel = stored if stored in ("zoom", "youtube") else "youtube"
+        channel: Channel = _live_channel(SeminarSignup.from_record(existing).channel) or "youtube"
         _send_reply(deps, data, session, channel)
         return SignupResult("signed_up", session, channel, repeated=True)
     return SignupResult("pending", session, repeated=not created)
+
+
+def _live_channel(channel: str | None) -> Channel | None:
+    """The channel a confirmed live signup got (None: not confirmed yet, or not live)."""
+    return "zoom" if channel == "zoom" else "youtube" if channel == "youtube" else None
 
 
 def check_token(deps: Deps, token: str) -> SignupResult | str:
@@ -134,38 +138,37 @@ def confirm(deps: Deps, token: str) -> SignupResult:
     checked = check_token(deps, token)
     if isinstance(checked, SignupResult):
         return checked
-    record = deps.store.get(SIGNUP, checked)
-    if record is None:
+    stored = deps.store.get(SIGNUP, checked)
+    if stored is None:
         return SignupResult("expired")
-    session = find_session(deps, str(record.data.get("session_id", "")))
-    if record.data.get("status") != "pending":
-        stored = record.data.get("channel")
-        channel_now = stored if stored in ("zoom", "youtube") else None
-        return SignupResult("already", session, channel_now, email=str(record.data.get("email", "")))
+    record = SeminarSignup.from_record(stored)
+    session = find_session(deps, record.session_id)
+    if record.status != "pending":
+        return SignupResult("already", session, _live_channel(record.channel), email=record.email)
     if session is None or not session.is_open(deps.now()):
         return SignupResult("unavailable", session)
-    changes = {"status": "confirmed", "confirmed_at": iso(deps.now())}
-    if not confirm_once(deps.store, SIGNUP, record, changes):  # one confirmation per signup
+    changes = SeminarSignup.changes(status="confirmed", confirmed_at=deps.now())
+    if not confirm_once(deps.store, SIGNUP, stored, changes):  # one confirmation per signup
         return SignupResult("already", session)
     seat = deps.store.increment(SEATS, session.id, "taken", limit=session.capacity)
     channel: Channel = "zoom" if seat is not None else "youtube"
-    deps.store.update(SIGNUP, record.key, {"channel": channel, "seat": seat})
-    signup = _input_of(record.data)
+    deps.store.update(SIGNUP, record.key, SeminarSignup.changes(channel=channel, seat=seat))
+    signup = _input_of(record)
     _send_reply(deps, signup, session, channel)
     return SignupResult("signed_up", session, channel, email=signup.email)
 
 
-def _input_of(data: dict[str, Any]) -> SeminarInput:
-    chamber = data.get("chamber") or {}
+def _input_of(signup: SeminarSignup) -> SeminarInput:
+    chamber = signup.chamber
     return SeminarInput(
-        session_id=str(data.get("session_id", "")),
-        company=str(data.get("company", "")),
-        name=str(data.get("name", "")),
-        email=str(data.get("email", "")),
-        phone=str(data.get("phone", "")),
-        prefecture=str(data.get("prefecture", "")),
+        session_id=signup.session_id,
+        company=signup.company,
+        name=signup.name,
+        email=signup.email,
+        phone=signup.phone,
+        prefecture=signup.prefecture,
         chamber=Chamber(code=str(chamber.get("code", "")), name=str(chamber.get("name", ""))),
-        member=str(data.get("member", "")),
+        member=signup.member,
     )
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from campaign_core.drill_checks import COMPLAINED, FORWARDED
-from campaign_core.drill_records import DrillCheck, DrillMessage, DrillNotice, StoredRecord
-from campaign_core.records import CHECK, MESSAGE, NOTICE
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice, StoredRecord
+from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE, drill_due_at
 from campaign_core.store import Record, Store
 from campaign_core.store.sqlite import SQLiteStore
 from hq.forget import FORGOTTEN
@@ -64,11 +64,57 @@ CHECK_FULL = DrillCheck(
     forwarded_at=AT + timedelta(minutes=15),
     complained_at=AT + timedelta(minutes=16),
 )
-FULL: tuple[StoredRecord, ...] = (MESSAGE_FULL, NOTICE_FULL, CHECK_FULL)
+EVENT_FULL = DrillEvent(
+    key="0123456789abcdef0123.20261201T013000000000.a1b2c3",
+    message="0123456789abcdef0123",
+    application_id="A-1",
+    purpose="drill",
+    type="click",
+    link="login",
+    at=AT,
+    user_agent="settled bot",
+    client="settled:0123456789abcdef0123.20261201T013000000000.a1b2c3",
+    method="GET",
+    prefetch=True,
+    settled=True,
+    machine_reasons=("agent", "too_fast"),
+    purge_at=AT + timedelta(days=90),
+)
+DRILL_FULL = Drill(
+    key="A-1",
+    application_id="A-1",
+    company="株式会社テスト",
+    chamber={"code": "sapporo", "name": "札幌商工会議所"},
+    template="2026-12-subtle",
+    month=12,
+    variant="subtle",
+    window_start=AT,
+    window_end=AT + timedelta(days=2),
+    days=3,
+    messages=("0123456789abcdef0123", "0123456789abcdef0124"),
+    refused=("late@example.co.jp",),
+    scheduled_at=AT - timedelta(days=1),
+    report_state="sent",
+    due_at=AT,
+    followups_planned=True,
+    report_claimed_at=AT + timedelta(days=5),
+    report_error="451 try later",
+    report_held_at=AT + timedelta(days=4),
+    report_sent_at=AT + timedelta(days=6),
+    report_sent_by="staff",
+    counted={"drills": 1, "sent": 2, "reported": 1, "opened": 1, "clicked": 0, "minutes": {"12": 1}},
+    membership_offered_at=AT + timedelta(days=6),
+    purge_at=AT + timedelta(days=2),
+)
+FULL: tuple[StoredRecord, ...] = (MESSAGE_FULL, NOTICE_FULL, CHECK_FULL, EVENT_FULL, DRILL_FULL)
 
 
 def _ids(record: StoredRecord) -> str:
     return type(record).__name__
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -121,8 +167,20 @@ def test_instants_are_stored_as_iso_utc_text() -> None:
         ),
         (DrillNotice, NOTICE, {"email": "a@example.jp", "purpose": "reveal", "state": "scheduled"}),
         (DrillCheck, CHECK, {"application_id": "A-1", "forwarded_at": "2026-12-01T10:30:00"}),
+        # A drill scheduled before `followups_planned`, the report fields and `counted` existed.
+        (
+            Drill,
+            DRILL,
+            {"application_id": "A-1", "month": 11, "variant": "obvious", "report_state": "waiting"},
+        ),
+        # An event as recorded, before it was settled (`purge_at` as the store sets it from `at`).
+        (
+            DrillEvent,
+            EVENT,
+            {"message": "M-1", "at": "2026-12-01T10:30:00+00:00", "purge_at": "2026-12-01T10:30:00+00:00"},
+        ),
     ],
-    ids=["message", "notice", "check"],
+    ids=["message", "notice", "check", "drill", "event"],
 )
 def test_an_older_item_missing_fields_reads_with_defaults(
     store: Store, cls: type[StoredRecord], kind: str, item: dict[str, Any]
@@ -133,7 +191,7 @@ def test_an_older_item_missing_fields_reads_with_defaults(
     record = cls.from_record(stored)
     for f in record.data_fields():
         if f.name not in item:
-            assert getattr(record, f.name) == f.default, f.name
+            assert getattr(record, f.name) == _default(f), f.name
     assert record.extra == {}
 
 
@@ -244,3 +302,44 @@ def test_field_names_used_elsewhere_are_fields_of_the_records() -> None:
     assert {FORWARDED, COMPLAINED} <= DrillCheck.field_names()
     assert FORGOTTEN in DrillMessage.field_names() and FORGOTTEN in DrillNotice.field_names()
     assert DrillMessage.field_names() < DrillNotice.field_names()  # a notice is a drill mail and more
+
+
+def test_an_event_keeps_its_machine_reasons_as_a_list_and_leaves_purge_at_to_the_store(store: Store) -> None:
+    item = EVENT_FULL.to_item()
+    assert item["machine_reasons"] == ["agent", "too_fast"]  # JSON has no tuple
+    fresh = DrillEvent(key="M-1.1.a", message="M-1", type="open", at=AT)
+    assert not {"settled", "machine_reasons", "purge_at"} & set(fresh.to_item())
+    # Left out, `purge_at` is set by the store from `at` (`store.with_period`): in the purge index.
+    assert store.put_new(EVENT, fresh.key, fresh.to_item())
+    stored = store.get(EVENT, fresh.key)
+    assert stored is not None
+    assert DrillEvent.from_record(stored).purge_at == AT
+    assert DrillEvent.changes(machine_reasons=("agent",), purge_at=None) == {
+        "machine_reasons": ["agent"],
+        "purge_at": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "due"),
+    [
+        ({}, AT),  # just scheduled: open from its window's start
+        ({"followups_planned": True}, AT),  # the report still to go
+        ({"followups_planned": True, "report_state": "sent"}, None),
+        ({"followups_planned": True, "report_state": "held"}, None),
+        ({"followups_planned": False, "report_state": "sent"}, AT),  # a late participant added
+    ],
+)
+def test_a_drill_is_due_while_the_scheduler_has_work_on_it(
+    changes: dict[str, Any], due: datetime | None
+) -> None:
+    drill = dataclasses.replace(Drill(key="A-1", window_start=AT, report_state="waiting"), **changes)
+    assert drill.wanted_due_at() == due
+    raw = drill_due_at(drill.to_item())  # the same rule as the store's migration applies
+    assert (raw and datetime.fromisoformat(raw)) == (due or None)
+
+
+def test_a_drill_without_its_window_says_so() -> None:
+    assert DRILL_FULL.window() == (AT, AT + timedelta(days=2))
+    with pytest.raises(KeyError, match="A-2"):
+        Drill(key="A-2", window_start=AT).window()

@@ -1,38 +1,36 @@
 """What the drill's own writers store reads as the typed records (`campaign_core.drill_records`)
-and writes back unchanged: scheduled, sent, failed and requeued drill mails, reveal and follow-up
-notices, and check sheet lines, on both stores."""
+and writes back unchanged: drills (scheduled, planned, reported, held, counted), scheduled, sent,
+failed and requeued drill mails, reveal and follow-up notices, tracking events (as recorded and as
+settled) and check sheet lines, on both stores."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+
+from flask.testing import FlaskClient
 
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
-from campaign_core.drill_records import DrillCheck, DrillMessage, DrillNotice, read_mail
-from campaign_core.records import CHECK, MESSAGE, NOTICE
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
+from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.checksheet import record_forwarded, save_sheet
+from drill_sender.services.report_due import hold_report, scheduler_run
 from drill_sender.services.requeue import requeue
 from drill_sender.services.schedule import schedule
 from drill_sender.services.send import due_messages, send_due
-from tests.support.drill import OFFICER_DOMAIN, accepted_application, staff
+from hq.retention import Retention, purge
+from tests.support.drill import OFFICER_DOMAIN, SentDrill, accepted_application, get, staff
+from tests.support.records import declares_every_field
 from tests.support.servers import FaultySMTPServer
 
 
 def _declares_every_field(store: Store, kind: str) -> None:
     """Every stored item of `kind` reads with nothing left over and writes back as it was."""
-    records = store.query(kind)
-    assert records
-    for record in records:
-        typed = read_mail(record) if kind in (MESSAGE, NOTICE) else DrillCheck.from_record(record)
-        assert typed.extra == {}, f"{kind} field not declared: {sorted(typed.extra)}"
-        item = typed.to_item()
-        assert {name: record.data[name] for name in item} == item
-        # What is left out is a sparse field holding its default (requeue clears `failed_at`).
-        left_out = {name: value for name, value in record.data.items() if name not in item}
-        assert set(left_out) <= type(typed).SPARSE and not any(left_out.values()), left_out
-        assert typed.version == record.version
+    classes = {DRILL: Drill, MESSAGE: DrillMessage, NOTICE: DrillNotice, CHECK: DrillCheck, EVENT: DrillEvent}
+    declares_every_field(store, classes[kind])
 
 
 def test_scheduled_sent_and_notice_items_are_declared_and_round_trip(
@@ -74,3 +72,55 @@ def test_failed_requeued_and_checked_items_are_declared_and_round_trip(
     form = {f"reported-{sent.key}": "yes", f"reported_at-{sent.key}": "2026-12-01 08:50"}
     assert save_sheet(deps, app_id, form) == {}
     _declares_every_field(store, CHECK)  # as the officer saved it
+
+
+def test_recorded_and_settled_events_are_declared_and_round_trip(
+    store: Store, clock: FixedClock, deps: Deps, client: FlaskClient, sent: Callable[..., SentDrill]
+) -> None:
+    drill = sent(count=2)
+    first, second = staff(2)
+    clock.advance(timedelta(minutes=30))
+    assert get(client, drill.links[first][0]).status_code == 200  # an open
+    assert get(client, drill.links[second][1][0]).status_code == 302  # a click, by a person
+    for path in drill.links[second][1]:  # a scanner following every link
+        get(client, path, agent="Mozilla/5.0 (compatible; Proofpoint scanner)", address="203.0.113.9")
+    _declares_every_field(store, EVENT)  # as recorded, with the `purge_at` the store gave them
+    events = [DrillEvent.from_record(r) for r in store.query(EVENT)]
+    assert {e.type for e in events} == {"open", "click"} and all(e.purge_at == e.at for e in events)
+
+    clock.advance(timedelta(days=91))
+    assert purge(store, clock, Retention()).settled_events == len(events)
+    _declares_every_field(store, EVENT)  # as settled: machine reasons kept, out of the purge index
+    settled = [DrillEvent.from_record(r) for r in store.query(EVENT)]
+    assert all(e.settled and e.purge_at is None for e in settled)
+    assert any("agent" in e.machine_reasons for e in settled)
+
+
+def test_drills_scheduled_planned_reported_held_and_counted_are_declared_and_round_trip(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
+) -> None:
+    reported = accepted_application(store, settings, clock, staff(2))
+    held = accepted_application(store, settings, clock, staff(3)[2:])
+    for app_id in (reported, held):
+        schedule(deps, app_id, days=1)  # Mon 30 Nov 2026
+    _declares_every_field(store, DRILL)  # as scheduled
+    record = store.get(DRILL, reported)
+    assert record is not None
+    drill = Drill.from_record(record)
+    assert drill.due_at == drill.window_start == drill.wanted_due_at() and drill.report_state == "waiting"
+    assert len(drill.messages) == 2 and drill.refused == () and drill.counted is None
+    assert drill.purge_at == drill.window_end  # the store put it in the purge index
+
+    clock.advance(timedelta(hours=9))  # every drill mail is out, the window closed
+    assert send_due(deps).count("sent") == 3
+    assert hold_report(deps, held)
+    _declares_every_field(store, DRILL)  # follow-ups planned; one report held
+    clock.advance(timedelta(days=4))  # past the reporting period
+    assert scheduler_run(deps).reports_sent == 1
+    _declares_every_field(store, DRILL)  # reported, and counted in the campaign's figures
+    drills = {d.key: d for d in map(Drill.from_record, store.query(DRILL))}
+    done, kept = drills[reported], drills[held]
+    assert (done.report_state, done.report_sent_by, done.report_sent_at) == ("sent", "scheduler", clock.now())
+    assert done.followups_planned and done.counted and done.counted["sent"] == 2
+    assert done.report_claimed_at == clock.now() and done.due_at is None is done.wanted_due_at()  # closed
+    assert (kept.report_state, kept.report_held_at) == ("held", clock.now() - timedelta(days=4))

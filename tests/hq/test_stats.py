@@ -6,19 +6,28 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bench.hq import NOW, Expected, synthetic_campaign
+from campaign_core.clock import FixedClock
+from campaign_core.deps import Deps
+from campaign_core.drill_checks import COMPLAINED, FORWARDED, note_report
+from campaign_core.drill_records import DrillMessage
+from campaign_core.records import MESSAGE
 from campaign_core.store.sqlite import SQLiteStore
 from cli.main import cli
+from drill_sender.services.checksheet import save_sheet
+from drill_sender.services.report import build_report
 from hq import audit
 from hq.stats import MIN_GROUP, OTHER, Stats, build_stats, load_rows
 from hq.stats_output import render_csv, render_html
 from tests.support import TEST_SECRET
+from tests.support.drill import SentDrill, staff
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +155,27 @@ def test_csv_cells_are_formula_safe() -> None:
     rows = list(csv.reader(io.StringIO(render_csv(stats).decode("utf-8-sig"))))
     assert ["商工会議所別(訓練)", "'=cmd|'/c calc'!A1", "7", "", "", ""] in rows
     assert ["月別", "2026-10", "5社未満", "", "", ""] in rows
+
+
+def test_reports_count_as_the_drill_report_counts_them(
+    deps: Deps, clock: FixedClock, sent: Callable[..., SentDrill]
+) -> None:
+    # The dashboard and the drill's own report share one rule (`DrillCheck.report_time`).
+    store = deps.store
+    drill = sent(count=2)
+    keys = {DrillMessage.from_record(r).email: r.key for r in store.query(MESSAGE)}
+    first, second = staff(2)
+    clock.advance(timedelta(minutes=30))
+    assert note_report(store, keys[first], COMPLAINED, clock.now())  # marked as junk: a report
+    stats = build_stats(load_rows(store), clock.now())
+    report = build_report(deps, drill.application_id)
+    assert sum(o.reported for o in stats.variants) == report.rates.reported == 1
+    assert [o.median_minutes for o in stats.variants if o.sent] == [report.rates.median_minutes]
+
+    # A forward the officer overruled afterwards ("no report") counts in neither.
+    assert note_report(store, keys[second], FORWARDED, clock.now())
+    clock.advance(timedelta(hours=1))
+    assert save_sheet(deps, drill.application_id, {f"reported-{keys[second]}": "no"}) == {}
+    stats = build_stats(load_rows(store), clock.now())
+    report = build_report(deps, drill.application_id)
+    assert sum(o.reported for o in stats.variants) == report.rates.reported == 1
