@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from campaign_core.clock import parse_iso
-from campaign_core.drill_records import StoredRecord
 from campaign_core.records import ONESHOT, SIGNUP, oneshot_due_at
+from campaign_core.stored_record import StoredRecord
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from campaign_core.drill_checks import COMPLAINED, FORWARDED
-from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice, StoredRecord
+from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
 from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE, drill_due_at
 from campaign_core.store import Record, Store
 from campaign_core.store.sqlite import SQLiteStore
+from campaign_core.stored_record import StoredRecord
 from hq.forget import FORGOTTEN
 from tests.support.forms import dynamodb_store
 

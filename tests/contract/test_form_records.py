@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from campaign_core.drill_records import StoredRecord
 from campaign_core.form_records import OneshotRequest, SeminarSignup
 from campaign_core.records import ONESHOT, SIGNUP, oneshot_due_at
 from campaign_core.store import Store
 from campaign_core.store.sqlite import SQLiteStore
+from campaign_core.stored_record import StoredRecord
 from tests.support.forms import dynamodb_store
 
 AT = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from campaign_core.drill_records import StoredRecord
 from campaign_core.store import Store
+from campaign_core.stored_record import StoredRecord
 
 R = TypeVar("R", bound=StoredRecord)
 
