@@ -180,9 +180,7 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
     return DrillReport(
         application_id=application_id,
         company=drill.company,
-        # `schedule` writes no office on the drill (the application has it): "" unless an older
-        # drill item carries one.
-        office=str(drill.extra.get("office", "") or ""),
+        office=str(application.data.get("office", "")) if application is not None else "",
         template=_template(drill.month, drill.variant),
         learn_url=learn_url(deps, application=application_id),
         window_start=window_start,

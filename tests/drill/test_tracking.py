@@ -496,6 +496,19 @@ def test_report_link_serves_html_and_csv_and_refuses_forged_tokens(
         assert answer.status_code == 200 and "このリンクは使えません" in answer.get_data(as_text=True)
 
 
+def test_report_names_the_office_the_officer_applied_for(
+    client: FlaskClient, store: Store, settings: Settings, clock: FixedClock, deps: Deps
+) -> None:
+    app_id = accepted_application(
+        store, settings, clock, staff(1), company="株式会社テスト", office="大阪支店"
+    )
+    schedule(deps, app_id, days=1, month=8, variant="subtle")
+    built = build_report(deps, app_id)
+    assert (built.company, built.office) == ("株式会社テスト", "大阪支店")
+    page = client.get(urlsplit(report_url(deps, app_id)).path).get_data(as_text=True)
+    assert "株式会社テスト 大阪支店" in page
+
+
 # -- the one-shot status page -----------------------------------------------------------------------
 
 
