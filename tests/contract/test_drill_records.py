@@ -1,151 +1,20 @@
-"""The typed drill records (`campaign_core.drill_records`) at the store boundary: what `to_item`
-writes, `from_record` reads back the same on both stores; older items missing fields get defaults;
-fields the class does not know survive a rewrite."""
+"""The typed drill records (`campaign_core.drill_records`): how each kind's own fields are written,
+updated and read (what every record class shares is in `test_stored_records.py`)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from campaign_core.drill_checks import COMPLAINED, FORWARDED
 from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
-from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE, drill_due_at
+from campaign_core.records import EVENT, MESSAGE, NOTICE, drill_due_at
 from campaign_core.store import Record, Store
-from campaign_core.store.sqlite import SQLiteStore
-from campaign_core.stored_record import StoredRecord
 from hq.forget import FORGOTTEN
-from tests.support.forms import dynamodb_store
-
-AT = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
-
-MESSAGE_FULL = DrillMessage(
-    key="0123456789abcdef0123",
-    application_id="A-1",
-    purpose="drill",
-    email="taro@example.co.jp",
-    company="株式会社テスト",
-    month=12,
-    variant="subtle",
-    template="2026-12-subtle",
-    message_id="<drill.0123456789abcdef0123@drill.example.jp>",
-    send_at=AT,
-    state="failed",
-    attempts=3,
-    next_attempt_at=AT + timedelta(minutes=5),
-    due_at=None,
-    lease_until=AT + timedelta(minutes=10),
-    claimed_by="runner-1",
-    sent_at=None,
-    provider_id="ses-1",
-    last_error="550 no such user",
-    failed_at=AT + timedelta(hours=1),
-    requeued_at=AT + timedelta(hours=2),
-    previous_error="550 mailbox full",
-    forgotten=True,
-)
-NOTICE_FULL = DrillNotice(
-    **{f.name: getattr(MESSAGE_FULL, f.name) for f in MESSAGE_FULL.data_fields()},
-    key="reveal-0123456789abcdef0123",
-    drill_message="0123456789abcdef0123",
-)
-CHECK_FULL = DrillCheck(
-    key="0123456789abcdef0123",
-    application_id="A-1",
-    email="taro@example.co.jp",
-    reported="yes",
-    reported_at=AT + timedelta(minutes=20),
-    action="reported_unopened",
-    notes="電話で報告",
-    updated_at=AT + timedelta(hours=3),
-    forwarded_at=AT + timedelta(minutes=15),
-    complained_at=AT + timedelta(minutes=16),
-)
-EVENT_FULL = DrillEvent(
-    key="0123456789abcdef0123.20261201T013000000000.a1b2c3",
-    message="0123456789abcdef0123",
-    application_id="A-1",
-    purpose="drill",
-    type="click",
-    link="login",
-    at=AT,
-    user_agent="settled bot",
-    client="settled:0123456789abcdef0123.20261201T013000000000.a1b2c3",
-    method="GET",
-    prefetch=True,
-    settled=True,
-    machine_reasons=("agent", "too_fast"),
-    purge_at=AT + timedelta(days=90),
-)
-DRILL_FULL = Drill(
-    key="A-1",
-    application_id="A-1",
-    company="株式会社テスト",
-    chamber={"code": "sapporo", "name": "札幌商工会議所"},
-    template="2026-12-subtle",
-    month=12,
-    variant="subtle",
-    window_start=AT,
-    window_end=AT + timedelta(days=2),
-    days=3,
-    messages=("0123456789abcdef0123", "0123456789abcdef0124"),
-    refused=("late@example.co.jp",),
-    scheduled_at=AT - timedelta(days=1),
-    report_state="sent",
-    due_at=AT,
-    followups_planned=True,
-    report_claimed_at=AT + timedelta(days=5),
-    report_error="451 try later",
-    report_held_at=AT + timedelta(days=4),
-    report_sent_at=AT + timedelta(days=6),
-    report_sent_by="staff",
-    counted={"drills": 1, "sent": 2, "reported": 1, "opened": 1, "clicked": 0, "minutes": {"12": 1}},
-    membership_offered_at=AT + timedelta(days=6),
-    purge_at=AT + timedelta(days=2),
-)
-FULL: tuple[StoredRecord, ...] = (MESSAGE_FULL, NOTICE_FULL, CHECK_FULL, EVENT_FULL, DRILL_FULL)
-
-
-def _ids(record: StoredRecord) -> str:
-    return type(record).__name__
-
-
-def _default(f: dataclasses.Field[Any]) -> Any:
-    return f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[misc]
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        sqlite = SQLiteStore(tmp_path / "records.sqlite3")
-        yield sqlite
-        sqlite.close()
-    else:
-        yield dynamodb_store(request.getfixturevalue("moto"))
-
-
-@pytest.mark.parametrize("record", FULL, ids=_ids)
-def test_every_field_set_round_trips_through_the_item(record: StoredRecord) -> None:
-    # No field is left at its default, so a field `to_item` forgot would come back different.
-    defaults = [f.name for f in record.data_fields() if getattr(record, f.name) == f.default]
-    assert defaults == (["due_at", "sent_at"] if isinstance(record, DrillMessage) else [])
-    item = record.to_item()
-    assert set(item) == type(record).field_names()
-    assert type(record).from_item(record.key, item) == record
-
-
-@pytest.mark.parametrize("record", FULL, ids=_ids)
-def test_every_field_set_round_trips_through_the_store(store: Store, record: StoredRecord) -> None:
-    assert store.put_new(record.KIND, record.key, record.to_item())
-    stored = store.get(record.KIND, record.key)
-    assert stored is not None
-    again = type(record).from_record(stored)
-    assert again == dataclasses.replace(record, version=stored.version)
-    assert again.version == stored.version == 1  # kept for the next `expect_version`
+from tests.support.records import AT, DRILL_FULL, EVENT_FULL, MESSAGE_FULL
 
 
 def test_instants_are_stored_as_iso_utc_text() -> None:
@@ -156,44 +25,6 @@ def test_instants_are_stored_as_iso_utc_text() -> None:
         "reported_at": "2026-12-01T01:30:00+00:00",
         "notes": "x",
     }
-
-
-@pytest.mark.parametrize(
-    ("cls", "kind", "item"),
-    [
-        (
-            DrillMessage,
-            MESSAGE,
-            {"email": "a@example.jp", "month": 11, "variant": "obvious", "state": "sent"},
-        ),
-        (DrillNotice, NOTICE, {"email": "a@example.jp", "purpose": "reveal", "state": "scheduled"}),
-        (DrillCheck, CHECK, {"application_id": "A-1", "forwarded_at": "2026-12-01T10:30:00"}),
-        # A drill scheduled before `followups_planned`, the report fields and `counted` existed.
-        (
-            Drill,
-            DRILL,
-            {"application_id": "A-1", "month": 11, "variant": "obvious", "report_state": "waiting"},
-        ),
-        # An event as recorded, before it was settled (`purge_at` as the store sets it from `at`).
-        (
-            DrillEvent,
-            EVENT,
-            {"message": "M-1", "at": "2026-12-01T10:30:00+00:00", "purge_at": "2026-12-01T10:30:00+00:00"},
-        ),
-    ],
-    ids=["message", "notice", "check", "drill", "event"],
-)
-def test_an_older_item_missing_fields_reads_with_defaults(
-    store: Store, cls: type[StoredRecord], kind: str, item: dict[str, Any]
-) -> None:
-    assert store.put_new(kind, "K-1", item)
-    stored = store.get(kind, "K-1")
-    assert stored is not None
-    record = cls.from_record(stored)
-    for f in record.data_fields():
-        if f.name not in item:
-            assert getattr(record, f.name) == _default(f), f.name
-    assert record.extra == {}
 
 
 def test_missing_message_fields_get_the_documented_defaults() -> None:
@@ -208,21 +39,6 @@ def test_missing_message_fields_get_the_documented_defaults() -> None:
 def test_none_in_a_text_field_reads_as_empty_text() -> None:
     check = DrillCheck.from_item("K-1", {"notes": None, "reported": None, "reported_at": None})
     assert (check.notes, check.reported, check.reported_at) == ("", "", None)
-
-
-@pytest.mark.parametrize("record", FULL, ids=_ids)
-def test_unknown_fields_are_kept_on_rewrite(store: Store, record: StoredRecord) -> None:
-    later = {"added_by_a_later_version": {"nested": [1, "二"]}, "score": 7}
-    assert store.put_new(record.KIND, record.key, {**record.to_item(), **later})
-    stored = store.get(record.KIND, record.key)
-    assert stored is not None
-    read = type(record).from_record(stored)
-    assert read.extra == later
-    # Written back as a new item, nothing that was read is lost.
-    store.delete(record.KIND, record.key)
-    assert store.put_new(record.KIND, record.key, read.to_item())
-    again = store.get(record.KIND, record.key)
-    assert again is not None and again.data == stored.data
 
 
 def test_sparse_fields_are_left_out_until_set() -> None:

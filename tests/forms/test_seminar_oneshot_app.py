@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,32 +17,18 @@ from campaign_core.clock import JST
 from campaign_core.store import Store
 from tests.support.forms import (
     ONESHOT_FORM,
-    SEMINAR_FORM,
     Outbox,
+    confirm_signup,
     html_of,
-    links,
-    post_form,
     set_session,
+    sign_up,
     text_of,
-    token_of,
 )
 
 LIVE = "live-2026-12"
 
 
 pytestmark = pytest.mark.both_stores  # every test of this module runs on both store adapters
-
-
-def sign_up(client: FlaskClient, **changes: str) -> tuple[int, str]:
-    return post_form(client, "/api/seminar", SEMINAR_FORM, **changes)
-
-
-def confirm_signup(client: FlaskClient, ask: EmailMessage) -> str:
-    """Open the confirmation link of a live signup and press its button; the page's text."""
-    [link] = [u for u in links(text_of(ask)) if "/api/seminar/confirm" in u]
-    assert client.get(link).status_code == 200
-    response = client.post("/api/seminar/confirm", data={"token": token_of(link)})
-    return response.get_data(as_text=True)
 
 
 def test_recorded_session_reply_carries_the_viewing_url_and_notes(

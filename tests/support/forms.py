@@ -107,6 +107,19 @@ def post_form(client: FlaskClient, path: str, form: Mapping[str, str], **changes
     return response.status_code, response.get_data(as_text=True)
 
 
+def sign_up(client: FlaskClient, **changes: str) -> tuple[int, str]:
+    """Post the seminar form with `changes`: the answer's status and page."""
+    return post_form(client, "/api/seminar", SEMINAR_FORM, **changes)
+
+
+def confirm_signup(client: FlaskClient, ask: EmailMessage) -> str:
+    """Open the confirmation link of a live signup and press its button; the page's text."""
+    [link] = [u for u in links(text_of(ask)) if "/api/seminar/confirm" in u]
+    assert client.get(link).status_code == 200
+    response = client.post("/api/seminar/confirm", data={"token": token_of(link)})
+    return response.get_data(as_text=True)
+
+
 def set_session(content_dir: Path, session_id: str, **changes: Any) -> None:
     """Change fields of one session in the test's copy of content/seminars.yml."""
     path = content_dir / "seminars.yml"
