@@ -22,7 +22,7 @@ from drill_sender.services.requeue import requeue
 from drill_sender.services.schedule import schedule
 from drill_sender.services.send import due_messages, send_due
 from hq.retention import Retention, purge
-from tests.support.drill import OFFICER_DOMAIN, SentDrill, accepted_application, get, staff
+from tests.support.drill import OFFICER_DOMAIN, SentDrill, accepted_application, get, scheduled_drills, staff
 from tests.support.records import declares_every_field
 from tests.support.servers import FaultySMTPServer
 
@@ -99,10 +99,7 @@ def test_recorded_and_settled_events_are_declared_and_round_trip(
 def test_drills_scheduled_planned_reported_held_and_counted_are_declared_and_round_trip(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
-    reported = accepted_application(store, settings, clock, staff(2))
-    held = accepted_application(store, settings, clock, staff(3)[2:])
-    for app_id in (reported, held):
-        schedule(deps, app_id, days=1)  # Mon 30 Nov 2026
+    reported, held = scheduled_drills(store, settings, clock, deps, staff(2), staff(3)[2:])
     _declares_every_field(store, DRILL)  # as scheduled
     record = store.get(DRILL, reported)
     assert record is not None

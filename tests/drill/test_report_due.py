@@ -20,7 +20,7 @@ from campaign_core.settings import Settings
 from campaign_core.store import Store
 from drill_sender.services.report_due import report_due_at, scheduler_run
 from drill_sender.services.schedule import schedule
-from tests.support.drill import Run, SentDrill, accepted_application, staff
+from tests.support.drill import Run, SentDrill, accepted_application, scheduled_drills, staff
 from tests.support.servers import FaultySMTPServer, free_port
 
 OFFICER = "taro@test-corp.example.jp"
@@ -79,10 +79,7 @@ def test_the_scheduler_mails_the_report_once_the_reporting_period_has_passed(
 def test_not_before_the_period_is_over_and_not_while_held(
     store: Store, settings: Settings, clock: FixedClock, deps: Deps, smtp: FaultySMTPServer
 ) -> None:
-    first = accepted_application(store, settings, clock, staff(1))
-    held = accepted_application(store, settings, clock, staff(2)[1:])
-    for app_id in (first, held):
-        schedule(deps, app_id, days=1)  # Mon 30 Nov 2026
+    first, held = scheduled_drills(store, settings, clock, deps, staff(1), staff(2)[1:])
     clock.advance(timedelta(hours=9))  # Mon 18:00 JST: every drill mail is out, the window closed
     summary = scheduler_run(deps)
     assert summary.count("sent") == 2 and summary.reports_sent == 0
@@ -126,9 +123,7 @@ def test_staff_hold_a_report_and_send_it_with_the_command(
 @pytest.fixture
 def drills(store: Store, settings: Settings, clock: FixedClock, deps: Deps) -> list[str]:
     """Two drills whose mails went out and whose report period is over: their reports are due."""
-    drills = [accepted_application(store, settings, clock, p) for p in (staff(1), staff(2)[1:])]
-    for app_id in drills:
-        schedule(deps, app_id, days=1)  # Mon 30 Nov 2026
+    drills = scheduled_drills(store, settings, clock, deps, staff(1), staff(2)[1:])
     clock.advance(timedelta(hours=9))
     assert scheduler_run(deps).count("sent") == 2  # the drill mails; no report is due yet
     clock.current = datetime(2026, 12, 4, 9, 0, tzinfo=JST).astimezone(UTC)

@@ -221,6 +221,17 @@ def accepted_application(
     return applied.application_id
 
 
+def scheduled_drills(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps, *people: Sequence[str]
+) -> list[str]:
+    """One accepted application for each list of participants, its drill scheduled over one day
+    from the clock's day (Mon 30 Nov 2026 in the drill suites); the application ids."""
+    drills = [accepted_application(store, settings, clock, participants) for participants in people]
+    for app_id in drills:
+        schedule(deps, app_id, days=1)
+    return drills
+
+
 def confirm_participant(
     store: Store, settings: Settings, clock: FixedClock, application_id: str, address: str
 ) -> None:
