@@ -1,5 +1,6 @@
-"""Typed records of the forms (issue 9 §3): a seminar signup and a one-shot sample request, as
-frozen dataclasses at the store boundary, on the base of the drill's (`campaign_core.drill_records`).
+"""Typed records of the forms (issue 9 §3): a drill application, a seminar signup and a one-shot
+sample request, as frozen dataclasses at the store boundary, on the base of the drill's
+(`campaign_core.drill_records`).
 
 A form record is stored pending, with an expiry, until its address confirms it by the mailed link
 (`form_lambda/services/links.py`); `expires_at` is the store's, kept beside the item's fields.
@@ -12,8 +13,70 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from campaign_core.clock import parse_iso
-from campaign_core.records import ONESHOT, SIGNUP, oneshot_due_at
-from campaign_core.stored_record import StoredRecord
+from campaign_core.records import APPLICATION, ONESHOT, SIGNUP, mailable_participants, oneshot_due_at
+from campaign_core.stored_record import Nested, StoredRecord
+
+
+@dataclass(frozen=True, kw_only=True)
+class Participant(Nested):
+    """One participant of a drill application, as the officer listed them."""
+
+    SPARSE: ClassVar[frozenset[str]] = frozenset({"confirmed_at"})
+
+    email: str = ""  # "" once forgotten
+    status: str = ""  # `records.TRUSTED` | `records.WAITING` -> `records.CONFIRMED`; "forgotten"
+    confirmed_at: datetime | None = None  # by their own link
+
+
+@dataclass(frozen=True, kw_only=True)
+class DrillApplication(StoredRecord):
+    """A drill application of one office, keyed by a random id (`form_lambda/services/drill.py`):
+    stored pending with its office claims, accepted once the officer confirms, then scheduled by
+    staff (`drill_sender/services/schedule.py`); HQ forgets and purges it (`hq/`)."""
+
+    KIND: ClassVar[str] = APPLICATION
+    #: Written later (acceptance, scheduling, forget, the store's `purge_at`), or by older forms.
+    SPARSE: ClassVar[frozenset[str]] = frozenset(
+        {"reveal", "followup", "reveal_followup", "accepted_at", "seminar_by", "membership_offered_at",
+         "mail_error", "drill_status", "drill_scheduled_at", "officer_forgotten", "purge_at"}
+    )  # fmt: skip
+
+    status: str = ""  # "pending" -> "accepted"
+    applied_at: datetime | None = None
+    confirm_by: datetime | None = None  # the officer's link expires
+    consent: dict[str, Any] = field(default_factory=dict)  # {"version": ..., "at": ISO time}
+    company: str = ""
+    office: str = ""
+    corporate_number: str = ""
+    postal_code: str = ""
+    prefecture: str = ""
+    office_keys: tuple[str, ...] = ()  # the office claims it holds
+    address: str = ""
+    phone: str = ""
+    industry: str = ""  # `campaign_core.choices.INDUSTRIES`
+    employees: str = ""  # `campaign_core.choices.EMPLOYEES`
+    chamber: dict[str, Any] = field(default_factory=dict)  # {"code": ..., "name": ...}
+    member: str = ""  # `campaign_core.choices.MEMBER`
+    officer_name: str = ""
+    officer_email: str = ""
+    participants: tuple[Participant, ...] = ()
+    variant: str = ""  # obvious / subtle / auto (おまかせ); "": from before the choice
+    reveal: bool | None = None  # the reveal mail; None: from before the two choices
+    followup: bool | None = None  # the follow-up mail; None: from before the two choices
+    reveal_followup: bool = False  # before the two choices: one box for both
+    accepted_at: datetime | None = None
+    seminar_by: str = ""  # the JST day (ISO date) staff watch the seminar by; "" before acceptance
+    membership_offered_at: datetime | None = None  # the acceptance mail carried the offer
+    mail_error: str = ""  # the acceptance mails failed (staff resend)
+    drill_status: str = ""  # "scheduled" once staff scheduled it
+    drill_scheduled_at: datetime | None = None
+    officer_forgotten: bool = False  # `campaign forget` erased the officer
+    purge_at: datetime | None = None  # the store's `purge` index
+
+    def mailable(self) -> list[str]:
+        """The addresses drill mail may go to; the rule is `records.mailable_participants`, which
+        the dict form (older callers, raw items) applies too."""
+        return mailable_participants(self.to_item())
 
 
 @dataclass(frozen=True, kw_only=True)

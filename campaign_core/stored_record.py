@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any, ClassVar, Self, get_type_hints
+from typing import Any, ClassVar, Self, get_args, get_origin, get_type_hints
 
 from campaign_core.clock import iso, parse_iso
 from campaign_core.store import Record
@@ -49,6 +49,10 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _optional_flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
 def _texts(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value or ())
 
@@ -68,6 +72,7 @@ _DECODERS = {
     int: _number,
     int | None: _optional_number,
     bool: _flag,
+    bool | None: _optional_flag,
     datetime | None: _instant,
     tuple[str, ...]: _texts,
     dict[str, Any]: _mapping,
@@ -75,25 +80,33 @@ _DECODERS = {
 }
 
 
+def _decoder(hint: Any) -> Any:
+    """The decoder of an annotation: from the table, or a tuple of `Nested` records (a list of dicts)."""
+    if hint in _DECODERS:
+        return _DECODERS[hint]
+    args = get_args(hint)
+    if get_origin(hint) is tuple and args[1:] == (Ellipsis,) and issubclass(args[0], Nested):
+        nested = args[0]
+        return lambda value: tuple(nested.from_item(v) for v in value or ())
+    raise TypeError(f"no decoder for {hint!r}")
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, tuple):
-        return list(value)  # the store keeps JSON: a list
+        return [_encode(v) for v in value]  # the store keeps JSON: a list
+    if isinstance(value, Nested):
+        return value.to_item()
     return iso(value) if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True, kw_only=True)
-class StoredRecord:
-    """The shared part: the record's key, the version it was read at (for `expect_version`) and
-    its expiry (the store's, not an item field: pending form requests), and the item's fields this
-    class does not declare."""
+class _Fields:
+    """What stored and nested records share: declared fields read by annotation, `SPARSE` ones
+    written only once set, and the item's other fields kept in `extra`."""
 
-    KIND: ClassVar[str]
     #: Fields left out of `to_item` while they hold their default (written only once they are set).
     SPARSE: ClassVar[frozenset[str]] = frozenset()
 
-    key: str
-    version: int = 0  # 0: not stored yet
-    expires_at: datetime | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -105,26 +118,18 @@ class StoredRecord:
     @cache
     def _decoders(cls) -> dict[str, Any]:
         hints = get_type_hints(cls)
-        return {f.name: _DECODERS[hints[f.name]] for f in cls.data_fields()}
+        return {f.name: _decoder(hints[f.name]) for f in cls.data_fields()}
 
     @classmethod
     def field_names(cls) -> frozenset[str]:
         return frozenset(f.name for f in cls.data_fields())
 
     @classmethod
-    def from_item(
-        cls, key: str, item: Mapping[str, Any], *, version: int = 0, expires_at: datetime | None = None
-    ) -> Self:
+    def _read(cls, item: Mapping[str, Any]) -> dict[str, Any]:
+        """The constructor's arguments for `item`: its declared fields decoded, the rest in `extra`."""
         decoders = cls._decoders()
         values = {name: decode(item[name]) for name, decode in decoders.items() if name in item}
-        extra = {name: value for name, value in item.items() if name not in decoders}
-        return cls(key=key, version=version, expires_at=expires_at, extra=extra, **values)
-
-    @classmethod
-    def from_record(cls, record: Record) -> Self:
-        if record.kind != cls.KIND:
-            raise ValueError(f"a {record.kind!r} record is not a {cls.KIND!r}")
-        return cls.from_item(record.key, record.data, version=record.version, expires_at=record.expires_at)
+        return {**values, "extra": {name: value for name, value in item.items() if name not in decoders}}
 
     @classmethod
     @cache
@@ -141,6 +146,41 @@ class StoredRecord:
                 continue
             item[name] = _encode(value)
         return item
+
+
+@dataclass(frozen=True, kw_only=True)
+class Nested(_Fields):
+    """A record kept inside another record's item, as one dict of a list (an application's
+    participants): a field annotated `tuple[<Nested subclass>, ...]` reads and writes them."""
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> Self:
+        return cls(**cls._read(item))
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredRecord(_Fields):
+    """The shared part: the record's key, the version it was read at (for `expect_version`) and
+    its expiry (the store's, not an item field: pending form requests), and the item's fields this
+    class does not declare."""
+
+    KIND: ClassVar[str]
+
+    key: str
+    version: int = 0  # 0: not stored yet
+    expires_at: datetime | None = None
+
+    @classmethod
+    def from_item(
+        cls, key: str, item: Mapping[str, Any], *, version: int = 0, expires_at: datetime | None = None
+    ) -> Self:
+        return cls(key=key, version=version, expires_at=expires_at, **cls._read(item))
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        if record.kind != cls.KIND:
+            raise ValueError(f"a {record.kind!r} record is not a {cls.KIND!r}")
+        return cls.from_item(record.key, record.data, version=record.version, expires_at=record.expires_at)
 
     def to_record(self) -> Record:
         """The store's shape, for functions that still take a `Record`."""

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from campaign_core.form_records import OneshotRequest, SeminarSignup
-from campaign_core.records import SIGNUP, oneshot_due_at
+from campaign_core.form_records import DrillApplication, OneshotRequest, Participant, SeminarSignup
+from campaign_core.records import SIGNUP, mailable_participants, oneshot_due_at
 from campaign_core.store import Store
-from tests.support.records import AT
+from tests.support.records import APPLICATION_FULL, AT
 
 
 def test_a_new_request_leaves_out_what_comes_later() -> None:
@@ -47,3 +47,23 @@ def test_a_seat_is_read_as_a_number_on_both_stores(store: Store) -> None:
     seat = SeminarSignup.from_record(stored).seat
     assert seat == 3 and type(seat) is int
     assert SeminarSignup.from_item("K-2", {"seat": None, "channel": None}).seat is None
+
+
+@pytest.mark.parametrize("status", ["accepted", "pending"])
+def test_drill_mail_goes_to_trusted_and_confirmed_participants_once_accepted(status: str) -> None:
+    waiting = Participant(email="saburo@example.org", status="unconfirmed")
+    forgotten = Participant(email="", status="forgotten")
+    application = dataclasses.replace(
+        APPLICATION_FULL, status=status, participants=(*APPLICATION_FULL.participants, waiting, forgotten)
+    )
+    mailable = ["taro@example.co.jp", "jiro@example.net"] if status == "accepted" else []
+    assert application.mailable() == mailable
+    assert mailable_participants(application.to_item()) == mailable  # one rule for the dict form
+
+
+def test_a_participant_keeps_fields_it_does_not_know() -> None:
+    item = {"status": "accepted", "participants": [{"email": "a@example.jp", "status": "domain", "note": 1}]}
+    application = DrillApplication.from_item("A-1", item)
+    [participant] = application.participants
+    assert participant == Participant(email="a@example.jp", status="domain", extra={"note": 1})
+    assert application.to_item()["participants"] == item["participants"]

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
-from campaign_core.form_records import OneshotRequest, SeminarSignup
-from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
+from campaign_core.form_records import DrillApplication, OneshotRequest, SeminarSignup
+from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
 from campaign_core.store import Store
 from campaign_core.stored_record import StoredRecord
 from tests.support.records import AT, FULL
@@ -90,8 +90,14 @@ def test_every_field_set_round_trips_through_the_store_with_its_expiry(
                 "member": "member",
             },
         ),
+        # An application from before the reveal and follow-up choices, never confirmed.
+        (
+            DrillApplication,
+            APPLICATION,
+            {"status": "pending", "reveal_followup": True, "participants": [{"email": "a@example.jp"}]},
+        ),
     ],
-    ids=["message", "notice", "check", "drill", "event", "oneshot", "signup"],
+    ids=["message", "notice", "check", "drill", "event", "oneshot", "signup", "application"],
 )
 def test_an_older_item_missing_fields_reads_with_defaults(
     store: Store, cls: type[StoredRecord], kind: str, item: dict[str, Any]

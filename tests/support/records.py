@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
-from campaign_core.form_records import OneshotRequest, SeminarSignup
+from campaign_core.form_records import DrillApplication, OneshotRequest, Participant, SeminarSignup
 from campaign_core.store import Store
 from campaign_core.stored_record import StoredRecord
 
@@ -70,6 +70,21 @@ SIGNUP_FULL = SeminarSignup(
     status="confirmed", confirmed_at=AT + timedelta(minutes=3), seat=12, membership_offered_at=AT,
     purge_at=AT,
 )
+APPLICATION_FULL = DrillApplication(
+    key="A-1", status="accepted", company="株式会社テスト", office="本社", corporate_number="1234567890123",
+    postal_code="060-0001", prefecture="北海道", address="札幌市中央区北1条西1丁目", phone="011-123-4567",
+    industry="manufacturing", employees="21-50", chamber={"code": "sapporo", "name": "札幌商工会議所"},
+    member="non_member", officer_name="山田 太郎", officer_email="taro@example.co.jp",
+    participants=(
+        Participant(email="taro@example.co.jp", status="domain"),
+        Participant(email="jiro@example.net", status="confirmed", confirmed_at=AT + timedelta(days=1)),
+    ),
+    variant="subtle", reveal=True, followup=False, reveal_followup=True, office_keys=("1234567890123",),
+    consent={"version": "2026-04", "at": "2026-12-01T01:30:00+00:00"}, applied_at=AT,
+    confirm_by=AT + timedelta(hours=72), accepted_at=AT + timedelta(hours=1), seminar_by="2026-12-15",
+    membership_offered_at=AT + timedelta(hours=1), mail_error="451 try later", drill_status="scheduled",
+    drill_scheduled_at=AT + timedelta(days=2), officer_forgotten=True, purge_at=AT,
+)
 # fmt: on
 #: One sample of each record class, every field set (a drill mail has no `due_at` or `sent_at` at once).
 FULL: tuple[StoredRecord, ...] = (
@@ -80,6 +95,7 @@ FULL: tuple[StoredRecord, ...] = (
     DRILL_FULL,
     ONESHOT_FULL,
     SIGNUP_FULL,
+    APPLICATION_FULL,
 )
 
 
