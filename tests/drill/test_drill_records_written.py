@@ -1,7 +1,8 @@
 """What the drill's own writers store reads as the typed records (`campaign_core.drill_records`)
 and writes back unchanged: drills (scheduled, planned, reported, held, counted), scheduled, sent,
 failed and requeued drill mails, reveal and follow-up notices, tracking events (as recorded and as
-settled) and check sheet lines, on both stores."""
+settled) and check sheet lines; and the drill applications the drill form writes (applied,
+accepted, a participant confirmed, scheduled, forgotten), on both stores."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from campaign_core.clock import FixedClock
 from campaign_core.deps import Deps
 from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
+from campaign_core.form_records import DrillApplication, Participant
 from campaign_core.records import CHECK, DRILL, EVENT, MESSAGE, NOTICE
 from campaign_core.settings import Settings
 from campaign_core.store import Store
@@ -21,8 +23,17 @@ from drill_sender.services.report_due import hold_report, scheduler_run
 from drill_sender.services.requeue import requeue
 from drill_sender.services.schedule import schedule
 from drill_sender.services.send import due_messages, send_due
+from hq.forget import forget
 from hq.retention import Retention, purge
-from tests.support.drill import OFFICER_DOMAIN, SentDrill, accepted_application, get, scheduled_drills, staff
+from tests.support.drill import (
+    OFFICER_DOMAIN,
+    SentDrill,
+    accepted_application,
+    confirm_participant,
+    get,
+    scheduled_drills,
+    staff,
+)
 from tests.support.records import declares_every_field
 from tests.support.servers import FaultySMTPServer
 
@@ -121,3 +132,45 @@ def test_drills_scheduled_planned_reported_held_and_counted_are_declared_and_rou
     assert done.followups_planned and done.counted and done.counted["sent"] == 2
     assert done.report_claimed_at == clock.now() and done.due_at is None is done.wanted_due_at()  # closed
     assert (kept.report_state, kept.report_held_at) == ("held", clock.now() - timedelta(days=4))
+
+
+def _applications(store: Store) -> dict[str, DrillApplication]:
+    return {a.key: a for a in declares_every_field(store, DrillApplication)}
+
+
+def test_applications_the_drill_form_writes_are_declared_and_round_trip(
+    store: Store, settings: Settings, clock: FixedClock, deps: Deps
+) -> None:
+    officer, outside = f"taro@{OFFICER_DOMAIN}", "hanako@outside.example.org"
+    pending = accepted_application(store, settings, clock, [officer], officer_confirms=False)
+    applied = _applications(store)[pending]  # as applied: pending, with its office claims
+    assert (applied.status, applied.applied_at, applied.accepted_at) == ("pending", clock.now(), None)
+    assert applied.confirm_by is not None and applied.office_keys and applied.reveal is not None
+    app_id = accepted_application(store, settings, clock, [officer, *staff(1), outside])
+    accepted = _applications(store)[app_id]  # accepted, the membership offer made
+    assert (accepted.status, accepted.accepted_at, accepted.membership_offered_at) == (
+        "accepted",
+        clock.now(),
+        clock.now(),
+    )
+    assert [p.status for p in accepted.participants] == [
+        "domain",
+        "domain",
+        "unconfirmed",
+    ] and accepted.seminar_by
+    assert accepted.mailable() == [officer, *staff(1)]
+
+    clock.advance(timedelta(hours=1))
+    confirm_participant(store, settings, clock, app_id, outside)
+    confirmed = _applications(store)[app_id].participants[2]
+    assert confirmed == Participant(email=outside, status="confirmed", confirmed_at=clock.now())
+    schedule(deps, app_id, days=1)
+    scheduled = _applications(store)[app_id]
+    assert (scheduled.drill_status, scheduled.drill_scheduled_at) == ("scheduled", clock.now())
+
+    forget(store, outside, outbox_dir=settings.outbox_dir)
+    forget(store, officer, outbox_dir=settings.outbox_dir)
+    forgotten = _applications(store)[app_id]
+    assert (forgotten.officer_email, forgotten.officer_name, forgotten.officer_forgotten) == ("", "", True)
+    assert forgotten.participants[2] == Participant(email="", status="forgotten")
+    assert forgotten.participants[1] == accepted.participants[1]
