@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from functools import partial
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from campaign_core.choices import EMPLOYEES, INDUSTRIES, MEMBER, VARIANT_AUTO, V
 from campaign_core.clock import JST, iso
 from campaign_core.deps import Deps
 from campaign_core.emails import domain_of, mailbox_key
+from campaign_core.form_records import DrillApplication, Participant
 from campaign_core.jst import day_text
 from campaign_core.mail import MailError
 from campaign_core.normalize import unlinked
@@ -49,6 +50,13 @@ PARTICIPANT_PURPOSE = "drill-participant"
 
 # What the applicant typed freely, shown in mails only through `unlinked`.
 FREE_TEXT = ("company", "office", "address", "officer_name")
+# The form's answers the application keeps as they were cleaned (`DrillInput`).
+# fmt: off
+ANSWERS = (
+    "company", "office", "corporate_number", "postal_code", "prefecture", "address", "phone", "industry",
+    "employees", "member", "officer_name", "officer_email", "variant", "reveal", "followup", "office_keys",
+)
+# fmt: on
 
 # How long a participant's own confirmation link stays valid.
 PARTICIPANT_WINDOW = timedelta(days=14)
@@ -70,7 +78,7 @@ class ConfirmResult:
     application: dict[str, Any] | None = None
 
 
-def participant_statuses(deps: Deps, data: DrillInput) -> list[dict[str, str]]:
+def participant_statuses(deps: Deps, data: DrillInput) -> tuple[Participant, ...]:
     """Each participant with TRUSTED (no own confirmation needed) or WAITING.
 
     Trusted: the officer's own mailbox (the officer's confirmation proves it), and addresses in the
@@ -79,49 +87,15 @@ def participant_statuses(deps: Deps, data: DrillInput) -> list[dict[str, str]]:
     checked = any(p.in_officer_domain for p in data.participants) and domains.is_checked(
         deps.store, domain_of(data.officer_email)
     )
-    return [
-        {
-            "email": p.email,
-            "status": TRUSTED
+    return tuple(
+        Participant(
+            email=p.email,
+            status=TRUSTED
             if mailbox_key(p.email) == officer or (checked and p.in_officer_domain)
             else WAITING,
-        }
+        )
         for p in data.participants
-    ]
-
-
-def _application_data(
-    data: DrillInput,
-    *,
-    now: datetime,
-    consent_version: str,
-    deadline: datetime,
-    participants: list[dict[str, str]],
-) -> dict[str, Any]:
-    return {
-        "status": "pending",
-        "company": data.company,
-        "office": data.office,
-        "corporate_number": data.corporate_number,
-        "postal_code": data.postal_code,
-        "prefecture": data.prefecture,
-        "address": data.address,
-        "phone": data.phone,
-        "industry": data.industry,
-        "employees": data.employees,
-        "chamber": data.chamber.as_dict(),
-        "member": data.member,
-        "officer_name": data.officer_name,
-        "officer_email": data.officer_email,
-        "participants": participants,
-        "variant": data.variant,
-        "reveal": data.reveal,
-        "followup": data.followup,
-        "office_keys": list(data.office_keys),
-        "consent": {"version": consent_version, "at": iso(now)},
-        "applied_at": iso(now),
-        "confirm_by": iso(deadline),
-    }
+    )
 
 
 def apply(deps: Deps, data: DrillInput, *, consent_version: str) -> ApplyResult:
@@ -135,18 +109,16 @@ def apply(deps: Deps, data: DrillInput, *, consent_version: str) -> ApplyResult:
     deadline = now + deps.confirm_window
     application_id = secrets.token_hex(16)
     claim = {"application_id": application_id, "status": "pending", "claimed_at": iso(now)}
-    stored = _application_data(
-        data,
-        now=now,
-        consent_version=consent_version,
-        deadline=deadline,
-        participants=participant_statuses(deps, data),
-    )
+    application = DrillApplication(
+        key=application_id, status="pending", chamber=data.chamber.as_dict(),
+        participants=participant_statuses(deps, data), consent={"version": consent_version, "at": iso(now)},
+        applied_at=now, confirm_by=deadline, **{name: getattr(data, name) for name in ANSWERS},
+    )  # fmt: skip
     ops: list[Put | Update] = [
         Put(OFFICE_CLAIM, key, claim, expires_at=deadline, replace_expired_before=now)
         for key in data.office_keys
     ]
-    ops.append(Put(APPLICATION, application_id, stored))
+    ops.append(Put(APPLICATION, application_id, application.to_item()))
     try:
         deps.store.transact(ops)
     except ConditionFailed:
@@ -158,7 +130,7 @@ def apply(deps: Deps, data: DrillInput, *, consent_version: str) -> ApplyResult:
         application_id,
         to=data.officer_email,
         deadline=deadline,
-        values={"application": _mail_view(stored)},
+        values={"application": _mail_view(application)},
         undo=partial(_release, deps, application_id, data.office_keys),
     )
     return ApplyResult("pending", application_id)
@@ -172,17 +144,17 @@ def _release(deps: Deps, application_id: str, keys: tuple[str, ...]) -> None:
     deps.store.delete(APPLICATION, application_id)
 
 
-def _mail_view(application: dict[str, Any]) -> dict[str, Any]:
+def _mail_view(application: DrillApplication) -> dict[str, Any]:
     """The application as the mails show it: choices as their Japanese labels, and the applicant's
     free text made unclickable (these mails may reach people who never typed it: `unlinked`)."""
-    chamber = dict(application.get("chamber") or {})
+    chamber = application.chamber
     return {
-        **application,
-        **{name: unlinked(str(application.get(name) or "")) for name in FREE_TEXT},
+        **application.to_item(),
+        **{name: unlinked(getattr(application, name)) for name in FREE_TEXT},
         "chamber": {**chamber, "name": unlinked(str(chamber.get("name", "")))},
-        "industry_label": label(INDUSTRIES, str(application.get("industry", ""))),
-        "employees_label": label(EMPLOYEES, str(application.get("employees", ""))),
-        "member_label": label(MEMBER, str(application.get("member", ""))),
+        "industry_label": label(INDUSTRIES, application.industry),
+        "employees_label": label(EMPLOYEES, application.employees),
+        "member_label": label(MEMBER, application.member),
     }
 
 
@@ -194,16 +166,17 @@ def check_confirm_token(deps: Deps, token: str) -> ConfirmResult | str:
 def confirm(deps: Deps, token: str) -> ConfirmResult:
     """The officer opened the link: accept the application, keep its office for good."""
     checked = check_confirm_token(deps, token)
-    application = unconfirmed(deps.store, APPLICATION, checked, done="accepted", result=ConfirmResult)
-    if not isinstance(application, Record):
-        return application
+    record = unconfirmed(deps.store, APPLICATION, checked, done="accepted", result=ConfirmResult)
+    if not isinstance(record, Record):
+        return record
+    application = DrillApplication.from_record(record)
     now = deps.now()
     seminar_by = (now + SEMINAR_LEAD).astimezone(JST).date().isoformat()
-    accepted_fields = {"status": "accepted", "accepted_at": iso(now), "seminar_by": seminar_by}
+    accepted_fields = DrillApplication.changes(status="accepted", accepted_at=now, seminar_by=seminar_by)
     ops: list[Put | Update] = [
         Update(APPLICATION, application.key, accepted_fields, expect_version=application.version)
     ]
-    for key in application.data.get("office_keys", []):
+    for key in application.office_keys:
         claim = deps.store.get(OFFICE_CLAIM, key)
         if claim is None or claim.data.get("application_id") != application.key:
             # The claim expired and another application took the office meanwhile.
@@ -213,38 +186,41 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
         deps.store.transact(ops)
     except ConditionFailed:
         latest = deps.store.get(APPLICATION, application.key)
-        if latest is not None and latest.data.get("status") == "accepted":
+        if latest is not None and DrillApplication.from_record(latest).status == "accepted":
             return ConfirmResult("already", latest.data)
         return ConfirmResult("expired")
-    accepted = {**application.data, **accepted_fields}
+    accepted = application.updated(accepted_fields)
     try:
-        _send_acceptance(deps, application.key, accepted)
-        if accepted.get("member") != "member":
+        _send_acceptance(deps, accepted)
+        if accepted.member != "member":
             # The acceptance mail carried the membership offer: HQ's leads show it was made.
-            deps.store.update(APPLICATION, application.key, {"membership_offered_at": iso(now)})
+            deps.store.update(
+                APPLICATION, application.key, DrillApplication.changes(membership_offered_at=now)
+            )
     except MailError as exc:
         # The application stands (the page shows the next steps); staff see what to resend.
         logger.error("acceptance mails of %s not sent: %s", application.key, exc)
-        deps.store.update(APPLICATION, application.key, {"mail_error": str(exc)[:500]})
-    return ConfirmResult("accepted", accepted)
+        deps.store.update(APPLICATION, application.key, DrillApplication.changes(mail_error=str(exc)[:500]))
+    return ConfirmResult("accepted", accepted.to_item())
 
 
-def _send_acceptance(deps: Deps, application_id: str, application: dict[str, Any]) -> None:
-    waiting = [p["email"] for p in application.get("participants", []) if p.get("status") == WAITING]
+def _send_acceptance(deps: Deps, application: DrillApplication) -> None:
+    application_id = application.key
+    waiting = [p.email for p in application.participants if p.status == WAITING]
     deps.send_mail(
         MAIL_TEMPLATES,
         "drill_accepted",
-        to=str(application["officer_email"]),
+        to=application.officer_email,
         values={
             "application": _mail_view(application),
-            "member": application.get("member", ""),
+            "member": application.member,
             "waiting": waiting,
             "manual_url": deps.link("/officers/"),
             "notice_url": deps.link("/officers/notice/"),
             "staff_url": deps.link("/officers/staff/"),
             "seminar_url": deps.link(SEMINAR_PATH),
-            "seminar_by": day_text(date.fromisoformat(str(application["seminar_by"]))),
-            "variant_label": label(VARIANT_CHOICES, str(application.get("variant", VARIANT_AUTO))),
+            "seminar_by": day_text(date.fromisoformat(application.seminar_by)),
+            "variant_label": label(VARIANT_CHOICES, application.variant or VARIANT_AUTO),
             "report_address": deps.report_address,
         },
     )
@@ -287,18 +263,17 @@ def confirm_participant(deps: Deps, token: str) -> ConfirmResult:
     application_id, address = checked
     for _attempt in range(5):
         record: Record | None = deps.store.get(APPLICATION, application_id)
-        if record is None or record.data.get("status") != "accepted":
+        if record is None or (application := DrillApplication.from_record(record)).status != "accepted":
             return ConfirmResult("expired")
-        participants = [dict(p) for p in record.data.get("participants", [])]
-        match = [p for p in participants if p.get("email") == address]
+        match = [p for p in application.participants if p.email == address]
         if not match:
             return ConfirmResult("invalid")
-        if match[0].get("status") in (CONFIRMED, TRUSTED):
+        if match[0].status in (CONFIRMED, TRUSTED):
             return ConfirmResult("already", record.data)
-        match[0]["status"] = CONFIRMED
-        match[0]["confirmed_at"] = iso(deps.now())
-        if deps.store.update(
-            APPLICATION, application_id, {"participants": participants}, expect_version=record.version
-        ):
-            return ConfirmResult("accepted", {**record.data, "participants": participants})
+        confirmed = replace(match[0], status=CONFIRMED, confirmed_at=deps.now())
+        changes = DrillApplication.changes(
+            participants=tuple(confirmed if p is match[0] else p for p in application.participants)
+        )
+        if deps.store.update(APPLICATION, application_id, changes, expect_version=record.version):
+            return ConfirmResult("accepted", application.updated(changes).to_item())
     return ConfirmResult("invalid")
