@@ -207,23 +207,19 @@ def confirm(deps: Deps, token: str) -> ConfirmResult:
 def _send_acceptance(deps: Deps, application: DrillApplication) -> None:
     application_id = application.key
     waiting = [p.email for p in application.participants if p.status == WAITING]
-    deps.send_mail(
-        MAIL_TEMPLATES,
-        "drill_accepted",
-        to=application.officer_email,
-        values={
-            "application": _mail_view(application),
-            "member": application.member,
-            "waiting": waiting,
-            "manual_url": deps.link("/officers/"),
-            "notice_url": deps.link("/officers/notice/"),
-            "staff_url": deps.link("/officers/staff/"),
-            "seminar_url": deps.link(SEMINAR_PATH),
-            "seminar_by": day_text(date.fromisoformat(application.seminar_by)),
-            "variant_label": label(VARIANT_CHOICES, application.variant or VARIANT_AUTO),
-            "report_address": deps.report_address,
-        },
-    )
+    values = {
+        "application": _mail_view(application),
+        "member": application.member,
+        "waiting": waiting,
+        "manual_url": deps.link("/officers/"),
+        "notice_url": deps.link("/officers/notice/"),
+        "staff_url": deps.link("/officers/staff/"),
+        "seminar_url": deps.link(SEMINAR_PATH),
+        "seminar_by": day_text(date.fromisoformat(application.seminar_by)),
+        "variant_label": label(VARIANT_CHOICES, application.variant or VARIANT_AUTO),
+        "report_address": deps.report_address,
+    }
+    deps.send_mail(MAIL_TEMPLATES, "drill_accepted", to=application.officer_email, values=values)
     # Only now, with the officer's own address proven, may anyone else be written to: each
     # participant outside the company domain gets one confirmation link and nothing more.
     for address in waiting:
