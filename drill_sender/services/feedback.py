@@ -23,6 +23,7 @@ from campaign_core.choices import MEMBER, label
 from campaign_core.content import Branch, Chamber
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
+from campaign_core.form_records import DrillApplication
 from campaign_core.jst import day_text
 from campaign_core.records import APPLICATION, CHAMBER_DRILL, DRILL, MESSAGE, chamber_prefix
 from drill_sender.services.mails import service_mail
@@ -78,21 +79,21 @@ def build_feedback(deps: Deps, chamber: Chamber, *, start: date | None, end: dat
         if (start and started < start) or (end and started > end):
             continue
         application_id = str(entry.data["application_id"])
-        application = deps.store.get(APPLICATION, application_id)
-        if application is None or deps.store.get(DRILL, application_id) is None:
+        record = deps.store.get(APPLICATION, application_id)
+        if record is None or deps.store.get(DRILL, application_id) is None:
             continue
         states = [
             str(m.data.get("state"))
             for m in deps.store.by_application(MESSAGE, application_id)
             if m.data.get("purpose") == "drill"
         ]
-        data = application.data
+        application = DrillApplication.from_record(record)
         rows.append(
             FeedbackRow(
-                company=str(data.get("company", "")),
-                office=str(data.get("office", "") or ""),
-                prefecture=str(data.get("prefecture", "")),
-                member=label(MEMBER, str(data.get("member", ""))),
+                company=application.company,
+                office=application.office,
+                prefecture=application.prefecture,
+                member=label(MEMBER, application.member),
                 started=started,
                 participants=sum(1 for state in states if state == "sent"),
                 completed=bool(states) and all(state in ("sent", "failed") for state in states),

@@ -10,14 +10,13 @@ campaign's own address, in business hours.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.deps import Deps
 from campaign_core.drill_records import Drill, DrillCheck, DrillMessage, DrillNotice
+from campaign_core.form_records import DrillApplication
 from campaign_core.mail.suppression import REVEAL_HEADER
 from campaign_core.records import APPLICATION, CHECK, MESSAGE, NOTICE
 from drill_sender.services.drill_state import change_drill, open_drills
@@ -42,11 +41,12 @@ def _times(
     return assign_send_times(messages, intervals, rng, min_spacing=timedelta(seconds=30))
 
 
-def wanted_mails(application: Mapping[str, Any]) -> tuple[str, ...]:
+def wanted_mails(application: DrillApplication) -> tuple[str, ...]:
     """The mails after the drill the officer chose on the form: the reveal, the follow-up, both or
     neither. Applications from before the two choices hold one `reveal_followup` for both."""
-    legacy = bool(application.get("reveal_followup"))
-    return tuple(purpose for purpose in ("reveal", "followup") if bool(application.get(purpose, legacy)))
+    chosen = {"reveal": application.reveal, "followup": application.followup}
+    legacy = application.reveal_followup
+    return tuple(purpose for purpose, wanted in chosen.items() if (legacy if wanted is None else wanted))
 
 
 def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
@@ -62,7 +62,7 @@ def plan_followups(deps: Deps, rng: random.Random | None = None) -> int:
             continue
         application = deps.store.get(APPLICATION, drill.key)
         sent = [m for m in messages if m.state == "sent"]
-        wanted = wanted_mails(application.data) if application is not None else ()
+        wanted = wanted_mails(DrillApplication.from_record(application)) if application is not None else ()
         if wanted and sent:
             last = max(m.sent_at for m in sent if m.sent_at is not None)
             reveal_day = (last + REVEAL_AFTER).astimezone(JST).date()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from campaign_core.deps import Deps
+from campaign_core.form_records import DrillApplication
 from campaign_core.jst import day_text
 from campaign_core.records import APPLICATION
 from drill_sender.services.checksheet import sheet_url
@@ -19,17 +20,17 @@ def _date_label(result_time: Any) -> str:
 
 
 def _officer_mail(deps: Deps, application_id: str, name: str, values: dict[str, Any]) -> str:
-    application = deps.store.get(APPLICATION, application_id)
-    if application is None:
+    record = deps.store.get(APPLICATION, application_id)
+    if record is None:
         raise KeyError(application_id)
-    data = application.data
+    application = DrillApplication.from_record(record)
     values = {
-        "officer_name": data.get("officer_name", ""),
-        "company": data.get("company", ""),
-        "member": data.get("member", ""),
+        "officer_name": application.officer_name,
+        "company": application.company,
+        "member": application.member,
         **values,
     }
-    return deps.mailer.send(service_mail(deps, name, to=str(data["officer_email"]), values=values))
+    return deps.mailer.send(service_mail(deps, name, to=application.officer_email, values=values))
 
 
 def send_report_notice(deps: Deps, application_id: str) -> str:

@@ -22,6 +22,7 @@ import jinja2
 from campaign_core.csvsafe import safe_cell
 from campaign_core.deps import Deps
 from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage
+from campaign_core.form_records import DrillApplication
 from campaign_core.jst import jst_label, minutes_text
 from campaign_core.machine import MachineRules
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE
@@ -176,11 +177,12 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
     mine = _rows(messages, events, checks, rules)
     closed = deps.now() >= window_end
     campaign = campaign_figures(deps, drill, _figures(mine), closed=closed)
-    application = deps.store.get(APPLICATION, application_id)
+    record = deps.store.get(APPLICATION, application_id)
+    application = DrillApplication.from_record(record) if record is not None else DrillApplication(key="")
     return DrillReport(
         application_id=application_id,
         company=drill.company,
-        office=str(application.data.get("office", "")) if application is not None else "",
+        office=application.office,
         template=_template(drill.month, drill.variant),
         learn_url=learn_url(deps, application=application_id),
         window_start=window_start,
@@ -192,7 +194,7 @@ def build_report(deps: Deps, application_id: str) -> DrillReport:
         ),
         campaign_drills=campaign.drills,
         generated_at=deps.now(),
-        member=str(application.data.get("member", "")) if application is not None else "",
+        member=application.member,
     )
 
 

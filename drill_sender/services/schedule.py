@@ -19,14 +19,8 @@ from typing import Any
 from campaign_core.clock import JST, iso
 from campaign_core.deps import Deps
 from campaign_core.drill_records import Drill, DrillMessage
-from campaign_core.records import (
-    APPLICATION,
-    CHAMBER_DRILL,
-    DRILL,
-    MESSAGE,
-    chamber_drill_key,
-    mailable_participants,
-)
+from campaign_core.form_records import DrillApplication
+from campaign_core.records import APPLICATION, CHAMBER_DRILL, DRILL, MESSAGE, chamber_drill_key
 from campaign_core.store import ConditionFailed, Put, Update
 from drill_sender.services.drill_state import WAITING
 from drill_sender.templates import VARIANTS, TemplateError, load_template, template_key
@@ -108,9 +102,9 @@ def new_message(
     }
 
 
-def chosen_variant(application: dict[str, Any]) -> str:
+def chosen_variant(application: DrillApplication) -> str:
     """The drill mail the officer asked for; "auto" (おまかせ) and older applications: the default."""
-    asked = str(application.get("variant", ""))
+    asked = application.variant
     return asked if asked in VARIANTS else DEFAULT_VARIANT
 
 
@@ -173,13 +167,13 @@ def schedule(
     record = deps.store.get(APPLICATION, application_id)
     if record is None:
         raise ScheduleError("not_found", f"no application {application_id!r}")
-    application = record.data
-    if application.get("status") != "accepted":
+    application = DrillApplication.from_record(record)
+    if application.status != "accepted":
         raise ScheduleError(
             "not_accepted",
-            f"application {application_id} is {application.get('status')!r}: not confirmed by the officer",
+            f"application {application_id} is {application.status!r}: not confirmed by the officer",
         )
-    if deps.store.get(DRILL, application_id) is not None or application.get("drill_status"):
+    if deps.store.get(DRILL, application_id) is not None or application.drill_status:
         raise ScheduleError("already_scheduled", f"application {application_id} is already scheduled")
     variant = variant or chosen_variant(application)
     if variant not in VARIANTS:
@@ -195,13 +189,13 @@ def schedule(
     except TemplateError as exc:
         raise ScheduleError("bad_template", str(exc)) from exc
 
-    mailable = mailable_participants(application)
-    everyone = [str(p.get("email", "")) for p in application.get("participants", [])]
+    mailable = application.mailable()
+    everyone = [p.email for p in application.participants]
     refused = tuple(address for address in everyone if address not in mailable)
     if not mailable:
         raise ScheduleError("no_participants", "no participant has confirmed yet: nothing to schedule")
 
-    company = str(application.get("company", ""))
+    company = application.company
     plan = _plan(
         deps, mailable, first_day=first_day, days=days, now=now, rng=rng,
         application_id=application_id, company=company, month=template.month, variant=variant,
@@ -209,25 +203,16 @@ def schedule(
     intervals, messages, ops = plan.intervals, plan.messages, plan.puts
     window_start, window_end = intervals[0].start, intervals[-1].end
     drill = Drill(
-        key=application_id,
-        application_id=application_id,
-        company=company,
-        chamber=application.get("chamber", {}),
-        template=template.key,
-        month=template.month,
-        variant=variant,
-        window_start=window_start,
-        window_end=window_end,
-        days=days,
-        messages=tuple(m.key for m in messages),
-        refused=refused,
-        scheduled_at=now,
+        key=application_id, application_id=application_id, company=company, chamber=application.chamber,
+        template=template.key, month=template.month, variant=variant,
+        window_start=window_start, window_end=window_end, days=days,
+        messages=tuple(m.key for m in messages), refused=refused, scheduled_at=now,
         report_state=WAITING,  # the scheduler sends the report (services/report_due.py)
         due_at=window_start,  # open for the scheduler (services/drill_state.py)
-    )
+    )  # fmt: skip
     ops.append(Put(DRILL, application_id, drill.to_item()))
     started = window_start.astimezone(JST).date()
-    listing = chamber_drill_key(application.get("chamber") or {}, started, application_id)
+    listing = chamber_drill_key(application.chamber, started, application_id)
     if listing is not None:  # the chamber's feedback lists its drills by this key
         ops.append(
             Put(CHAMBER_DRILL, listing, {"application_id": application_id, "started": started.isoformat()})
@@ -236,7 +221,7 @@ def schedule(
         Update(
             APPLICATION,
             application_id,
-            {"drill_status": "scheduled", "drill_scheduled_at": iso(now)},
+            DrillApplication.changes(drill_status="scheduled", drill_scheduled_at=now),
             expect_version=record.version,
         )
     )
@@ -253,9 +238,7 @@ def schedule(
         refused=refused,
         window_start=window_start,
         window_end=window_end,
-        seminar_by=date.fromisoformat(str(application["seminar_by"]))
-        if application.get("seminar_by")
-        else None,
+        seminar_by=date.fromisoformat(application.seminar_by) if application.seminar_by else None,
     )
 
 
@@ -270,14 +253,14 @@ def schedule_late(
     same template, in a window of as many business days from `start` (default: today)."""
     now = deps.now()
     stored = deps.store.get(DRILL, application_id)
-    application = deps.store.get(APPLICATION, application_id)
-    if stored is None or application is None:
+    record = deps.store.get(APPLICATION, application_id)
+    if stored is None or record is None:
         raise ScheduleError("not_scheduled", f"application {application_id} has no scheduled drill")
-    drill = Drill.from_record(stored)
+    drill, application = Drill.from_record(stored), DrillApplication.from_record(record)
     scheduled = {
         DrillMessage.from_record(m).email for m in deps.store.by_application(MESSAGE, application_id)
     }
-    late = [address for address in mailable_participants(application.data) if address not in scheduled]
+    late = [address for address in application.mailable() if address not in scheduled]
     if not late:
         raise ScheduleError("nothing_new", "every confirmed participant already has a drill mail")
     first_day = start or now.astimezone(JST).date()
@@ -285,7 +268,7 @@ def schedule_late(
         raise ScheduleError("past_start", f"the start date {first_day} has already passed")
     plan = _plan(
         deps, late, first_day=first_day, days=drill.days or DEFAULT_DAYS, now=now,
-        rng=rng, application_id=application_id, company=str(application.data.get("company", "")),
+        rng=rng, application_id=application_id, company=application.company,
         month=drill.month, variant=drill.variant,
     )  # fmt: skip
     intervals, messages, ops = plan.intervals, plan.messages, plan.puts

@@ -35,10 +35,10 @@ from typing import Any
 from campaign_core.clock import JST
 from campaign_core.deps import MAX_BACKOFF, Deps
 from campaign_core.drill_records import DrillMessage, DrillNotice, read_mail
-from campaign_core.form_records import OneshotRequest
+from campaign_core.form_records import DrillApplication, OneshotRequest
 from campaign_core.mail import AccountMailError, PermanentMailError, TransientMailError, compose
 from campaign_core.mail.log import log_event, log_send_failed
-from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT, mailable_participants
+from campaign_core.records import APPLICATION, MESSAGE, NOTICE, ONESHOT
 from campaign_core.store import ConditionFailed, Record, Update
 from drill_sender.services.followups import build_notice, plan_followups
 from drill_sender.services.oneshot_queue import ONESHOT_PREFIX, queue_oneshots
@@ -154,7 +154,9 @@ class _Runner:
         application_id = message.application_id
         if application_id not in self._applications:
             record = self.deps.store.get(APPLICATION, application_id)
-            self._applications[application_id] = mailable_participants(record.data) if record else []
+            self._applications[application_id] = (
+                DrillApplication.from_record(record).mailable() if record else []
+            )
         return message.email in self._applications[application_id]
 
     def deliver(self, message: DrillMessage, *, now: datetime) -> str:
