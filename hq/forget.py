@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_core.drill_records import DrillEvent, DrillMessage, DrillNotice
-from campaign_core.form_records import OneshotRequest, SeminarSignup
+from campaign_core.form_records import DrillApplication, OneshotRequest, Participant, SeminarSignup
 from campaign_core.records import (
     APPLICATION,
     EVENT,
@@ -114,16 +114,16 @@ def _forget_message(store: Store, message: Record, summary: ForgetSummary, machi
     summary.anonymised[MESSAGE] += 1
 
 
-def _forget_application(store: Store, application: Record, address: str, summary: ForgetSummary) -> None:
-    data = application.data
+def _forget_application(store: Store, record: Record, address: str, summary: ForgetSummary) -> None:
+    application = DrillApplication.from_record(record)
     changes: dict[str, Any] = {}
-    if _same(data.get("officer_email"), address):
-        changes.update({"officer_email": "", "officer_name": "", "officer_forgotten": True})
-    participants = [dict(p) for p in data.get("participants", []) or []]
-    if any(_same(p.get("email"), address) for p in participants):
-        changes["participants"] = [
-            {"email": "", "status": FORGOTTEN} if _same(p.get("email"), address) else p for p in participants
-        ]
+    if _same(application.officer_email, address):
+        changes |= DrillApplication.changes(officer_email="", officer_name="", officer_forgotten=True)
+    participants = application.participants
+    if any(_same(p.email, address) for p in participants):
+        forgotten = Participant(email="", status=FORGOTTEN)
+        kept = tuple(forgotten if _same(p.email, address) else p for p in participants)
+        changes |= DrillApplication.changes(participants=kept)
     if changes:
         store.update(APPLICATION, application.key, changes)
         summary.anonymised[APPLICATION] += 1

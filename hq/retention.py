@@ -34,7 +34,7 @@ from typing import Any
 
 from campaign_core.clock import Clock, iso
 from campaign_core.drill_records import Drill, DrillEvent, DrillMessage
-from campaign_core.form_records import OneshotRequest, SeminarSignup
+from campaign_core.form_records import DrillApplication, OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.records import (
     APPLICATION,
@@ -168,17 +168,18 @@ def _looked_at(store: Store, kind: str, now: datetime) -> list[Record]:
     return store.due(kind, now, index="purge_at")
 
 
-def application_end(application: Record | None, drill: Drill | None, retention: Retention) -> datetime | None:
+def application_end(
+    application: DrillApplication | None, drill: Drill | None, retention: Retention
+) -> datetime | None:
     """When an application and its drill are past their period: an accepted one `records_days`
     after it was made or after its drill's window, whichever is later; one never confirmed
     `unconfirmed_days` after its confirmation deadline; a drill left without its application
     `records_days` after its window."""
-    data = application.data if application else {}
     window_end = drill.window_end if drill else None
-    if application is None or data.get("status") == "accepted":
-        last = _latest(data.get("applied_at"), window_end)
+    if application is None or application.status == "accepted":
+        last = _latest(application.applied_at if application else None, window_end)
         return None if last is None else last + timedelta(days=retention.records_days)
-    deadline = parse_time(data.get("confirm_by")) or parse_time(data.get("applied_at"))
+    deadline = application.confirm_by or application.applied_at
     return None if deadline is None else deadline + timedelta(days=retention.unconfirmed_days)
 
 
@@ -242,7 +243,8 @@ def purge(
     candidates |= {r.key for r in _looked_at(store, DRILL, now)}
     for application_id in sorted(candidates):
         application, drill = store.get(APPLICATION, application_id), store.get(DRILL, application_id)
-        end = application_end(application, Drill.from_record(drill) if drill else None, retention)
+        typed = DrillApplication.from_record(application) if application else None
+        end = application_end(typed, Drill.from_record(drill) if drill else None, retention)
         if end is None or end >= now:
             for kept in (application, drill):
                 if kept is not None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from campaign_core.clock import JST
 from campaign_core.drill_records import Drill, DrillCheck, DrillEvent, DrillMessage, DrillNotice
-from campaign_core.form_records import OneshotRequest, SeminarSignup
+from campaign_core.form_records import DrillApplication, OneshotRequest, SeminarSignup
 from campaign_core.machine import MachineRules, classify
 from campaign_core.normalize import company_key
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, ONESHOT, SIGNUP
@@ -202,17 +202,16 @@ def build_stats(
     prefectures: Counter[str] = Counter()
     drill_companies: dict[str, str] = {}
     for application in _in_weeks(rows[APPLICATION], "applied_at", "drill", weekly, start, end):
-        data = application.data
-        confirmed = data.get("status") == "accepted"
-        confirmation["drill"][_confirmation(confirmed, parse_time(data.get("confirm_by")), now)] += 1
+        typed = DrillApplication.from_record(application)
+        confirmed = typed.status == "accepted"
+        confirmation["drill"][_confirmation(confirmed, typed.confirm_by, now)] += 1
         if confirmed:
             accepted[application.key] = application
-            chamber = data.get("chamber") or {}
-            chambers[str(chamber.get("name") or "選択なし")] += 1
-            prefectures[str(data.get("prefecture") or "不明")] += 1
-            company = company_key(str(data.get("company", ""))) or application.key
+            chambers[str(typed.chamber.get("name") or "選択なし")] += 1
+            prefectures[typed.prefecture or "不明"] += 1
+            company = company_key(typed.company) or application.key
             drill_companies[application.key] = company
-            membership[company] = str(data.get("member") or "unknown")
+            membership[company] = typed.member or "unknown"
     for record in _in_weeks(rows[ONESHOT], "requested_at", "oneshot", weekly, start, end):
         request = OneshotRequest.from_record(record)
         confirmed = request.status == "confirmed"
