@@ -17,7 +17,8 @@ from rich.markup import escape
 
 from campaign_core.clock import iso, parse_iso
 from campaign_core.drill_records import Drill, DrillMessage
-from campaign_core.records import DRILL, MESSAGE, mailable_participants
+from campaign_core.form_records import DrillApplication
+from campaign_core.records import DRILL, MESSAGE
 from cli.branches import Belongs, belongs_to, branch_option, require_branch
 from cli.ids import listed_applications
 from cli.japanese import Choice, JaCommand
@@ -38,12 +39,11 @@ STAGE_LABELS = {
 STAGES = tuple(STAGE_LABELS)
 
 
-def _stage(application: Mapping[str, Any], messages: list[DrillMessage], now: datetime) -> str:
-    status = application.get("status")
-    if status == "pending":
-        deadline = application.get("confirm_by")
-        return "expired" if deadline and parse_iso(str(deadline)) <= now else "pending"
-    if not application.get("drill_status"):
+def _stage(application: DrillApplication, messages: list[DrillMessage], now: datetime) -> str:
+    if application.status == "pending":
+        deadline = application.confirm_by
+        return "expired" if deadline and deadline <= now else "pending"
+    if not application.drill_status:
         return "accepted"
     if messages and all(m.state in ("sent", "failed") for m in messages):
         return "sent"
@@ -64,8 +64,8 @@ def _report_status(env: Env, drill: Drill | None, now: datetime) -> dict[str, An
     }
 
 
-def _chamber_matches(application: Mapping[str, Any], wanted: str) -> bool:
-    chamber = application.get("chamber") or {}
+def _chamber_matches(application: DrillApplication, wanted: str) -> bool:
+    chamber = application.chamber
     return wanted.strip().lower() in {
         str(chamber.get("code", "")).lower(),
         str(chamber.get("name", "")).lower(),
@@ -86,30 +86,28 @@ def application_rows(
         messages.setdefault(message.application_id, []).append(message)
     drills = {d.key: Drill.from_record(d) for d in env.store.query(DRILL)}
     rows = []
-    for record in listed_applications(env.store):
-        data = record.data
-        stage = _stage(data, messages.get(record.key, []), now)
+    for application in map(DrillApplication.from_record, listed_applications(env.store)):
+        stage = _stage(application, messages.get(application.key, []), now)
         if statuses and stage not in statuses:
             continue
-        if chamber and not _chamber_matches(data, chamber):
+        if chamber and not _chamber_matches(application, chamber):
             continue
-        if belongs and not belongs(data):
+        if belongs and not belongs(application):
             continue
-        participants = data.get("participants", [])
         rows.append(
             {
-                "id": record.key,
+                "id": application.key,
                 "stage": stage,
-                "company": data.get("company", ""),
-                "office": data.get("office", ""),
-                "prefecture": data.get("prefecture", ""),
-                "chamber": (data.get("chamber") or {}).get("name", ""),
-                "member": data.get("member", ""),
-                "participants": len(participants),
-                "confirmed_participants": len(mailable_participants(data)),
-                "applied_at": data.get("applied_at", ""),
-                "officer_email": data.get("officer_email", ""),
-                **_report_status(env, drills.get(record.key), now),
+                "company": application.company,
+                "office": application.office,
+                "prefecture": application.prefecture,
+                "chamber": application.chamber.get("name", ""),
+                "member": application.member,
+                "participants": len(application.participants),
+                "confirmed_participants": len(application.mailable()),
+                "applied_at": iso(application.applied_at) if application.applied_at else "",
+                "officer_email": application.officer_email,
+                **_report_status(env, drills.get(application.key), now),
             }
         )
     rows.sort(key=lambda row: str(row["applied_at"]), reverse=True)

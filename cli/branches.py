@@ -5,13 +5,14 @@ prefecture (content/branches.yml)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import click
 
 from campaign_core import content
 from campaign_core.content import Branch
+from campaign_core.form_records import DrillApplication, SeminarSignup
 from campaign_core.settings import Settings
 from cli.output import fail
 
@@ -25,7 +26,7 @@ class Env(Protocol):
     def settings(self) -> Settings: ...
 
 
-Belongs = Callable[[Mapping[str, Any]], bool]
+Belongs = Callable[[DrillApplication | SeminarSignup], bool]
 
 
 def branch_option(text: str) -> Callable[[F], F]:
@@ -48,13 +49,13 @@ def belongs_to(env: Env, branch: Branch) -> Belongs:
     branch_of_code = {c.code: c.branch for c in chambers}
     branch_of_name = {c.name: c.branch for c in chambers}
 
-    def test(data: Mapping[str, Any]) -> bool:
-        named = data.get("chamber") or {}
-        code = str(named.get("code", "")) if isinstance(named, Mapping) else ""
-        name = str(named.get("name", "")) if isinstance(named, Mapping) else str(named)
-        found = branch_of_code.get(code) or branch_of_name.get(name)
+    def test(record: DrillApplication | SeminarSignup) -> bool:
+        named = record.chamber
+        found = branch_of_code.get(str(named.get("code", ""))) or branch_of_name.get(
+            str(named.get("name", ""))
+        )
         if found:
             return found == branch.code
-        return str(data.get("prefecture", "")) in branch.prefectures
+        return record.prefecture in branch.prefectures
 
     return test

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,10 +25,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from campaign_core.clock import JST, Clock, parse_instant
+from campaign_core.form_records import DrillApplication, SeminarSignup
 from campaign_core.records import APPLICATION, CHECK, DRILL, EVENT, MESSAGE, NOTICE, SIGNUP
 from campaign_core.settings import Settings
 from campaign_core.store import Record, Store
-from cli.branches import belongs_to, branch_option, require_branch
+from cli.branches import Belongs, belongs_to, branch_option, require_branch
 from cli.japanese import JaCommand
 from cli.output import check_order, emit_json, err, format_option, json_option, out, output_option
 from hq import audit
@@ -240,14 +241,14 @@ def stats_command(
     out.print(f"{escape(str(path))} に書き出しました")
 
 
-def rows_of_branch(rows: Rows, belongs: Callable[[Mapping[str, Any]], bool]) -> Rows:
+def rows_of_branch(rows: Rows, belongs: Belongs) -> Rows:
     """The dashboard's records of one branch's companies: its applications and seminar signups, and
     the drill records of those applications (one-shot requests name no chamber: left out)."""
-    applications = [r for r in rows[APPLICATION] if belongs(r.data)]
+    applications = [r for r in rows[APPLICATION] if belongs(DrillApplication.from_record(r))]
     ids = {r.key for r in applications}
     kept: dict[str, Sequence[Record]] = {
         APPLICATION: applications,
-        SIGNUP: [r for r in rows[SIGNUP] if belongs(r.data)],
+        SIGNUP: [r for r in rows[SIGNUP] if belongs(SeminarSignup.from_record(r))],
         DRILL: [r for r in rows[DRILL] if r.key in ids],
     }
     for kind in (MESSAGE, EVENT, CHECK, NOTICE):
